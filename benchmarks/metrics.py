@@ -1,0 +1,236 @@
+"""The quality metrics, exactly as ``../shared/bench/README.md`` defines them.
+
+Keeping them byte-for-byte faithful to the published definitions is the
+point: our figures are only comparable with the README's (and with the
+original benchmarks') if tokens, shingles and averaging are the same. The
+paragraph and leaked-line metrics are our own additions; they look at what
+the shingle metric cannot see (paragraph boundaries, short boilerplate lines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .boilerplate import boilerplate_category
+
+_TOKEN = re.compile(r"\w+")
+_WS = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+Shingle = tuple[str, ...]
+
+
+def normalize_ws(text: str) -> str:
+    """Runs of whitespace become one space, ends trimmed."""
+    return _WS.sub(" ", text).strip()
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+# --------------------------------------------------------------------------- AEB shingles
+
+
+def tokens(text: str) -> list[str]:
+    """``\\w+`` matches with Python's Unicode semantics; case is kept."""
+    return _TOKEN.findall(text)
+
+
+def shingles(text: str, n: int = 4) -> Counter[Shingle]:
+    """The multiset of token n-grams; a text shorter than n tokens is one shingle of all."""
+    toks = tokens(text)
+    if not toks:
+        return Counter()
+    if len(toks) < n:
+        return Counter([tuple(toks)])
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+@dataclass(frozen=True)
+class ShingleScore:
+    """One page's tp, fp, fn, normalised to sum to 1 (all 0 when both texts lack tokens)."""
+
+    tp: float
+    fp: float
+    fn: float
+
+    @property
+    def precision(self) -> float | None:
+        """None when the output has no shingle: such a page is left out of P."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp > 0 else None
+
+    @property
+    def recall(self) -> float | None:
+        """None when the reference has no shingle: such a page is left out of R."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn > 0 else None
+
+    @property
+    def f1(self) -> float:
+        """This page's own F1 (for sorting pages worst-first, not for the totals)."""
+        return _f1(self.precision or 0.0, self.recall or 0.0)
+
+
+def shingle_score(reference: str, output: str) -> ShingleScore:
+    """Multiset intersection of the reference's and the output's shingles."""
+    ref, out = shingles(reference), shingles(output)
+    tp = sum((ref & out).values())
+    fp = sum(out.values()) - tp
+    fn = sum(ref.values()) - tp
+    total = tp + fp + fn
+    if total == 0:
+        return ShingleScore(0.0, 0.0, 0.0)
+    return ShingleScore(tp / total, fp / total, fn / total)
+
+
+@dataclass(frozen=True)
+class PRF:
+    precision: float
+    recall: float
+    f1: float
+
+
+def aggregate_shingles(scores: Iterable[ShingleScore]) -> PRF:
+    """P and R are means over the pages where they are defined; F1 is taken of the means."""
+    scores = list(scores)
+    precision = _mean([p for s in scores if (p := s.precision) is not None])
+    recall = _mean([r for s in scores if (r := s.recall) is not None])
+    return PRF(precision, recall, _f1(precision, recall))
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+@dataclass(frozen=True)
+class SnippetScore:
+    """Counts of one page (or pooled over pages) for trafilatura's snippet metric."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def __add__(self, other: SnippetScore) -> SnippetScore:
+        return SnippetScore(
+            self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn
+        )
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        denominator = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / denominator if denominator else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        total = self.tp + self.fp + self.fn + self.tn
+        return (self.tp + self.tn) / total if total else 0.0
+
+
+def snippet_score(output: str, with_: Iterable[str], without: Iterable[str]) -> SnippetScore:
+    """Case-sensitive substring tests after whitespace normalisation of both sides."""
+    text = normalize_ws(output)
+    found_with = [normalize_ws(s) in text for s in with_]
+    found_without = [normalize_ws(s) in text for s in without]
+    return SnippetScore(
+        tp=sum(found_with),
+        fn=len(found_with) - sum(found_with),
+        fp=sum(found_without),
+        tn=len(found_without) - sum(found_without),
+    )
+
+
+def pool_snippets(scores: Iterable[SnippetScore]) -> SnippetScore:
+    """Counts are summed over pages, not averaged, as in trafilatura's evaluate.py."""
+    total = SnippetScore()
+    for score in scores:
+        total = total + score
+    return total
+
+
+# --------------------------------------------------------------------------- paragraphs
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs, whitespace-normalised, empty ones dropped."""
+    return [p for p in (normalize_ws(part) for part in _BLANK_LINE.split(text)) if p]
+
+
+def split_lines(text: str) -> list[str]:
+    """Newline separated lines, whitespace-normalised, empty ones dropped.
+
+    AEB's references separate paragraphs by one or two newlines, so a line is
+    the only paragraph unit that works for all of them.
+    """
+    return [p for p in (normalize_ws(line) for line in text.splitlines()) if p]
+
+
+@dataclass(frozen=True)
+class ParagraphScore:
+    matched: int
+    output: int
+    reference: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.matched / self.output if self.output else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.matched / self.reference if self.reference else None
+
+
+def paragraph_score(
+    output_paragraphs: Sequence[str], ref_paragraphs: Sequence[str]
+) -> ParagraphScore:
+    """Paragraphs equal after normalisation match, each at most as often as it occurs."""
+    matched = sum((Counter(output_paragraphs) & Counter(ref_paragraphs)).values())
+    return ParagraphScore(matched, len(output_paragraphs), len(ref_paragraphs))
+
+
+def aggregate_paragraphs(scores: Iterable[ParagraphScore]) -> tuple[float, float]:
+    """Mean P over pages with output paragraphs, mean R over pages with reference ones."""
+    scores = list(scores)
+    precision = _mean([p for s in scores if (p := s.precision) is not None])
+    recall = _mean([r for s in scores if (r := s.recall) is not None])
+    return precision, recall
+
+
+# --------------------------------------------------------------------------- leaked lines
+
+
+def leaked_lines(output: str, reference: str) -> list[tuple[str, str]]:
+    """Output lines that look like boilerplate and are not part of the reference.
+
+    Returns (category, line) pairs. The reference check keeps the count
+    honest: a "Share" or "By Jane Doe" line the annotators kept is content.
+    """
+    normalized_reference = normalize_ws(reference)
+    leaks = []
+    for line in output.splitlines():
+        line = normalize_ws(line)
+        if not line:
+            continue
+        category = boilerplate_category(line)
+        if category and not _occurs(line, normalized_reference):
+            leaks.append((category, line))
+    return leaks
+
+
+def _occurs(needle: str, haystack: str) -> bool:
+    """``needle`` in ``haystack`` as whole words: "Share" is not found in "Shareholders"."""
+    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
