@@ -1,0 +1,114 @@
+"""The result types: what ``extract()`` returns.
+
+All frozen and built from plain values (str, int, tuples), so they pickle,
+compare and hash, and can cross process and machine boundaries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+#: The kinds of kept block, in the order a reader meets them on a page.
+BLOCK_KINDS = ("paragraph", "heading", "list_item", "quote", "preformatted", "table")
+
+#: Why an element was removed. Every removal record names one of these.
+CATEGORIES = (
+    "ad",
+    "related",
+    "share",
+    "caption",
+    "byline",
+    "dateline",
+    "newsletter",
+    "paywall",
+    "comments",
+    "navigation",
+    "header",
+    "footer",
+    "sidebar",
+    "hidden",
+    "title",
+    "tags",
+    "author_bio",
+    "cookie",
+    "media",
+    "form",
+    "boilerplate",
+    "outside",
+    "user",
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One kept piece of the article body.
+
+    ``level`` is the heading level (1-6) for headings and the nesting depth
+    for list items. List items that share ``list_id`` belong to one list and
+    are rendered as one block, one item per line. Table text has one row per
+    line and its cells separated by a tab.
+    """
+
+    kind: str
+    text: str
+    level: int = 0
+    list_id: int = -1
+    ordered: bool = False
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Why one element (or one line) of the page is not in the output.
+
+    ``path`` is the element's XPath in the page as parsed, so a report can
+    point at it; ``rule`` names the rule that fired, e.g. ``label:ad`` or
+    ``class:share``.
+    """
+
+    category: str
+    rule: str
+    excerpt: str
+    path: str
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """An extracted article: body text, its blocks, metadata and the removals."""
+
+    text: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    url: str | None = None
+    description: str | None = None
+    blocks: tuple[Block, ...] = ()
+    removed: tuple[Removal, ...] = ()
+    is_article: bool = False
+    #: How sure the locator is that it found the article body, 0 to 1.
+    confidence: float = 0.0
+    #: True when the text came from the trafilatura fallback, not declutter's own locator.
+    fallback: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (tuples become lists)."""
+        data = asdict(self)
+        data["authors"] = list(self.authors)
+        return data
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_markdown(self) -> str:
+        from ._render import render_markdown
+
+        return render_markdown(self.blocks, title=self.title)
+
+    def to_html(self) -> str:
+        from ._render import render_html
+
+        return render_html(self.blocks, title=self.title, language=self.language)

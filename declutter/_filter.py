@@ -1,0 +1,409 @@
+"""Stage 5, filter blocks: cut the located region into blocks, then judge each block.
+
+Segmenting follows how a browser lays text out: block elements start and end
+a paragraph, inline elements join their neighbours without added spaces,
+``<br>`` breaks a line and two of them break a paragraph. Each block keeps
+the element it came from, so a removal can point at it.
+
+Judging uses the text and links of a block, never its class names (the prune
+stage did those): label lexicons ("Advertisement", "READ: ..."), caption and
+credit patterns, bylines, datelines, the headline repeated, paragraphs that
+are a single link, and lists whose items are all links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from ._options import Options
+from ._prune import Page
+from ._rules import (
+    BYLINE_RE,
+    CAPTION_RE,
+    CREDIT_RE,
+    SILENT_TAGS,
+    is_dateline,
+    match_label,
+    match_prefix,
+    normalize_label,
+)
+
+#: Elements that start and end a paragraph (as in the reference text conversion).
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog dir div dl dt "
+    "fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 header hgroup hr "
+    "html legend li main menu nav noscript ol option p pre section summary table tbody td "
+    "tfoot th thead title tr ul".split()
+)
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_LINE_BREAK = "\x00"  # stands for <br> until the block's whitespace is normalised
+
+
+@dataclass
+class RawBlock:
+    kind: str
+    text: str
+    element: HtmlElement
+    link_chars: int
+    level: int = 0
+    list_id: int = -1
+    ordered: bool = False
+
+
+@dataclass
+class Dropped:
+    """A block or element that the filter removed, with the rule that fired."""
+
+    category: str
+    rule: str
+    element: HtmlElement
+    text: str
+
+
+class _Segmenter:
+    """Walks a region and emits RawBlocks; collects the pruned elements it meets."""
+
+    def __init__(self, page: Page, options: Options) -> None:
+        self.dropped = page.dropped
+        self.keep_tables = options.keep_tables
+        self.blocks: list[RawBlock] = []
+        self.met: list[HtmlElement] = []
+        self.parts: list[str] = []
+        self.link_chars = 0
+        self.in_link = 0
+        self.owner: HtmlElement | None = None
+        self.kind = "paragraph"
+        self.level = 0
+        self.list_id = -1
+        self.ordered = False
+        self.next_list = 0
+        self.quote = 0
+        self.item_depth = 0
+        self.removed_tables: list[HtmlElement] = []
+
+    # -- text accumulation -------------------------------------------------
+    def add(self, text: str | None) -> None:
+        if text:
+            self.parts.append(text)
+            if self.in_link:
+                self.link_chars += len(text.strip())
+
+    def flush(self) -> None:
+        parts = self.parts
+        if not parts:
+            return
+        owner = self.owner
+        self.parts = []
+        links = self.link_chars
+        self.link_chars = 0
+        if owner is None:
+            return
+        for paragraph in _paragraphs("".join(parts)):
+            self.blocks.append(
+                RawBlock(self.kind, paragraph, owner, min(links, len(paragraph)), self.level,
+                         self.list_id, self.ordered)
+            )
+
+    # -- the walk ------------------------------------------------------------
+    def walk(self, el: HtmlElement) -> None:
+        tag = el.tag
+        if not isinstance(tag, str):
+            self.add(el.tail)
+            return
+        if el in self.dropped:
+            self.met.append(el)
+            self.add(el.tail)
+            return
+        if tag in SILENT_TAGS:
+            self.add(el.tail)
+            return
+        if tag == "br":
+            self.parts.append(_LINE_BREAK)
+            self.add(el.tail)
+            return
+        if tag not in BLOCK_TAGS:
+            if tag == "a":
+                self.in_link += 1
+                self.add(el.text)
+                for child in el:
+                    self.walk(child)
+                self.in_link -= 1
+            else:
+                self.add(el.text)
+                for child in el:
+                    self.walk(child)
+            self.add(el.tail)
+            return
+        if self.item_depth and tag not in ("ul", "ol", "table", "pre", "li", "dl"):
+            # Paragraphs inside a list item continue the item's line.
+            self.parts.append(" ")
+            self.add(el.text)
+            for child in el:
+                self.walk(child)
+            self.parts.append(" ")
+            self.add(el.tail)
+            return
+        self.block(el, tag)
+        self.add(el.tail)
+
+    def block(self, el: HtmlElement, tag: str) -> None:
+        self.flush()
+        saved = (self.owner, self.kind, self.level)
+        if tag == "pre":
+            text = el.text_content().strip("\n")
+            lines = [line.rstrip() for line in text.split("\n")]
+            text = "\n".join(lines).strip()
+            if text:
+                self.blocks.append(RawBlock("preformatted", text, el, 0))
+            return
+        if tag == "table":
+            if _is_data_table(el):
+                if self.keep_tables:
+                    text = _table_text(el, self.dropped)
+                    if text:
+                        self.blocks.append(RawBlock("table", text, el, 0))
+                else:
+                    self.removed_tables.append(el)
+                return
+        if tag in ("ul", "ol"):
+            outer = (self.list_id, self.ordered)
+            if self.item_depth == 0:
+                self.list_id = self.next_list
+                self.next_list += 1
+                self.ordered = tag == "ol"
+            for child in el:
+                self.walk(child)
+            self.flush()
+            self.list_id, self.ordered = outer
+            return
+        if tag == "li":
+            self.owner, self.kind, self.level = el, "list_item", self.item_depth
+            self.item_depth += 1
+            self.add(el.text)
+            for child in el:
+                if isinstance(child.tag, str) and child.tag in ("ul", "ol"):
+                    self.flush()
+                    self.owner, self.kind, self.level = el, "list_item", self.item_depth
+                self.walk(child)
+            self.flush()
+            self.item_depth -= 1
+            self.owner, self.kind, self.level = saved
+            return
+        if tag == "blockquote":
+            self.quote += 1
+        if tag in _HEADINGS:
+            self.owner, self.kind, self.level = el, "heading", _HEADINGS[tag]
+        else:
+            self.owner = el
+            self.kind = "quote" if self.quote else "paragraph"
+            self.level = 0
+        self.add(el.text)
+        for child in el:
+            self.walk(child)
+        self.flush()
+        if tag == "blockquote":
+            self.quote -= 1
+        # Text after this block, inside its parent, belongs to the parent again.
+        self.owner, self.kind, self.level = saved
+
+
+def _paragraphs(raw: str) -> list[str]:
+    """Split accumulated text at double line breaks; collapse whitespace in each line."""
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    for line in raw.split(_LINE_BREAK):
+        line = " ".join(line.split())
+        if line:
+            lines.append(line)
+        elif lines:
+            paragraphs.append("\n".join(lines))
+            lines = []
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return paragraphs
+
+
+def _is_data_table(table: HtmlElement) -> bool:
+    """Tables of data (rows and columns) as opposed to tables used for page layout."""
+    if (table.get("role") or "").lower() in ("presentation", "none"):
+        return False
+    if table.find(".//table") is not None:
+        return False
+    widest = 0
+    for row in table.iter("tr"):
+        cells = 0
+        for cell in row:
+            if cell.tag in ("td", "th"):
+                cells += 1
+                if cell.find(".//p") is not None or cell.find(".//div") is not None:
+                    if len(cell.text_content()) > 200:
+                        return False
+        widest = max(widest, cells)
+    return widest >= 2
+
+
+def _table_text(table: HtmlElement, dropped: dict[HtmlElement, tuple[str, str]]) -> str:
+    rows: list[str] = []
+    for row in table.iter("tr"):
+        if row in dropped:
+            continue
+        cells = []
+        for cell in row:
+            if cell.tag in ("td", "th") and cell not in dropped:
+                cells.append(" ".join(_visible_text(cell, dropped).split()))
+        if any(cells):
+            rows.append("\t".join(cells))
+    return "\n".join(rows)
+
+
+def _visible_text(el: HtmlElement, dropped: dict[HtmlElement, tuple[str, str]]) -> str:
+    parts: list[str] = []
+    stack: list[tuple[HtmlElement, bool]] = [(el, False)]
+    while stack:
+        node, after = stack.pop()
+        if after:
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        if node is not el:
+            stack.append((node, True))
+        tag = node.tag
+        if not isinstance(tag, str) or node in dropped or tag in SILENT_TAGS:
+            continue
+        if tag == "br":
+            parts.append(" ")
+            continue
+        if node.text:
+            parts.append(node.text)
+        stack.extend((child, False) for child in reversed(node))
+    return "".join(parts)
+
+
+def segment(page: Page, elements: tuple[HtmlElement, ...], options: Options) -> _Segmenter:
+    segmenter = _Segmenter(page, options)
+    for el in elements:
+        if el in page.dropped:
+            segmenter.met.append(el)
+            continue
+        segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
+        segmenter.flush()
+    return segmenter
+
+
+# ---------------------------------------------------------------------------
+# Judging blocks
+# ---------------------------------------------------------------------------
+
+
+def _same_text(a: str, b: str) -> bool:
+    a, b = normalize_label(a), normalize_label(b)
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 0.8 * max(len(a), len(b)) and (a in b or b in a))
+
+
+def judge(
+    blocks: list[RawBlock], options: Options, title: str | None, kept: frozenset[HtmlElement]
+) -> tuple[list[RawBlock], list[Dropped]]:
+    """Split blocks into the kept ones and the removed ones (with reasons)."""
+    verdicts: list[tuple[str, str] | None] = [
+        _verdict(block, options, title) if block.element not in kept else None
+        for block in blocks
+    ]
+    _link_lists(blocks, verdicts)
+    _headings_without_body(blocks, verdicts)
+    kept_blocks: list[RawBlock] = []
+    dropped: list[Dropped] = []
+    for block, verdict in zip(blocks, verdicts):
+        if verdict is None:
+            kept_blocks.append(block)
+        else:
+            dropped.append(Dropped(verdict[0], verdict[1], block.element, block.text))
+    return kept_blocks, dropped
+
+
+def _verdict(block: RawBlock, options: Options, title: str | None) -> tuple[str, str] | None:
+    text = block.text
+    kind = block.kind
+    size = len(text)
+    if kind in ("table", "preformatted"):
+        return None
+    if kind == "heading" and (block.level == 1 or (title and _same_text(text, title))):
+        return ("title", "title:headline")
+    if title and size < 300 and _same_text(text, title):
+        return ("title", "title:repeated")
+    label = match_label(text)
+    if label is not None:
+        return label
+    density = block.link_chars / size if size else 0.0
+    if size <= 300:
+        prefix = match_prefix(text)
+        if prefix is not None:
+            category = prefix[0]
+            if category != "related" or density >= 0.4 or size <= 160:
+                return prefix
+    if not options.keep_captions and size <= 250 and kind != "list_item":
+        if CAPTION_RE.match(text):
+            return ("caption", "pattern:caption")
+        if size <= 60 and CREDIT_RE.search(text) and not text.rstrip().endswith((".", "?", "!")):
+            if len(text.split()) <= 6:
+                return ("caption", "pattern:credit")
+    if size <= 120 and kind != "list_item":
+        if is_dateline(text):
+            return ("dateline", "pattern:dateline")
+        if BYLINE_RE.match(text) and _looks_like_names(text):
+            return ("byline", "pattern:byline")
+    if kind in ("paragraph", "heading") and size < 200 and density >= 0.8:
+        return ("related", "links:paragraph")
+    return None
+
+
+def _looks_like_names(text: str) -> bool:
+    """After the byline's opening word: a few capitalised names, not a sentence."""
+    if text.rstrip().endswith((".", "?", "!", ":")):
+        return False
+    match = BYLINE_RE.match(text)
+    rest = text[match.end():] if match else text
+    words = rest.split()
+    if not words or len(words) > 12:
+        return False
+    first = words[0].lstrip("@(\"'“")
+    return bool(first) and (first[0].isupper() or not first[0].isalpha())
+
+
+def _link_lists(blocks: list[RawBlock], verdicts: list[tuple[str, str] | None]) -> None:
+    """A list whose every item is a link is a list of related headlines."""
+    groups: dict[int, list[int]] = {}
+    for index, block in enumerate(blocks):
+        if block.kind == "list_item" and block.list_id >= 0:
+            groups.setdefault(block.list_id, []).append(index)
+    for indexes in groups.values():
+        items = [blocks[i] for i in indexes]
+        text = sum(len(item.text) for item in items)
+        links = sum(item.link_chars for item in items)
+        linked_items = sum(1 for item in items if item.link_chars >= 0.6 * len(item.text))
+        if text and links >= 0.7 * text and linked_items == len(items):
+            for i in indexes:
+                if verdicts[i] is None:
+                    verdicts[i] = ("related", "links:list")
+
+
+def _headings_without_body(blocks: list[RawBlock], verdicts: list[tuple[str, str] | None]) -> None:
+    """A heading whose section was removed whole ("Related", "More on this story")."""
+    last = len(blocks)
+    for index in range(len(blocks) - 1, -1, -1):
+        block = blocks[index]
+        if verdicts[index] is not None:
+            continue
+        if block.kind == "heading":
+            following = next(
+                (j for j in range(index + 1, last) if verdicts[j] is None), None
+            )
+            nxt = blocks[following] if following is not None else None
+            if nxt is None or (nxt.kind == "heading" and nxt.level <= block.level):
+                removed_next = index + 1 < last and verdicts[index + 1] is not None
+                if nxt is None or removed_next:
+                    category = verdicts[index + 1][0] if removed_next else "boilerplate"
+                    verdicts[index] = (category, "heading:empty-section")

@@ -1,0 +1,108 @@
+"""Stage 4, locate: find the element (or run of sibling elements) that holds the article.
+
+Every paragraph outside the pruned chrome votes for its ancestors, with a
+weight that grows with its length and commas and shrinks with its share of
+link text, and a vote that fades with distance (the parent gets it whole, the
+grandparent half, further ancestors less). The article body is the element
+with the most votes, helped by the page's own markers (``itemprop=articleBody``,
+body-like class names, ``<article>``). Sibling blocks that belong to the same
+story (a lead split from the body, a body split into chunks) are added after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from ._prune import SOUP, Page
+from ._rules import is_body_name
+
+#: How much of a paragraph's vote reaches each ancestor level.
+_DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
+_MIN_PARAGRAPH = 25
+_MAX_LINK_DENSITY = 0.5
+
+
+@dataclass(frozen=True)
+class Region:
+    """The located article: elements in document order, and the text they hold."""
+
+    elements: tuple[HtmlElement, ...]
+    #: characters of well-formed paragraph text on the whole page
+    page_text: int
+
+
+def locate(page: Page) -> Region | None:
+    scores: dict[HtmlElement, float] = {}
+    page_text = 0
+    for el, size, links in page.texts:
+        if size < _MIN_PARAGRAPH:
+            continue
+        density = links / size
+        if density > _MAX_LINK_DENSITY:
+            continue
+        page_text += size
+        vote = (1.0 + min(size, 400) / 100.0) * (1.0 - density)
+        node = el if el.tag in SOUP else el.getparent()
+        for weight in _DECAY:
+            if node is None:
+                break
+            scores[node] = scores.get(node, 0.0) + vote * weight
+            node = node.getparent()
+    if page.forced_body is not None:
+        return Region((page.forced_body,), page_text)
+    if not scores:
+        return None
+
+    best, best_score = _best(scores)
+    elements = _with_siblings(best, best_score, scores, page)
+    return Region(elements, page_text)
+
+
+def _best(scores: dict[HtmlElement, float]) -> tuple[HtmlElement, float]:
+    """The highest-voted element once the page's own hints are weighed in."""
+    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:8]
+    return max(((el, raw * _prior(el)) for el, raw in ranked), key=lambda item: item[1])
+
+
+def _prior(el: HtmlElement) -> float:
+    """The page's own hints that an element is the article body."""
+    factor = 1.0
+    if el.get("itemprop") == "articleBody":
+        factor *= 1.6
+    names = el.get("class")
+    ident = el.get("id")
+    if ident:
+        names = f"{names} {ident}" if names else ident
+    if names and is_body_name(names):
+        factor *= 1.25
+    if el.tag == "article":
+        factor *= 1.1
+    if el.tag in ("body", "html"):
+        factor *= 0.7
+    return factor
+
+
+def _with_siblings(
+    best: HtmlElement, best_score: float, scores: dict[HtmlElement, float], page: Page
+) -> tuple[HtmlElement, ...]:
+    parent = best.getparent()
+    if parent is None:
+        return (best,)
+    threshold = max(3.0, best_score * 0.2)
+    sizes = {el: (size, links) for el, size, links in page.texts if el.getparent() is parent}
+    chosen: list[HtmlElement] = []
+    for sibling in parent:
+        if sibling is best:
+            chosen.append(sibling)
+            continue
+        if not isinstance(sibling.tag, str) or sibling in page.dropped:
+            continue
+        if scores.get(sibling, 0.0) >= threshold:
+            chosen.append(sibling)
+            continue
+        measured = sizes.get(sibling)
+        if measured and measured[0] >= 80 and measured[1] / measured[0] < 0.25:
+            chosen.append(sibling)
+    return tuple(chosen)

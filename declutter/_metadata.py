@@ -1,0 +1,262 @@
+"""Metadata: what the page declares about itself (title, authors, date, site, language).
+
+Read from what the prune walk already gathered (meta tags, JSON-LD, the
+canonical link, ``<time>`` and ``<h1>`` elements), in the order of how much
+each source can be trusted; no second walk over the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from ._prune import Page
+
+_ARTICLE_TYPES = frozenset(
+    {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
+     "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "scholarlyarticle",
+     "techarticle", "report", "liveblogposting", "socialmediaposting", "posting"}
+)
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—\-:·•»]\s+")
+_PUBLISHED_KEYS = (
+    "article:published_time", "og:published_time", "article:published", "datepublished",
+    "pubdate", "publishdate", "publish-date", "date", "dc.date", "dc.date.issued",
+    "dcterms.date", "sailthru.date", "parsely-pub-date", "publication_date", "article.published",
+)
+_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    url: str | None = None
+    description: str | None = None
+    #: the page declares itself an article (og:type or JSON-LD @type)
+    declared_article: bool | None = None
+
+
+def headline(page: Page) -> str | None:
+    """The article's headline, cheaply: what the text filter needs to drop repeats."""
+    meta = page.meta
+    site = meta.get("og:site_name")
+    for candidate in (meta.get("og:title"), meta.get("twitter:title")):
+        if candidate:
+            return _strip_site(candidate, site)
+    for h1 in page.h1:
+        text = " ".join(h1.text_content().split())
+        if text:
+            return text
+    if page.title_tag:
+        return _strip_site(" ".join(page.title_tag.split()), site) or None
+    return None
+
+
+def read_metadata(page: Page, url: str | None) -> Metadata:
+    meta = page.meta
+    ld = _jsonld_article(page.jsonld)
+    site = meta.get("og:site_name") or _name(ld.get("publisher")) or meta.get("application-name")
+    title = _first_text(page) or _text(ld.get("headline")) or headline(page)
+    return Metadata(
+        title=title,
+        authors=_authors(ld, meta, page),
+        published=_published(ld, meta, page),
+        site_name=_clean(site),
+        language=_language(page, meta),
+        url=_url(page, meta, url),
+        description=_clean(
+            meta.get("og:description") or meta.get("description")
+            or meta.get("twitter:description") or _text(ld.get("description"))
+        ),
+        declared_article=_declared_article(meta, ld, page.jsonld),
+    )
+
+
+def _first_text(page: Page) -> str | None:
+    meta = page.meta
+    site = meta.get("og:site_name")
+    og = meta.get("og:title") or meta.get("twitter:title")
+    h1s = [" ".join(h1.text_content().split()) for h1 in page.h1]
+    h1s = [text for text in h1s if text]
+    if og:
+        og = _strip_site(" ".join(og.split()), site)
+        for text in h1s:
+            if text.casefold() == og.casefold() or text.casefold() in og.casefold():
+                return text
+        return og
+    return h1s[0] if h1s else None
+
+
+def _strip_site(title: str, site: str | None) -> str:
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1:
+        if site and parts[-1].strip().casefold() == site.strip().casefold():
+            return title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
+        if site and parts[0].strip().casefold() == site.strip().casefold():
+            return title[len(parts[0]):].lstrip(" |–—-:·•»")
+        if not site and len(parts[-1]) < 30 and len(parts[0]) > 30:
+            return title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
+    return title.strip()
+
+
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    return _clean(value)
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, dict):
+        return _clean(value.get("name"))
+    return _clean(value)
+
+
+def _jsonld_objects(texts: list[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for text in texts:
+        try:
+            data = json.loads(text, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack and len(found) < 200:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                found.append(item)
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    stack.extend(reversed(graph))
+    return found
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.casefold() for k in kinds if isinstance(k, str)}
+
+
+def _jsonld_article(texts: list[str]) -> dict[str, Any]:
+    for obj in _jsonld_objects(texts):
+        if _types(obj) & _ARTICLE_TYPES:
+            return obj
+    return {}
+
+
+def _declared_article(meta: dict[str, str], ld: dict[str, Any], texts: list[str]) -> bool | None:
+    og_type = meta.get("og:type", "").casefold()
+    if ld or og_type == "article":
+        return True
+    if og_type in ("website", "profile", "video.other", "product", "book"):
+        return False
+    for obj in _jsonld_objects(texts):
+        kinds = _types(obj)
+        if kinds & {"collectionpage", "searchresultspage", "itemlist", "profilepage"}:
+            return False
+    return None
+
+
+def _split_names(value: str) -> list[str]:
+    value = re.sub(r"^\s*(?:by|von|por|par)\s+", "", value, flags=re.IGNORECASE)
+    parts = re.split(r"\s*(?:,|;|\band\b|\bund\b|\by\b|\bet\b|\be\b|&)\s*", value)
+    return [" ".join(part.split()) for part in parts if part and part.strip()]
+
+
+def _authors(ld: dict[str, Any], meta: dict[str, str], page: Page) -> tuple[str, ...]:
+    names: list[str] = []
+    author = ld.get("author") or ld.get("creator")
+    items = author if isinstance(author, list) else [author]
+    for item in items:
+        name = _name(item)
+        if name and not name.startswith("http"):
+            names.append(name)
+    if not names:
+        for key in _AUTHOR_KEYS:
+            value = meta.get(key)
+            if value and not value.startswith("http"):
+                names.extend(_split_names(value))
+                break
+    unique: list[str] = []
+    for name in names:
+        if name not in unique and len(name) < 80:
+            unique.append(name)
+    return tuple(unique)
+
+
+def _iso(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    candidate = value.replace("Z", "+00:00") if value.endswith("Z") else value
+    try:
+        datetime.fromisoformat(candidate)
+        return value
+    except ValueError:
+        pass
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d", "%d.%m.%Y",
+                "%a, %d %b %Y %H:%M:%S %z", "%Y%m%d"):
+        try:
+            return datetime.strptime(value, fmt).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _published(ld: dict[str, Any], meta: dict[str, str], page: Page) -> str | None:
+    for key in _PUBLISHED_KEYS:
+        found = _iso(meta.get(key))
+        if found:
+            return found
+    found = _iso(_text(ld.get("datePublished"))) or _iso(_text(ld.get("dateCreated")))
+    if found:
+        return found
+    for el in page.times:
+        found = _iso(el.get("datetime"))
+        if found:
+            return found
+    return None
+
+
+def _language(page: Page, meta: dict[str, str]) -> str | None:
+    value = page.root.get("lang") or page.root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not value:
+        value = meta.get("content-language") or meta.get("og:locale") or meta.get("language")
+    if not value:
+        return None
+    primary = re.split(r"[-_,;\s]", value.strip())[0].lower()
+    return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
+
+
+def _url(page: Page, meta: dict[str, str], url: str | None) -> str | None:
+    for candidate in (page.canonical, meta.get("og:url")):
+        if candidate:
+            resolved = urljoin(url, candidate) if url else candidate
+            if urlsplit(resolved).scheme in ("http", "https"):
+                return resolved
+    return url
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None

@@ -1,0 +1,224 @@
+"""Stage 3, prune: one walk over the tree that marks page chrome.
+
+The tree is never modified. The walk records which elements are boilerplate
+(and why), skips their subtrees, and on the way gathers what later stages
+need, so no stage walks the whole page again: the text-bearing elements the
+locator scores, and the head's metadata (meta tags, JSON-LD, canonical link).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ._errors import RuleError
+from ._options import Options
+from ._rules import ROLE_RULES, SILENT_TAGS, TAG_RULES, classify_names
+
+#: Containers that hold the whole page: never dropped for their class names.
+_PROTECTED = frozenset({"html", "body", "main"})
+#: Categories that may name a wrapper around the article ("content has-sidebar"), so a
+#: match is checked against the amount of paragraph text the element holds.
+_GUARDED = frozenset(
+    {"sidebar", "header", "footer", "navigation", "boilerplate", "form", "tags", "related",
+     "dateline", "byline", "hidden", "share", "cookie", "newsletter", "paywall", "caption"}
+)
+#: Elements whose leading text counts as a paragraph in pages without <p> markup.
+SOUP = frozenset({"div", "section", "article", "td", "font", "center", "main", "body"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
+
+
+@dataclass
+class Page:
+    """What the prune walk learnt about a page; read by every later stage."""
+
+    root: HtmlElement
+    #: element -> (category, rule) for every element dropped with its subtree
+    dropped: dict[HtmlElement, tuple[str, str]] = field(default_factory=dict)
+    #: text-bearing elements outside dropped subtrees: (element, text length, link text length)
+    texts: list[tuple[HtmlElement, int, int]] = field(default_factory=list)
+    #: meta tags by lower-cased name/property/itemprop (first one wins)
+    meta: dict[str, str] = field(default_factory=dict)
+    jsonld: list[str] = field(default_factory=list)
+    title_tag: str | None = None
+    canonical: str | None = None
+    h1: list[HtmlElement] = field(default_factory=list)
+    times: list[HtmlElement] = field(default_factory=list)
+    #: elements the caller asked to keep whatever the rules say
+    kept: frozenset[HtmlElement] = frozenset()
+    #: the article body a site rule names, when one matched
+    forced_body: HtmlElement | None = None
+
+
+def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
+    page = Page(root)
+    site_rules = options.rules_for(host)
+    drop_selectors = list(options.drop)
+    keep_selectors = list(options.keep)
+    for rule in site_rules:
+        drop_selectors.extend(rule.drop)
+        keep_selectors.extend(rule.keep)
+        if rule.body and page.forced_body is None:
+            found = select(root, rule.body)
+            page.forced_body = found[0] if found else None
+    user_drop: dict[HtmlElement, str] = {}
+    for selector in drop_selectors:
+        for el in select(root, selector):
+            user_drop.setdefault(el, selector)
+    kept: set[HtmlElement] = set()
+    for selector in keep_selectors:
+        kept.update(select(root, selector))
+    page.kept = frozenset(kept)
+
+    dropped = page.dropped
+    texts = page.texts
+    keep_captions = options.keep_captions
+    keep_comments = options.keep_comments
+    stack: list[HtmlElement] = [root]
+    while stack:
+        el = stack.pop()
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in SILENT_TAGS:
+            _gather_head(page, el, tag)
+            continue
+        reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
+        if el in user_drop and el not in kept:
+            reason = ("user", f"selector:{user_drop[el]}")
+        if reason is not None and (reason[0] not in _GUARDED or not _holds_article(el)):
+            dropped[el] = reason
+            continue
+        if tag == "p" or tag in _PARAGRAPHS:
+            text = el.text_content()
+            size = len(text.strip())
+            if size:
+                texts.append((el, size, _link_length(el)))
+        elif tag == "br":
+            tail = el.tail
+            if tail and (size := len(tail.strip())):
+                parent = el.getparent()
+                if parent is not None and parent.tag not in _PARAGRAPHS:
+                    texts.append((parent, size, 0))
+        elif tag in SOUP:
+            lead = el.text
+            if lead and (size := len(lead.strip())) > 1:
+                texts.append((el, size, 0))
+        elif tag == "h1":
+            page.h1.append(el)
+        elif tag == "time":
+            page.times.append(el)
+        if len(el):
+            stack.extend(reversed(el))
+    return page
+
+
+def _verdict(
+    el: HtmlElement, tag: str, keep_captions: bool, keep_comments: bool
+) -> tuple[str, str] | None:
+    """Why this element is chrome, or None. Checks markup only, never text."""
+    if el.get("hidden") is not None:
+        return ("hidden", "attr:hidden")
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return ("hidden", "style:hidden")
+    category = TAG_RULES.get(tag)
+    if category is not None:
+        if not (category == "caption" and keep_captions):
+            return (category, f"tag:{tag}")
+    role = el.get("role")
+    if role:
+        category = ROLE_RULES.get(role.strip().lower())
+        if category is not None:
+            return (category, f"role:{role.strip().lower()}")
+    if tag in _PROTECTED:
+        return None
+    names = el.get("class")
+    ident = el.get("id")
+    if ident:
+        names = f"{names} {ident}" if names else ident
+    if not names:
+        return None
+    found = classify_names(names)
+    if found is None:
+        return None
+    if (found[0] == "caption" and keep_captions) or (found[0] == "comments" and keep_comments):
+        return None
+    if el.get("itemprop") == "articleBody":
+        return None
+    return found
+
+
+def _holds_article(el: HtmlElement) -> bool:
+    """True when an element marked as chrome holds several long paragraphs.
+
+    Wrappers named "content with-sidebar" or a `<header>` around a whole post
+    exist; dropping them would drop the article.
+    """
+    if len(el) == 0:
+        return False
+    long = 0
+    for p in el.iter("p"):
+        if len(p.text_content()) > 150:
+            long += 1
+            if long >= 3:
+                return True
+    return False
+
+
+def _link_length(el: HtmlElement) -> int:
+    if el.tag == "a":
+        return len(el.text_content().strip())
+    total = 0
+    for a in el.iter("a"):
+        total += len(a.text_content().strip())
+    return total
+
+
+def _gather_head(page: Page, el: HtmlElement, tag: str) -> None:
+    if tag == "meta":
+        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        content = el.get("content")
+        if key and content:
+            page.meta.setdefault(key.strip().lower(), content.strip())
+    elif tag == "script":
+        kind = (el.get("type") or "").lower()
+        if "ld+json" in kind and el.text:
+            page.jsonld.append(el.text)
+    elif tag == "link":
+        rel = (el.get("rel") or "").lower().split()
+        if "canonical" in rel and page.canonical is None and el.get("href"):
+            page.canonical = el.get("href", "").strip()
+    elif tag == "title" and page.title_tag is None:
+        page.title_tag = el.text_content()
+    elif tag == "head":
+        for child in el:
+            if isinstance(child.tag, str):
+                _gather_head(page, child, child.tag)
+
+
+@lru_cache(maxsize=512)
+def _compile_selector(selector: str) -> Callable[[HtmlElement], list[HtmlElement]]:
+    selector = selector.strip()
+    try:
+        if selector.startswith(("/", "(", "./")):
+            return etree.XPath(selector)  # type: ignore[return-value]
+        from lxml.cssselect import CSSSelector
+
+        return CSSSelector(selector)  # type: ignore[return-value]
+    except Exception as error:  # cssselect and lxml raise several unrelated types
+        raise RuleError(f"cannot compile selector {selector!r}: {error}") from None
+
+
+def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
+    """Elements matching a user selector (CSS, or XPath when it starts with / or ()."""
+    found = _compile_selector(selector)(root)
+    if not isinstance(found, list):
+        raise RuleError(f"selector {selector!r} does not select elements")
+    return [el for el in found if isinstance(el, etree._Element) and isinstance(el.tag, str)]

@@ -1,0 +1,354 @@
+"""Every rule declutter applies, as data, compiled once at import.
+
+Three kinds of rule, read top to bottom:
+
+1. Markup rules: which tags, roles and class/id names mark an element as
+   boilerplate (``TAG_RULES``, ``ROLE_RULES``, ``CLASS_RULES``), and which
+   class/id names mark the article body (``BODY_CLASSES``).
+2. Label lexicons: phrases that make a block boilerplate by its text alone
+   ("Advertisement", "READ: ...", "Lesen Sie auch"), one data file per
+   category under ``rules/``, in many languages.
+3. Text patterns: captions and credits, bylines and datelines.
+
+A rule never edits text: it decides whether a whole element, block or line
+stays. The rule's name travels into the removal record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# ---------------------------------------------------------------------------
+# 1. Markup rules
+# ---------------------------------------------------------------------------
+
+#: Elements never holding article text: dropped without a removal record.
+SILENT_TAGS = frozenset(
+    "script style noscript template svg math canvas iframe frame frameset object embed "
+    "video audio source track picture img map area link meta base head title param "
+    "input select option optgroup textarea button datalist output meter progress".split()
+)
+
+#: Elements whose tag alone says what they are: tag -> category.
+TAG_RULES: dict[str, str] = {
+    "nav": "navigation",
+    "aside": "sidebar",
+    "footer": "footer",
+    "header": "header",
+    "form": "form",
+    "figcaption": "caption",
+    "dialog": "hidden",
+    "menu": "navigation",
+}
+
+#: ARIA landmark roles that mark page chrome: role -> category.
+ROLE_RULES: dict[str, str] = {
+    "navigation": "navigation",
+    "banner": "header",
+    "contentinfo": "footer",
+    "complementary": "sidebar",
+    "search": "form",
+    "dialog": "hidden",
+    "alertdialog": "hidden",
+    "menu": "navigation",
+    "menubar": "navigation",
+}
+
+#: Class/id rules: (category, rule name, alternatives). An alternative matches a whole
+#: hyphen/underscore/space-separated part of a class or id value; ``token:`` rules must
+#: match a whole class token (so ``hidden`` does not catch Bootstrap's ``hidden-xs``).
+#: The first rule that matches wins, so specific rules come before general ones.
+CLASS_RULES: tuple[tuple[str, str, str], ...] = (
+    # author boxes before bylines: "author-bio" is a bio, "author" alone a byline
+    ("author_bio", "class:author-bio",
+     r"author-?(?:bio|box|info|card|profile|details|about|description)|about-?(?:the-?)?author"
+     r"|bio-?box|contributor-?bio"),
+    # ad slots: generic names, GPT/DFP, AdSense, native-ad and recommendation vendors
+    ("ad", "class:ad",
+     r"ads?|adv|advert|adverts|advertisement|advertisements|advertising|adslot|ad-?slot"
+     r"|adunit|ad-?unit|adbox|ad-?container|ad-?wrapper|adsense|adsbygoogle|dfp|gpt-?ad"
+     r"|google-?ads?|sponsor|sponsored|sponsors|sponsorship|promoted|native-?ad|commercial"
+     r"|taboola|outbrain|teads|mgid|revcontent|zergnet|dianomi|anzeige|werbung|publicidad"
+     r"|pubblicita|reklama|promo|promos|affiliate-?(?:box|links?|disclosure)"),
+    # related links, recirculation modules, most-read lists
+    ("related", "class:related",
+     r"related|relatedposts|related-?(?:posts?|articles?|stories|content|links?|news)"
+     r"|recommended|recommendations?|recirc|recirculation|read-?more|read-?next|also-?read"
+     r"|more-?(?:stories|news|articles|from|on)|most-?(?:read|popular|viewed|shared)|trending"
+     r"|popular|you-?may-?like|further-?reading|see-?also|suggested|teasers?|next-?article"
+     r"|rel-?links|lesen-?sie-?auch|mehr-?zum-?thema|leia-?tambem|lire-?aussi|inline-?links?"),
+    # share and follow widgets
+    ("share", "class:share",
+     r"share|shares|sharing|sharer|sharedaddy|share-?(?:bar|tools|buttons?|links?|icons?)"
+     r"|social|socials|social-?(?:share|media|links|icons|bar|buttons?)|sharethis|addthis"
+     r"|addtoany|a2a|shariff|follow-?us|print-?button|email-?share"),
+    # captions and credits of images and videos
+    ("caption", "class:caption",
+     r"caption|captions|figcaption|wp-?caption-?text|credit|credits|image-?credit"
+     r"|photo-?credit|img-?caption|media-?caption|image-?caption|copyright-?image"),
+    # bylines and datelines
+    ("byline", "class:byline",
+     r"byline|bylines|by-?line|author|authors|author-?name|writer|reporter|posted-?by"),
+    ("dateline", "class:dateline",
+     r"dateline|date|timestamp|published|pubdate|publish-?date|published-?date|post-?date"
+     r"|entry-?date|article-?date|updated|last-?updated|time-?stamp|meta-?date"),
+    # newsletter, subscription and paywall prompts
+    ("newsletter", "class:newsletter",
+     r"newsletter|newsletters|subscribe|subscription|signup|sign-?up|optin|opt-?in"
+     r"|mailing-?list|email-?signup|nl-?signup"),
+    ("paywall", "class:paywall",
+     r"paywall|piano|regwall|premium-?wall|meter|metered|subscriber-?only|offer-?wall"),
+    # comment sections
+    ("comments", "class:comments",
+     r"comment|comments|commentlist|comment-?list|disqus|respond|replies|reply"
+     r"|coral|viafoura|livefyre|spot-?im|openweb|discussion|talkback"),
+    # cookie and consent banners
+    ("cookie", "class:cookie",
+     r"cookie|cookies|consent|gdpr|cmp|onetrust|didomi|privacy-?banner|cc-?banner"),
+    # navigation, site header and footer, sidebars
+    ("navigation", "class:navigation",
+     r"nav|navbar|navigation|menu|menus|breadcrumb|breadcrumbs|pagination|pager|skip-?link"
+     r"|skip-?links|site-?nav|main-?nav|jump-?links"),
+    ("header", "class:header",
+     r"site-?header|page-?header|global-?header|masthead|top-?bar|topbar|header-?(?:wrapper"
+     r"|container|nav|top|main|inner)|article-?header|entry-?header|post-?header"
+     r"|story-?header|headline-?wrapper"),
+    ("footer", "class:footer", r"footer|site-?footer|page-?footer|colophon"),
+    ("sidebar", "class:sidebar",
+     r"sidebar|side-?bar|rail|right-?rail|left-?rail|aside|widget|widgets|widget-?area"),
+    ("tags", "class:tags",
+     r"tags|tag-?list|tagcloud|tag-?cloud|post-?tags|entry-?tags|tags-?links|cat-?links"
+     r"|keywords|categories|topics-?list"),
+    # overlays and players that are never article text
+    ("boilerplate", "class:overlay",
+     r"popup|modal|overlay|lightbox|interstitial|toast|banner-?ad|video-?player|player"
+     r"|gallery|slideshow|carousel"),
+    ("hidden", "class:hidden",
+     r"token:(?:hidden|hide|d-none|sr-only|screen-reader-text|visually-hidden|visuallyhidden"
+     r"|is-hidden|u-hidden|element-invisible|invisible|offscreen|print-only|noscript)"),
+)
+
+#: Class/id values that name the article body itself. An element with one of these
+#: is never dropped for its other class names ("article-body has-ads").
+BODY_CLASSES = (
+    r"(?:article|story|entry|post|blog|news|main|page|single|td-post|c-article|field-name)"
+    r"[-_]*(?:body|content|text|copy|inner|main|entry)(?:[-_]*(?:inner|wrapper|container))?"
+    r"|articlebody|storybody|content|main-?content|article|story|post|entry|body-?text"
+)
+
+_BOUND_L = r"(?<![a-z0-9])"
+_BOUND_R = r"(?![a-z0-9])"
+
+
+def _compile_class_rules() -> re.Pattern[str]:
+    groups = []
+    for index, (_, _, alternatives) in enumerate(CLASS_RULES):
+        if alternatives.startswith("token:"):
+            body = rf"(?<!\S){alternatives[len('token:'):]}(?!\S)"
+        else:
+            body = rf"{_BOUND_L}(?:{alternatives}){_BOUND_R}"
+        groups.append(f"(?P<r{index}>{body})")
+    return re.compile("|".join(groups))
+
+
+_CLASS_RE = _compile_class_rules()
+_BODY_RE = re.compile(rf"(?<![\w-])(?:{BODY_CLASSES})(?![\w-])")
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+@lru_cache(maxsize=65536)
+def classify_names(names: str) -> tuple[str, str] | None:
+    """Category and rule for an element's ``class`` and ``id`` values, or None.
+
+    Cached because the same class strings recur on every page of a site and
+    across sites; the function is pure, so the cache cannot change a result.
+    """
+    lowered = _CAMEL_RE.sub("-", names).lower()
+    if _BODY_RE.search(lowered):
+        return None
+    match = _CLASS_RE.search(lowered)
+    if match is None or match.lastgroup is None:
+        return None
+    category, rule, _ = CLASS_RULES[int(match.lastgroup[1:])]
+    return category, rule
+
+
+@lru_cache(maxsize=65536)
+def is_body_name(names: str) -> bool:
+    """True when a class/id value names the article body ("article-body", "entry-content")."""
+    return _BODY_RE.search(_CAMEL_RE.sub("-", names).lower()) is not None
+
+
+# ---------------------------------------------------------------------------
+# 2. Label lexicons (data files under rules/)
+# ---------------------------------------------------------------------------
+
+#: The categories that have a lexicon file, in the order they are tried.
+LEXICON_CATEGORIES = (
+    "ad", "related", "share", "newsletter", "paywall", "comments", "tags", "navigation",
+)
+
+#: Characters that frame a label without being part of it ("» READ:", "• Share", "[Ad]").
+_FRAME = " \t\n:|•·–—-»›>«<()[]{}*_.,!?…/\\#@▶►▸→⟩\"'“”‘’"
+
+
+def normalize_label(text: str) -> str:
+    """The form in which a block is compared with exact labels."""
+    return " ".join(text.split()).strip(_FRAME).casefold()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One category's labels: whole-block phrases and opening phrases."""
+
+    category: str
+    exact: frozenset[str]
+    prefix: re.Pattern[str] | None
+
+
+def _prefix_pattern(phrase: str) -> str:
+    words = [re.escape(word) for word in phrase.split()]
+    pattern = r"\s+".join(words)
+    # Let punctuation that ends a label stand apart from its word ("Lire aussi :").
+    pattern = re.sub(r"(\\?[:|])$", r"\\s*\1", pattern)
+    if phrase[-1].isalnum():
+        return pattern + r"(?=[\s:|\-–—»›]+\S)"
+    return pattern + r"\s*(?=\S)"
+
+
+def _load_lexicon(category: str) -> Lexicon:
+    text = resources.files("declutter").joinpath(f"rules/{category}.txt").read_text("utf-8")
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("…"):
+            prefixes.append(_prefix_pattern(line[:-1].strip()))
+        else:
+            exact.add(normalize_label(line))
+    prefix = None
+    if prefixes:
+        prefixes.sort(key=len, reverse=True)
+        prefix = re.compile(r"^[\s•·»›▶►▸→*\-–—]*(?:" + "|".join(prefixes) + ")", re.IGNORECASE)
+    return Lexicon(category, frozenset(exact), prefix)
+
+
+LEXICONS: tuple[Lexicon, ...] = tuple(_load_lexicon(name) for name in LEXICON_CATEGORIES)
+
+
+def match_label(text: str) -> tuple[str, str] | None:
+    """(category, rule) when the whole block is a label of some category."""
+    key = normalize_label(text)
+    if not key:
+        return None
+    for lexicon in LEXICONS:
+        if key in lexicon.exact:
+            return lexicon.category, f"label:{lexicon.category}"
+    return None
+
+
+def match_prefix(text: str) -> tuple[str, str] | None:
+    """(category, rule) when the block opens with a label of some category."""
+    for lexicon in LEXICONS:
+        if lexicon.prefix is not None and lexicon.prefix.match(text):
+            return lexicon.category, f"prefix:{lexicon.category}"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# 3. Text patterns: captions and credits, bylines, datelines
+# ---------------------------------------------------------------------------
+
+#: "Image: self", "Photo: AP", "(Im: @Account/Twitter)", "Image source, Getty Images",
+#: "Photograph: Name/Reuters", "Foto: dpa", "null | Image: self"
+CAPTION_RE = re.compile(
+    r"^[\s(\[]*(?:null\s*\|\s*)?(?:image|images|photo|photos|photograph|photography|picture|pic"
+    r"|img|im|foto|fotos|fotografía|fotografia|bild|imagen|immagine|illustration|video|graphic"
+    r"|file photo|credit|credits|source|quelle|crédit|crédito|créditos|фото|image source"
+    r"|image caption|media caption|photo credit|image credit|photo illustration"
+    r"|bildquelle|copyright)\s*(?:source|credit|caption|courtesy)?\s*[:,|]",
+    re.IGNORECASE,
+)
+
+#: Picture agencies and credit marks that make a short line a credit.
+CREDIT_RE = re.compile(
+    r"(?:©|\(c\)|getty images|ap photo|associated press|reuters|afp|dpa|epa|efe|ansa"
+    r"|shutterstock|istock|alamy|pti|ians|xinhua|anadolu|picture alliance|picture-alliance"
+    r"|imago|bloomberg|keystone|sipa|abaca|newscom|zuma|courtesy|handout|twitter|instagram"
+    r"|facebook|file photo|wikimedia|unsplash)",
+    re.IGNORECASE,
+)
+
+#: "By Jane Doe", "Reported by: Bhavya Sukheja", "Von Max Mustermann", "Por ...".
+BYLINE_RE = re.compile(
+    r"^(?:by|from|von|por|par|di|da|door|av|af|от|autor|autora|author|authors|reported by"
+    r"|written by|posted by|words by|story by|text|texto|texte|edited by|reporting by"
+    r"|redacción|redaktion|rédaction)\s*:?\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+#: Words a dateline may consist of besides numbers: months, weekdays, time zones and the
+#: verbs that introduce a date, in several languages.
+DATE_WORDS = frozenset(
+    """
+    published updated posted modified last first on at by am pm a p m ist gmt utc est edt cst
+    cdt mst mdt pst pdt cet cest bst eet eest msk jst kst aest aedt et pt ct mt hrs hr h min
+    mins minute minutes hour hours ago day days today yesterday read reading time
+    jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june
+    july august september october november december mon tue tues wed thu thur thurs fri sat
+    sun monday tuesday wednesday thursday friday saturday sunday
+    veröffentlicht aktualisiert am um uhr stand januar februar märz mai juni juli oktober
+    dezember montag dienstag mittwoch donnerstag freitag samstag sonntag
+    publicado actualizado el de a las hs enero febrero marzo abril mayo junio julio agosto
+    septiembre octubre noviembre diciembre lunes martes miércoles jueves viernes sábado domingo
+    publié mis à jour le à janvier février mars avril juin juillet août septembre octobre
+    novembre décembre lundi mardi mercredi jeudi vendredi samedi dimanche
+    atualizado em às janeiro fevereiro março maio junho julho setembro outubro novembro
+    dezembro segunda terça quarta quinta sexta sábado domingo feira
+    pubblicato aggiornato il alle gennaio febbraio aprile maggio giugno luglio agosto
+    settembre ottobre novembre dicembre
+    gepubliceerd bijgewerkt op om januari februari maart mei augustus
+    опубликовано обновлено января февраля марта апреля мая июня июля августа сентября
+    октября ноября декабря в
+    """.split()
+)
+
+ISO_TIMESTAMP_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th|er|e|º|ª|\.)?$", re.IGNORECASE)
+
+
+def is_dateline(text: str) -> bool:
+    """True for a short line made only of a date, a time and the words around them."""
+    if len(text) > 120 or not any(ch.isdigit() for ch in text):
+        return False
+    if ISO_TIMESTAMP_RE.match(text.strip()):
+        return True
+    words = re.findall(r"\w+", text.casefold())
+    if not words:
+        return False
+    return all(_ORDINAL_RE.match(word) or word in DATE_WORDS for word in words)
+
+
+__all__ = [
+    "BYLINE_RE",
+    "CAPTION_RE",
+    "CLASS_RULES",
+    "CREDIT_RE",
+    "LEXICONS",
+    "ROLE_RULES",
+    "SILENT_TAGS",
+    "TAG_RULES",
+    "classify_names",
+    "is_body_name",
+    "is_dateline",
+    "match_label",
+    "match_prefix",
+    "normalize_label",
+]
