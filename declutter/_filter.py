@@ -71,7 +71,7 @@ class _Segmenter:
         self.blocks: list[RawBlock] = []
         self.met: list[HtmlElement] = []
         self.parts: list[str] = []
-        self.link_chars = 0
+        self.linked: list[bool] = []
         self.in_link = 0
         self.owner: HtmlElement | None = None
         self.kind = "paragraph"
@@ -87,20 +87,19 @@ class _Segmenter:
     def add(self, text: str | None) -> None:
         if text:
             self.parts.append(text)
-            if self.in_link:
-                self.link_chars += len(text.strip())
+            self.linked.append(self.in_link > 0)
 
     def flush(self) -> None:
         parts = self.parts
         if not parts:
             return
         owner = self.owner
+        linked = self.linked
         self.parts = []
-        links = self.link_chars
-        self.link_chars = 0
+        self.linked = []
         if owner is None:
             return
-        for paragraph in _paragraphs("".join(parts)):
+        for paragraph, links in _paragraphs(parts, linked):
             self.blocks.append(
                 RawBlock(self.kind, paragraph, owner, min(links, len(paragraph)), self.level,
                          self.list_id, self.ordered)
@@ -121,6 +120,7 @@ class _Segmenter:
             return
         if tag == "br":
             self.parts.append(_LINE_BREAK)
+            self.linked.append(False)
             self.add(el.tail)
             return
         if tag not in BLOCK_TAGS:
@@ -138,11 +138,11 @@ class _Segmenter:
             return
         if self.item_depth and tag not in ("ul", "ol", "table", "pre", "li", "dl"):
             # Paragraphs inside a list item continue the item's line.
-            self.parts.append(" ")
+            self.add(" ")
             self.add(el.text)
             for child in el:
                 self.walk(child)
-            self.parts.append(" ")
+            self.add(" ")
             self.add(el.tail)
             return
         self.block(el, tag)
@@ -209,19 +209,33 @@ class _Segmenter:
         self.owner, self.kind, self.level = saved
 
 
-def _paragraphs(raw: str) -> list[str]:
-    """Split accumulated text at double line breaks; collapse whitespace in each line."""
-    paragraphs: list[str] = []
+def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
+    """Split accumulated text at double line breaks; collapse whitespace in each line.
+
+    Returns each paragraph with the number of its characters that stand in links.
+    """
+    paragraphs: list[tuple[str, int]] = []
     lines: list[str] = []
-    for line in raw.split(_LINE_BREAK):
-        line = " ".join(line.split())
-        if line:
-            lines.append(line)
+    line: list[str] = []
+    links = 0
+    for piece, is_link in zip(parts, linked, strict=True):
+        if piece != _LINE_BREAK:
+            line.append(piece)
+            if is_link:
+                links += len(piece.strip())
+            continue
+        text = " ".join("".join(line).split())
+        line = []
+        if text:
+            lines.append(text)
         elif lines:
-            paragraphs.append("\n".join(lines))
-            lines = []
+            paragraphs.append(("\n".join(lines), links))
+            lines, links = [], 0
+    text = " ".join("".join(line).split())
+    if text:
+        lines.append(text)
     if lines:
-        paragraphs.append("\n".join(lines))
+        paragraphs.append(("\n".join(lines), links))
     return paragraphs
 
 
@@ -316,7 +330,7 @@ def judge(
     _headings_without_body(blocks, verdicts)
     kept_blocks: list[RawBlock] = []
     dropped: list[Dropped] = []
-    for block, verdict in zip(blocks, verdicts):
+    for block, verdict in zip(blocks, verdicts, strict=True):
         if verdict is None:
             kept_blocks.append(block)
         else:

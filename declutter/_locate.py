@@ -20,6 +20,10 @@ from ._rules import is_body_name
 
 #: How much of a paragraph's vote reaches each ancestor level.
 _DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
+#: How far up undecayed votes are summed, to find a body split into distant chunks.
+_MASS_LEVELS = 8
+#: An ancestor replaces the best element when it holds this much more of the votes.
+_WIDEN_GAIN = 1.3
 _MIN_PARAGRAPH = 25
 _MAX_LINK_DENSITY = 0.5
 
@@ -35,20 +39,23 @@ class Region:
 
 def locate(page: Page) -> Region | None:
     scores: dict[HtmlElement, float] = {}
+    mass: dict[HtmlElement, float] = {}
     page_text = 0
-    for el, size, links in page.texts:
+    for el, size, links, weight in page.texts:
         if size < _MIN_PARAGRAPH:
             continue
         density = links / size
         if density > _MAX_LINK_DENSITY:
             continue
         page_text += size
-        vote = (1.0 + min(size, 400) / 100.0) * (1.0 - density)
+        vote = (0.5 + min(size, 800) / 100.0) * (1.0 - density) * weight
         node = el if el.tag in SOUP else el.getparent()
-        for weight in _DECAY:
+        for level in range(_MASS_LEVELS):
             if node is None:
                 break
-            scores[node] = scores.get(node, 0.0) + vote * weight
+            if level < len(_DECAY):
+                scores[node] = scores.get(node, 0.0) + vote * _DECAY[level]
+            mass[node] = mass.get(node, 0.0) + vote
             node = node.getparent()
     if page.forced_body is not None:
         return Region((page.forced_body,), page_text)
@@ -56,6 +63,7 @@ def locate(page: Page) -> Region | None:
         return None
 
     best, best_score = _best(scores)
+    best = _widen(best, mass)
     elements = _with_siblings(best, best_score, scores, page)
     return Region(elements, page_text)
 
@@ -64,6 +72,24 @@ def _best(scores: dict[HtmlElement, float]) -> tuple[HtmlElement, float]:
     """The highest-voted element once the page's own hints are weighed in."""
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:8]
     return max(((el, raw * _prior(el)) for el, raw in ranked), key=lambda item: item[1])
+
+
+def _widen(best: HtmlElement, mass: dict[HtmlElement, float]) -> HtmlElement:
+    """Climb to an ancestor that holds clearly more of the article's votes.
+
+    Bodies split into chunks in different wrappers ("article > div > div >
+    p" twice) leave each chunk with its own votes; their common ancestor has
+    the sum.
+    """
+    current = best
+    node = best.getparent()
+    for _ in range(_MASS_LEVELS - 2):
+        if node is None or node.tag in ("body", "html") or _is_listing(node):
+            break
+        if mass.get(node, 0.0) >= _WIDEN_GAIN * mass.get(current, 0.0):
+            current = node
+        node = node.getparent()
+    return current
 
 
 def _prior(el: HtmlElement) -> float:
@@ -81,7 +107,19 @@ def _prior(el: HtmlElement) -> float:
         factor *= 1.1
     if el.tag in ("body", "html"):
         factor *= 0.7
+    if _is_listing(el):
+        factor *= 0.5
     return factor
+
+
+def _is_listing(el: HtmlElement) -> bool:
+    """An element holding several <article> elements lists stories; it is not one."""
+    found = 0
+    for _ in el.iterdescendants("article"):
+        found += 1
+        if found >= 2:
+            return True
+    return False
 
 
 def _with_siblings(
@@ -91,13 +129,16 @@ def _with_siblings(
     if parent is None:
         return (best,)
     threshold = max(3.0, best_score * 0.2)
-    sizes = {el: (size, links) for el, size, links in page.texts if el.getparent() is parent}
+    sizes = {el: (size, links) for el, size, links, _ in page.texts if el.getparent() is parent}
     chosen: list[HtmlElement] = []
     for sibling in parent:
         if sibling is best:
             chosen.append(sibling)
             continue
         if not isinstance(sibling.tag, str) or sibling in page.dropped:
+            continue
+        if sibling.tag == "article" or sibling.find(".//article") is not None:
+            # Another <article> beside the story is another story (a teaser, the next post).
             continue
         if scores.get(sibling, 0.0) >= threshold:
             chosen.append(sibling)

@@ -27,7 +27,9 @@ _PUBLISHED_KEYS = (
     "pubdate", "publishdate", "publish-date", "date", "dc.date", "dc.date.issued",
     "dcterms.date", "sailthru.date", "parsely-pub-date", "publication_date", "article.published",
 )
-_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
+_AUTHOR_KEYS = (
+    "author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl",
+)
 
 
 @dataclass(frozen=True)

@@ -96,9 +96,10 @@ def _is_article(
         return False
     long_paragraphs = sum(1 for block in prose if len(block.text) >= 150)
     teasers = sum(1 for item in dropped if item.rule == "links:paragraph")
-    if teasers >= max(6, 2 * len(prose)):
-        return False
-    if page.meta.get("og:type", "").casefold() == "website" and long_paragraphs < 3:
+    listing = page.meta.get("og:type", "").casefold() == "website"
+    if long_paragraphs >= 3:
+        return not (listing and teasers > 3 * long_paragraphs)
+    if teasers >= max(6, 2 * len(prose)) or listing:
         return False
     return used_fallback or long_paragraphs >= 2 or chars >= 600 or confidence >= 0.6
 

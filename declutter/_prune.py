@@ -9,9 +9,9 @@ locator scores, and the head's metadata (meta tags, JSON-LD, canonical link).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -32,6 +32,10 @@ _GUARDED = frozenset(
 SOUP = frozenset({"div", "section", "article", "td", "font", "center", "main", "body"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
+#: List items and headings vote less than paragraphs: teaser lists are made of them.
+_VOTE_WEIGHT = {"li": 0.5, "h2": 0.5, "h3": 0.5, "h4": 0.5, "dd": 0.7}
+#: A text cut short ("...") is a teaser for another page, not part of this one.
+_TRUNCATED = ("...", "…", "[…]", "[...]")
 
 
 @dataclass
@@ -41,8 +45,9 @@ class Page:
     root: HtmlElement
     #: element -> (category, rule) for every element dropped with its subtree
     dropped: dict[HtmlElement, tuple[str, str]] = field(default_factory=dict)
-    #: text-bearing elements outside dropped subtrees: (element, text length, link text length)
-    texts: list[tuple[HtmlElement, int, int]] = field(default_factory=list)
+    #: text-bearing elements outside dropped subtrees:
+    #: (element, text length, link text length, weight of its vote for the article)
+    texts: list[tuple[HtmlElement, int, int, float]] = field(default_factory=list)
     #: meta tags by lower-cased name/property/itemprop (first one wins)
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
@@ -96,20 +101,23 @@ def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
             dropped[el] = reason
             continue
         if tag == "p" or tag in _PARAGRAPHS:
-            text = el.text_content()
-            size = len(text.strip())
+            text = el.text_content().strip()
+            size = len(text)
             if size:
-                texts.append((el, size, _link_length(el)))
+                weight = _VOTE_WEIGHT.get(tag, 1.0)
+                if text.endswith(_TRUNCATED):
+                    weight *= 0.3
+                texts.append((el, size, _link_length(el), weight))
         elif tag == "br":
             tail = el.tail
             if tail and (size := len(tail.strip())):
                 parent = el.getparent()
                 if parent is not None and parent.tag not in _PARAGRAPHS:
-                    texts.append((parent, size, 0))
+                    texts.append((parent, size, 0, 1.0))
         elif tag in SOUP:
             lead = el.text
             if lead and (size := len(lead.strip())) > 1:
-                texts.append((el, size, 0))
+                texts.append((el, size, 0, 1.0))
         elif tag == "h1":
             page.h1.append(el)
         elif tag == "time":
