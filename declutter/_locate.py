@@ -20,10 +20,11 @@ from ._rules import is_body_name
 
 #: How much of a paragraph's vote reaches each ancestor level.
 _DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
-#: How far up undecayed votes are summed, to find a body split into distant chunks.
-_MASS_LEVELS = 8
-#: An ancestor replaces the best element when it holds this much more of the votes.
-_WIDEN_GAIN = 1.3
+#: A second strong candidate (this share of the best score) within this many levels of the
+#: best one is another chunk of the same body: the region becomes their common ancestor.
+_CHUNK_SHARE = 0.25
+_CHUNK_LEVELS = 5
+_CHUNK_MIN = 2.5
 _MIN_PARAGRAPH = 25
 _MAX_LINK_DENSITY = 0.5
 
@@ -39,7 +40,6 @@ class Region:
 
 def locate(page: Page) -> Region | None:
     scores: dict[HtmlElement, float] = {}
-    mass: dict[HtmlElement, float] = {}
     page_text = 0
     for el, size, links, weight in page.texts:
         if size < _MIN_PARAGRAPH:
@@ -50,45 +50,58 @@ def locate(page: Page) -> Region | None:
         page_text += size
         vote = (0.5 + min(size, 800) / 100.0) * (1.0 - density) * weight
         node = el if el.tag in SOUP else el.getparent()
-        for level in range(_MASS_LEVELS):
+        for weight in _DECAY:
             if node is None:
                 break
-            if level < len(_DECAY):
-                scores[node] = scores.get(node, 0.0) + vote * _DECAY[level]
-            mass[node] = mass.get(node, 0.0) + vote
+            scores[node] = scores.get(node, 0.0) + vote * weight
             node = node.getparent()
     if page.forced_body is not None:
         return Region((page.forced_body,), page_text)
     if not scores:
         return None
 
-    best, best_score = _best(scores)
-    best = _widen(best, mass)
+    ranked = _ranked(scores)
+    best, best_score = ranked[0]
+    best = _widen(best, best_score, ranked)
     elements = _with_siblings(best, best_score, scores, page)
     return Region(elements, page_text)
 
 
-def _best(scores: dict[HtmlElement, float]) -> tuple[HtmlElement, float]:
-    """The highest-voted element once the page's own hints are weighed in."""
-    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:8]
-    return max(((el, raw * _prior(el)) for el, raw in ranked), key=lambda item: item[1])
+def _ranked(scores: dict[HtmlElement, float]) -> list[tuple[HtmlElement, float]]:
+    """The strongest candidates, best first, once the page's own hints are weighed in."""
+    top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:12]
+    return sorted(((el, raw * _prior(el)) for el, raw in top), key=lambda i: i[1], reverse=True)
 
 
-def _widen(best: HtmlElement, mass: dict[HtmlElement, float]) -> HtmlElement:
-    """Climb to an ancestor that holds clearly more of the article's votes.
+def _widen(
+    best: HtmlElement, best_score: float, ranked: list[tuple[HtmlElement, float]]
+) -> HtmlElement:
+    """Join the best element with other strong chunks of the same body.
 
-    Bodies split into chunks in different wrappers ("article > div > div >
-    p" twice) leave each chunk with its own votes; their common ancestor has
-    the sum.
+    Bodies split into chunks in separate wrappers ("article > div > div > p"
+    twice) give each chunk its own votes; their nearest common ancestor is
+    the body.
     """
-    current = best
-    node = best.getparent()
-    for _ in range(_MASS_LEVELS - 2):
-        if node is None or node.tag in ("body", "html") or _is_listing(node):
+    lineage = [best]
+    for ancestor in best.iterancestors():
+        lineage.append(ancestor)
+        if len(lineage) > _CHUNK_LEVELS:
             break
-        if mass.get(node, 0.0) >= _WIDEN_GAIN * mass.get(current, 0.0):
-            current = node
-        node = node.getparent()
+    reach = 0
+    for el, score in ranked[1:]:
+        if score < max(_CHUNK_SHARE * best_score, _CHUNK_MIN) or el in lineage:
+            continue
+        for ancestor in el.iterancestors():
+            if ancestor is best:
+                break
+            if ancestor in lineage:
+                reach = max(reach, lineage.index(ancestor))
+                break
+    current = best
+    for ancestor in lineage[1 : reach + 1]:
+        if ancestor.tag in ("body", "html") or _is_listing(ancestor):
+            break
+        current = ancestor
     return current
 
 
