@@ -18,6 +18,8 @@ from lxml.html import HtmlElement
 from ._prune import SOUP, Page
 from ._rules import is_body_name
 
+Dropped = dict[HtmlElement, tuple[str, str]]
+
 #: How much of a paragraph's vote reaches each ancestor level.
 _DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
 #: A second strong candidate (this share of the best score) within this many levels of the
@@ -40,6 +42,7 @@ class Region:
 
 def locate(page: Page) -> Region | None:
     scores: dict[HtmlElement, float] = {}
+    direct: dict[HtmlElement, float] = {}
     page_text = 0
     for el, size, links, weight in page.texts:
         if size < _MIN_PARAGRAPH:
@@ -50,6 +53,8 @@ def locate(page: Page) -> Region | None:
         page_text += size
         vote = (0.5 + min(size, 800) / 100.0) * (1.0 - density) * weight
         node = el if el.tag in SOUP else el.getparent()
+        if node is not None:
+            direct[node] = direct.get(node, 0.0) + vote
         for weight in _DECAY:
             if node is None:
                 break
@@ -60,21 +65,28 @@ def locate(page: Page) -> Region | None:
     if not scores:
         return None
 
-    ranked = _ranked(scores)
+    ranked = _ranked(scores, page.dropped)
     best, best_score = ranked[0]
-    best = _widen(best, best_score, ranked)
+    best = _widen(best, best_score, ranked, direct, page.dropped)
     elements = _with_siblings(best, best_score, scores, page)
     return Region(elements, page_text)
 
 
-def _ranked(scores: dict[HtmlElement, float]) -> list[tuple[HtmlElement, float]]:
+def _ranked(
+    scores: dict[HtmlElement, float], dropped: Dropped
+) -> list[tuple[HtmlElement, float]]:
     """The strongest candidates, best first, once the page's own hints are weighed in."""
     top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:12]
-    return sorted(((el, raw * _prior(el)) for el, raw in top), key=lambda i: i[1], reverse=True)
+    weighed = ((el, raw * _prior(el, dropped)) for el, raw in top)
+    return sorted(weighed, key=lambda item: item[1], reverse=True)
 
 
 def _widen(
-    best: HtmlElement, best_score: float, ranked: list[tuple[HtmlElement, float]]
+    best: HtmlElement,
+    best_score: float,
+    ranked: list[tuple[HtmlElement, float]],
+    direct: dict[HtmlElement, float],
+    dropped: Dropped,
 ) -> HtmlElement:
     """Join the best element with other strong chunks of the same body.
 
@@ -87,9 +99,14 @@ def _widen(
         lineage.append(ancestor)
         if len(lineage) > _CHUNK_LEVELS:
             break
+    enough = max(_CHUNK_SHARE * best_score, _CHUNK_MIN)
     reach = 0
+    # An ancestor with paragraphs of its own: the lead above a nested body.
+    for level, ancestor in enumerate(lineage[1:4], start=1):
+        if direct.get(ancestor, 0.0) >= enough:
+            reach = level
     for el, score in ranked[1:]:
-        if score < max(_CHUNK_SHARE * best_score, _CHUNK_MIN) or el in lineage:
+        if score < enough or el in lineage:
             continue
         for ancestor in el.iterancestors():
             if ancestor is best:
@@ -99,13 +116,13 @@ def _widen(
                 break
     current = best
     for ancestor in lineage[1 : reach + 1]:
-        if ancestor.tag in ("body", "html") or _is_listing(ancestor):
+        if ancestor.tag in ("body", "html") or _is_listing(ancestor, dropped):
             break
         current = ancestor
     return current
 
 
-def _prior(el: HtmlElement) -> float:
+def _prior(el: HtmlElement, dropped: Dropped) -> float:
     """The page's own hints that an element is the article body."""
     factor = 1.0
     if el.get("itemprop") == "articleBody":
@@ -120,15 +137,20 @@ def _prior(el: HtmlElement) -> float:
         factor *= 1.1
     if el.tag in ("body", "html"):
         factor *= 0.7
-    if _is_listing(el):
+    if _is_listing(el, dropped):
         factor *= 0.5
     return factor
 
 
-def _is_listing(el: HtmlElement) -> bool:
-    """An element holding several <article> elements lists stories; it is not one."""
+def _is_listing(el: HtmlElement, dropped: Dropped) -> bool:
+    """An element holding several <article> elements lists stories; it is not one.
+
+    Articles inside pruned chrome (a related-stories rail) do not count.
+    """
     found = 0
-    for _ in el.iterdescendants("article"):
+    for article in el.iterdescendants("article"):
+        if any(ancestor in dropped for ancestor in article.iterancestors()):
+            continue
         found += 1
         if found >= 2:
             return True

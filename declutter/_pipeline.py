@@ -90,7 +90,7 @@ def _is_article(
     used_fallback: bool,
 ) -> bool:
     """One article, as opposed to a home page, section front, search or error page."""
-    prose = [block for block in blocks if block.kind in ("paragraph", "quote")]
+    prose = [block for block in blocks if block.kind in ("paragraph", "quote", "preformatted")]
     chars = sum(len(block.text) for block in prose)
     if chars < 300:
         return False
