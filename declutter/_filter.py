@@ -319,15 +319,24 @@ def _same_text(a: str, b: str) -> bool:
 
 
 def judge(
-    blocks: list[RawBlock], options: Options, title: str | None, kept: frozenset[HtmlElement]
+    blocks: list[RawBlock],
+    options: Options,
+    title: str | None,
+    description: str | None,
+    kept: frozenset[HtmlElement],
+    roots: tuple[HtmlElement, ...],
 ) -> tuple[list[RawBlock], list[Dropped]]:
     """Split blocks into the kept ones and the removed ones (with reasons)."""
     verdicts: list[tuple[str, str] | None] = [
-        _verdict(block, options, title) if block.element not in kept else None
-        for block in blocks
+        _verdict(block, options, title) for block in blocks
     ]
+    _standfirst(blocks, verdicts, description)
     _link_lists(blocks, verdicts)
+    _spread_labels(blocks, verdicts, frozenset(roots))
     _headings_without_body(blocks, verdicts)
+    for index, block in enumerate(blocks):
+        if verdicts[index] is not None and _is_kept(block.element, kept):
+            verdicts[index] = None
     kept_blocks: list[RawBlock] = []
     dropped: list[Dropped] = []
     for block, verdict in zip(blocks, verdicts, strict=True):
@@ -372,6 +381,80 @@ def _verdict(block: RawBlock, options: Options, title: str | None) -> tuple[str,
     if kind in ("paragraph", "heading") and size < 200 and density >= 0.8:
         return ("related", "links:paragraph")
     return None
+
+
+def _is_kept(el: HtmlElement, kept: frozenset[HtmlElement]) -> bool:
+    if not kept:
+        return False
+    return el in kept or any(ancestor in kept for ancestor in el.iterancestors())
+
+
+def _standfirst(
+    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None], description: str | None
+) -> None:
+    """The summary under the headline, when the page declares it as its description.
+
+    Only before the body starts, and only when the block is marked up apart
+    from body paragraphs (a heading, a class, an itemprop): pages whose
+    description is a copy of their first paragraph keep that paragraph.
+    """
+    if not description:
+        return
+    for index, block in enumerate(blocks):
+        if verdicts[index] is not None:
+            continue
+        if _same_text(block.text, description):
+            el = block.element
+            if block.kind == "heading" or el.get("class") or el.get("itemprop") or el.tag != "p":
+                verdicts[index] = ("header", "standfirst:description")
+            return
+        if len(block.text) >= 200:
+            return
+
+
+#: Categories whose label marks its whole (small) box: "Sign up ..." heads a newsletter box.
+_SPREADING = frozenset({"newsletter", "paywall", "related", "share", "comments", "tags"})
+_BOX_TEXT = 400
+_BOX_BLOCKS = 6
+
+
+def _inside(el: HtmlElement, box: HtmlElement) -> bool:
+    if el is box:
+        return True
+    for depth, ancestor in enumerate(el.iterancestors()):
+        if ancestor is box:
+            return True
+        if depth >= 6:
+            return False
+    return False
+
+
+def _spread_labels(
+    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None], roots: frozenset[HtmlElement]
+) -> None:
+    """A labelled block takes the rest of its small box with it."""
+    for index, block in enumerate(blocks):
+        verdict = verdicts[index]
+        if verdict is None or verdict[0] not in _SPREADING:
+            continue
+        if not verdict[1].startswith(("label:", "prefix:")):
+            continue
+        box = block.element.getparent()
+        if box is None or box in roots:
+            continue
+        members = [index]
+        for step in (-1, 1):
+            other = index + step
+            while 0 <= other < len(blocks) and _inside(blocks[other].element, box):
+                members.append(other)
+                other += step
+        if len(members) < 2 or len(members) > _BOX_BLOCKS:
+            continue
+        if sum(len(blocks[i].text) for i in members) > _BOX_TEXT:
+            continue
+        for i in members:
+            if verdicts[i] is None:
+                verdicts[i] = (verdict[0], f"box:{verdict[1]}")
 
 
 def _looks_like_names(text: str) -> bool:

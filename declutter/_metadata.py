@@ -61,6 +61,12 @@ def headline(page: Page) -> str | None:
     return None
 
 
+def description(page: Page) -> str | None:
+    """The standfirst as the page declares it (meta description)."""
+    meta = page.meta
+    return _clean(meta.get("og:description") or meta.get("description"))
+
+
 def read_metadata(page: Page, url: str | None) -> Metadata:
     meta = page.meta
     ld = _jsonld_article(page.jsonld)

@@ -13,7 +13,7 @@ from ._decode import decode
 from ._fallback import fallback_blocks
 from ._filter import Dropped, RawBlock, judge, segment
 from ._locate import Region, locate
-from ._metadata import headline, host_of, read_metadata
+from ._metadata import description, headline, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
 from ._parse import parse
 from ._prune import Page, prune
@@ -38,7 +38,8 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     if region is not None:
         segments = segment(page, region.elements, options)
         raw, removed_tables = segments.blocks, segments.removed_tables
-    kept, dropped = judge(raw, options, title, page.kept)
+    roots = region.elements if region is not None else ()
+    kept, dropped = judge(raw, options, title, description(page), page.kept, roots)
     blocks = tuple(_block(block) for block in kept)
     confidence = _confidence(blocks, region)
     used_fallback = False

@@ -72,7 +72,8 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
      r"|adunit|ad-?unit|adbox|ad-?container|ad-?wrapper|adsense|adsbygoogle|dfp|gpt-?ad"
      r"|google-?ads?|sponsor|sponsored|sponsors|sponsorship|promoted|native-?ad|commercial"
      r"|taboola|outbrain|teads|mgid|revcontent|zergnet|dianomi|anzeige|werbung|publicidad"
-     r"|pubblicita|reklama|promo|promos|affiliate-?(?:box|links?|disclosure)"),
+     r"|pubblicita|reklama|promo|promos|affiliate-?(?:box|links?|disclosure)|product-?card"
+     r"|buy-?box|deal-?box|shopping-?widget"),
     # related links, recirculation modules, most-read lists
     ("related", "class:related",
      r"related|relatedposts|related-?(?:posts?|articles?|stories|content|links?|news)"
@@ -89,6 +90,10 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     ("caption", "class:caption",
      r"caption|captions|figcaption|wp-?caption-?text|credit|credits|image-?credit"
      r"|photo-?credit|img-?caption|media-?caption|image-?caption|copyright-?image"),
+    # standfirst (dek): the summary under the headline is metadata, not body
+    ("header", "class:standfirst",
+     r"standfirst|dek|deck|subtitle|sub-?title|sub-?headline|strapline|subtitulo|chapo"
+     r"|article-?chapo|article-?summary|story-?summary|article-?excerpt|article-?dek|kicker"),
     # bylines and datelines
     ("byline", "class:byline",
      r"byline|bylines|by-?line|author|authors|author-?name|writer|reporter|posted-?by"),
@@ -98,9 +103,11 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     # newsletter, subscription and paywall prompts
     ("newsletter", "class:newsletter",
      r"newsletter|newsletters|subscribe|subscription|signup|sign-?up|optin|opt-?in"
-     r"|mailing-?list|email-?signup|nl-?signup"),
+     r"|mailing-?list|email-?signup|nl-?signup|boletin|suscripcion|suscribete|abonnement"
+     r"|inscription-?newsletter"),
     ("paywall", "class:paywall",
-     r"paywall|piano|regwall|premium-?wall|meter|metered|subscriber-?only|offer-?wall"),
+     r"paywall(?![-_]?(?:fade|faded|truncated?))|piano|regwall|premium-?wall|meter|metered"
+     r"|subscriber-?only|offer-?wall"),
     # comment sections
     ("comments", "class:comments",
      r"comment|comments|commentlist|comment-?list|disqus|respond|replies|reply"
