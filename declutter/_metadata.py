@@ -67,6 +67,11 @@ def description(page: Page) -> str | None:
     return _clean(meta.get("og:description") or meta.get("description"))
 
 
+def declared_kind(page: Page) -> bool | None:
+    """True when the page declares itself an article, False for a listing, else None."""
+    return _declared_article(page.meta, _jsonld_article(page.jsonld), page.jsonld)
+
+
 def read_metadata(page: Page, url: str | None) -> Metadata:
     meta = page.meta
     ld = _jsonld_article(page.jsonld)
@@ -176,7 +181,7 @@ def _declared_article(meta: dict[str, str], ld: dict[str, Any], texts: list[str]
         return False
     for obj in _jsonld_objects(texts):
         kinds = _types(obj)
-        if kinds & {"collectionpage", "searchresultspage", "itemlist", "profilepage"}:
+        if kinds & {"collectionpage", "searchresultspage", "profilepage"}:
             return False
     return None
 

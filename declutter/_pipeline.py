@@ -13,14 +13,17 @@ from ._decode import decode
 from ._fallback import fallback_blocks
 from ._filter import Dropped, RawBlock, judge, segment
 from ._locate import Region, locate
-from ._metadata import description, headline, host_of, read_metadata
+from ._metadata import declared_kind, description, headline, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
 from ._parse import parse
 from ._prune import Page, prune
 from ._render import render_text
+from ._rules import ERROR_TITLE_RE
 
 #: Below this confidence the trafilatura fallback is asked for a second opinion.
 FALLBACK_BELOW = 0.35
+#: Less text than this is not an article, whatever the page says.
+_MIN_ARTICLE_CHARS = 80
 
 
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:
@@ -47,7 +50,7 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
         rescued = fallback_blocks(text, url)
         if rescued and sum(len(b.text) for b in rescued) > 1.5 * sum(len(b.text) for b in blocks):
             blocks, used_fallback = rescued, True
-    is_article = _is_article(blocks, dropped, page, confidence, used_fallback)
+    is_article = _is_article(blocks, dropped, page, title)
     if options.articles_only and not is_article:
         blocks = ()
     body = render_text(blocks, title if options.include_title and blocks else None)
@@ -87,22 +90,29 @@ def _confidence(blocks: tuple[Block, ...], region: Region | None) -> float:
 
 
 def _is_article(
-    blocks: tuple[Block, ...], dropped: list[Dropped], page: Page, confidence: float,
-    used_fallback: bool,
+    blocks: tuple[Block, ...], dropped: list[Dropped], page: Page, title: str | None
 ) -> bool:
-    """One article, as opposed to a home page, section front, search or error page."""
+    """One article, as opposed to a home page, section front, search or error page.
+
+    Pages with some text are articles unless they say otherwise: a declared
+    listing type, an error headline, or a body of teasers (headline links and
+    cut-off summaries) rather than paragraphs.
+    """
     prose = [block for block in blocks if block.kind in ("paragraph", "quote", "preformatted")]
-    chars = sum(len(block.text) for block in prose)
-    if chars < 300:
+    chars = sum(len(block.text) for block in blocks)
+    if chars < _MIN_ARTICLE_CHARS:
         return False
     long_paragraphs = sum(1 for block in prose if len(block.text) >= 150)
-    teasers = sum(1 for item in dropped if item.rule == "links:paragraph")
-    listing = page.meta.get("og:type", "").casefold() == "website"
-    if long_paragraphs >= 3:
-        return not (listing and teasers > 3 * long_paragraphs)
-    if teasers >= max(6, 2 * len(prose)) or listing:
+    if title and ERROR_TITLE_RE.search(title) and chars < 1500:
         return False
-    return used_fallback or long_paragraphs >= 2 or chars >= 600 or confidence >= 0.6
+    declared = declared_kind(page)
+    if declared is True:
+        return True
+    teasers = sum(1 for item in dropped if item.rule in ("links:paragraph", "links:list"))
+    teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
+    if declared is False and long_paragraphs < 3:
+        return False
+    return not (teasers >= 4 and teasers >= len(prose))
 
 
 def _excerpt(el: HtmlElement, limit: int = 100) -> str:

@@ -325,6 +325,14 @@ DATE_WORDS = frozenset(
     """.split()
 )
 
+#: Headlines of error pages ("404", "Page not found") in several languages.
+ERROR_TITLE_RE = re.compile(
+    r"\b(?:404|410|page not found|not found|fehler 404|seite nicht gefunden|nicht gefunden"
+    r"|página no encontrada|page introuvable|pagina non trovata|página não encontrada"
+    r"|pagina niet gevonden|страница не найдена|access denied|zugriff verweigert)\b",
+    re.IGNORECASE,
+)
+
 ISO_TIMESTAMP_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
@@ -348,6 +356,7 @@ __all__ = [
     "CAPTION_RE",
     "CLASS_RULES",
     "CREDIT_RE",
+    "ERROR_TITLE_RE",
     "LEXICONS",
     "ROLE_RULES",
     "SILENT_TAGS",
