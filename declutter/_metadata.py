@@ -41,8 +41,8 @@ class Metadata:
     language: str | None = None
     url: str | None = None
     description: str | None = None
-    #: the page declares itself an article (og:type or JSON-LD @type)
-    declared_article: bool | None = None
+    #: what the page declares itself to be: "article", "listing", "website" or None
+    declared_kind: str | None = None
 
 
 def headline(page: Page) -> str | None:
@@ -67,8 +67,8 @@ def description(page: Page) -> str | None:
     return _clean(meta.get("og:description") or meta.get("description"))
 
 
-def declared_kind(page: Page) -> bool | None:
-    """True when the page declares itself an article, False for a listing, else None."""
+def declared_kind(page: Page) -> str | None:
+    """What the page declares itself to be (see ``_declared_article``)."""
     return _declared_article(page.meta, _jsonld_article(page.jsonld), page.jsonld)
 
 
@@ -88,7 +88,7 @@ def read_metadata(page: Page, url: str | None) -> Metadata:
             meta.get("og:description") or meta.get("description")
             or meta.get("twitter:description") or _text(ld.get("description"))
         ),
-        declared_article=_declared_article(meta, ld, page.jsonld),
+        declared_kind=_declared_article(meta, ld, page.jsonld),
     )
 
 
@@ -173,16 +173,17 @@ def _jsonld_article(texts: list[str]) -> dict[str, Any]:
     return {}
 
 
-def _declared_article(meta: dict[str, str], ld: dict[str, Any], texts: list[str]) -> bool | None:
+def _declared_article(meta: dict[str, str], ld: dict[str, Any], texts: list[str]) -> str | None:
+    """What the page says it is: "article", "listing" (JSON-LD collection or search
+    page), "website" (og:type website: home pages, but also many plain pages), or None."""
     og_type = meta.get("og:type", "").casefold()
     if ld or og_type == "article":
-        return True
-    if og_type in ("website", "profile", "video.other", "product", "book"):
-        return False
+        return "article"
     for obj in _jsonld_objects(texts):
-        kinds = _types(obj)
-        if kinds & {"collectionpage", "searchresultspage", "profilepage"}:
-            return False
+        if _types(obj) & {"collectionpage", "searchresultspage", "profilepage"}:
+            return "listing"
+    if og_type == "website":
+        return "website"
     return None
 
 

@@ -106,12 +106,14 @@ def _is_article(
     if title and ERROR_TITLE_RE.search(title) and chars < 1500:
         return False
     declared = declared_kind(page)
-    if declared is True:
+    if declared == "article":
         return True
+    if declared == "listing" and long_paragraphs < 3:
+        return False
+    if declared == "website" and long_paragraphs < 2:
+        return False
     teasers = sum(1 for item in dropped if item.rule in ("links:paragraph", "links:list"))
     teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
-    if declared is False and long_paragraphs < 3:
-        return False
     return not (teasers >= 4 and teasers >= len(prose))
 
 
