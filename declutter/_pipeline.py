@@ -110,9 +110,10 @@ def _is_article(
         return True
     if declared == "listing" and long_paragraphs < 3:
         return False
-    if declared == "website" and long_paragraphs < 2:
+    if declared == "website" and long_paragraphs == 0:
         return False
-    teasers = sum(1 for item in dropped if item.rule in ("links:paragraph", "links:list"))
+    teasers = sum(1 for item in dropped if item.rule == "links:paragraph")
+    teasers += len({item.element.getparent() for item in dropped if item.rule == "links:list"})
     teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
     return not (teasers >= 4 and teasers >= len(prose))
 
