@@ -59,7 +59,7 @@ _DECLARED_RE = re.compile(
 _AS_CP1252 = frozenset({"latin-1", "iso8859-1", "ascii", "cp1252", "iso8859-15"})
 
 #: Control characters other than tab, line feed and carriage return: never text.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -83,11 +83,21 @@ def decode(html: object, max_bytes: int) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Drop characters that are never text (controls, lone surrogates, a leading BOM)."""
+    """Drop characters that are never text (controls, lone surrogates, a leading BOM).
+
+    Runs on every page, so the common case stays in C: a UTF-8 round trip
+    finds lone surrogates, and ``bytes.translate`` deletes the control bytes
+    (in UTF-8 they never occur inside a multi-byte character).
+    """
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = _CONTROL_RE.sub("", text)
-    return _SURROGATE_RE.sub("\ufffd", text)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _SURROGATE_RE.sub("\ufffd", text)
+        data = text.encode("utf-8")
+    cleaned = data.translate(None, _CONTROL_BYTES)
+    return text if len(cleaned) == len(data) else cleaned.decode("utf-8")
 
 
 def _refuse_binary_text(text: str) -> None:

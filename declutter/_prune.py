@@ -26,7 +26,8 @@ _PROTECTED = frozenset({"html", "body", "main"})
 #: match is checked against the amount of paragraph text the element holds.
 _GUARDED = frozenset(
     {"sidebar", "header", "footer", "navigation", "boilerplate", "form", "tags", "related",
-     "dateline", "byline", "hidden", "share", "cookie", "newsletter", "paywall", "caption"}
+     "dateline", "byline", "hidden", "share", "cookie", "newsletter", "paywall", "caption",
+     "ad", "author_bio"}
 )
 #: Elements whose leading text counts as a paragraph in pages without <p> markup.
 SOUP = frozenset({"div", "section", "article", "td", "font", "center", "main", "body"})
