@@ -12,6 +12,8 @@ from ._article import BLOCK_KINDS, CATEGORIES, Article, Block, Removal
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
 from ._options import Options, SiteRule
 from ._pipeline import run
+from ._rulefile import RuleSet, load_rules, parse_rules
+from .bulk import BulkSummary, run_bulk
 
 __version__ = "0.1.0"
 
@@ -20,16 +22,21 @@ __all__ = [
     "CATEGORIES",
     "Article",
     "Block",
+    "BulkSummary",
     "DeclutterError",
     "InputTooLargeError",
     "NotHTMLError",
     "Options",
     "Removal",
     "RuleError",
+    "RuleSet",
     "SiteRule",
     "__version__",
     "clean",
     "extract",
+    "load_rules",
+    "parse_rules",
+    "run_bulk",
 ]
 
 

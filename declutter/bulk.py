@@ -1,0 +1,1696 @@
+"""Bulk processing: many pages, in worker processes, without ever losing one.
+
+A bulk run is three separable parts, so each can be replaced on its own (a WARC
+reader instead of a directory, a cluster instead of local processes, a
+database instead of files):
+
+* a **source** of :class:`PageTask` values, ``(key, bytes or path, url)``:
+  :func:`iter_directory` walks a directory of saved pages;
+* an **executor** that maps the picklable, module-level :func:`process_task`
+  over the tasks and yields one :class:`PageResult` per task, whatever
+  happens: :class:`ProcessExecutor` (worker processes with a per-page deadline
+  and a memory limit) or :class:`InlineExecutor` (this process, for debugging);
+* a **sink** that stores results: :class:`MirrorSink` (one file per page, at
+  the mirrored path) or :class:`JsonlSink` (one JSON record per line), with
+  failures going to an :class:`ErrorLog`.
+
+:func:`run_bulk` wires them together, adds resuming and progress reporting,
+and returns a :class:`BulkSummary`. The guarantee it keeps: every input ends
+either as an output or as a line in the error log, outputs are only ever
+complete (written to a temporary file, then renamed), and a run killed at any
+moment can be resumed without redoing finished pages or leaving debris.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import gzip
+import html
+import itertools
+import json
+import multiprocessing
+import os
+import pickle
+import re
+import selectors
+import signal
+import stat
+import sys
+import threading
+import time
+import zlib
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import IO, Any, Generic, Protocol, TypeVar
+
+from ._article import Article
+from ._errors import DeclutterError, InputTooLargeError
+from ._options import DEFAULT_OPTIONS, Options
+
+# --------------------------------------------------------------------------- constants
+
+#: Output formats and the file extension each is written with.
+FORMATS: dict[str, str] = {"text": ".txt", "markdown": ".md", "json": ".json", "html": ".html"}
+
+#: File names a directory walk picks up by default (matched case-insensitively).
+DEFAULT_PATTERNS: tuple[str, ...] = tuple(
+    f"*{suffix}{gz}"
+    for gz in ("", ".gz")
+    for suffix in (".html", ".htm", ".xhtml", ".shtml")
+)
+
+#: Seconds a page may take before its worker is killed and replaced.
+DEFAULT_TIMEOUT = 30.0
+
+#: Resident memory (bytes) above which a worker is replaced after its page.
+DEFAULT_MEMORY_LIMIT = 2 * 1024**3
+
+#: Name of the error log in an output directory.
+ERRORS_NAME = "_errors.jsonl"
+
+#: Temporary files start with this; a run removes any it finds left by a killed run.
+TEMP_PREFIX = ".declutter-tmp-"
+
+#: TEST HOOK, never set it in production. When this environment variable holds a
+#: string of 16 characters or more, a worker given a page that contains that
+#: string sleeps forever, as if the parser hung; the test suite uses it to check
+#: that such a page is killed at its deadline while the rest of the run goes on.
+HANG_MARKER_ENV = "DECLUTTER_TEST_HANG_MARKER"
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+
+# A task is sent to a worker that is still busy (so it starts without a round
+# trip) only when it is this small: a larger message could fill the pipe, and a
+# parent blocked writing to a hung worker could no longer enforce deadlines.
+_PREFETCH_MAX_BYTES = 16 * 1024
+_FD_CACHE_SIZE = 64
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class BulkError(DeclutterError):
+    """A bulk run cannot start or go on (bad output location, workers that cannot start)."""
+
+
+class EmptyPageError(DeclutterError):
+    """The input file is empty or holds only white space: there is no page to clean."""
+
+
+class FileNameError(DeclutterError):
+    """The input's file name is not valid UTF-8, so no output or record can name it."""
+
+
+class UnsafePathError(DeclutterError):
+    """The output path would leave the output directory (``..``, a symlink, an odd name)."""
+
+
+class WorkerDiedError(DeclutterError):
+    """The worker process died while handling the page (a crash, or killed from outside)."""
+
+
+class BulkInterrupted(KeyboardInterrupt):
+    """The run was interrupted (Ctrl-C, SIGTERM); ``summary`` says how far it got.
+
+    A subclass of :class:`KeyboardInterrupt` so code that does not care still
+    stops as it would on Ctrl-C; outputs written so far are complete and a
+    resumed run picks up the rest.
+    """
+
+    def __init__(self, summary: BulkSummary) -> None:
+        super().__init__("bulk run interrupted")
+        self.summary = summary
+
+
+# --------------------------------------------------------------------------- tasks and results
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """One page to process: what every source produces and every executor consumes.
+
+    ``key`` names the page in outputs and error records (a relative path for a
+    directory walk) and must be unique within a run. ``source`` is the page
+    itself (``bytes``) or a path the worker reads, so a directory run never
+    ships page bytes through the parent process.
+    """
+
+    key: str
+    source: bytes | Path
+    url: str | None = None
+    #: Modification time of the input, for ``resume``; None when unknown.
+    mtime: float | None = None
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """What every page of a run shares; travels to the workers once."""
+
+    options: Options = DEFAULT_OPTIONS
+    fmt: str = "text"
+    #: Add every removal and its reason to the record (``removed``).
+    explain: bool = False
+    #: Read metadata (``extract``); False asks only for text (``clean``), which is faster.
+    metadata: bool = True
+    #: Read the page's own URL from it (saved-from comment, canonical link, og:url)
+    #: when the task has none, so per-site rules apply to saved pages.
+    guess_url: bool = True
+
+    def __post_init__(self) -> None:
+        if self.fmt not in FORMATS:
+            raise ValueError(f"unknown format {self.fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What became of one page: a JSON-ready record, or an error class and message."""
+
+    key: str
+    #: ``path``, ``url``, metadata and ``text`` (see :func:`page_record`); None on failure.
+    record: dict[str, Any] | None = None
+    #: Name of the exception class when the page failed, e.g. ``"NotHTMLError"``.
+    error: str | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def error_record(self) -> dict[str, Any]:
+        """The line written to the error log."""
+        return {"path": self.key, "error": self.error, "message": self.message}
+
+
+def failed_result(task: PageTask, error: str, message: str) -> PageResult:
+    """A failure record for ``task``; executors call it when a page cannot finish."""
+    return PageResult(task.key, None, error, message)
+
+
+# --------------------------------------------------------------------------- reading pages
+
+
+def read_page(path: str | os.PathLike[str], max_bytes: int = DEFAULT_OPTIONS.max_bytes) -> bytes:
+    """The bytes of a saved page, gunzipped when compressed, refused when empty or too big.
+
+    Opened without blocking and checked to be a regular file, so a FIFO or a
+    device that slipped into an input directory fails fast instead of hanging
+    a worker until its deadline.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb", closefd=True) as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        if info.st_size > max_bytes:
+            raise InputTooLargeError(
+                f"file is {info.st_size} bytes, over the size limit of {max_bytes} bytes"
+            )
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputTooLargeError(f"file is over the size limit of {max_bytes} bytes")
+    return prepare_page(data, max_bytes)
+
+
+def prepare_page(data: bytes, max_bytes: int = DEFAULT_OPTIONS.max_bytes) -> bytes:
+    """Gunzip compressed page bytes (with a size cap against zip bombs); refuse empty ones."""
+    if data[:2] == _GZIP_MAGIC:
+        data = _gunzip(data, max_bytes)
+    if not data or data.isspace():
+        raise EmptyPageError("the page is empty")
+    return data
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    out: list[bytes] = []
+    size = 0
+    rest = data
+    try:
+        while rest[:2] == _GZIP_MAGIC:  # a file may hold several gzip members
+            stream = zlib.decompressobj(wbits=31)
+            chunk = stream.decompress(rest, limit + 1 - size)
+            size += len(chunk)
+            out.append(chunk)
+            if size > limit or stream.unconsumed_tail:
+                raise InputTooLargeError(f"page is over the size limit of {limit} bytes unpacked")
+            if not stream.eof:
+                raise gzip.BadGzipFile("compressed data ends early (truncated file)")
+            rest = stream.unused_data
+    except zlib.error as error:
+        raise gzip.BadGzipFile(f"corrupt compressed data: {error}") from None
+    return b"".join(out)
+
+
+_SAVED_FROM_RE = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)
+_TAG_RE = re.compile(rb"<(link|meta|base)\b([^>]*)>", re.I)
+_ATTR_RE = re.compile(rb"""([\w:.-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
+
+
+def guess_url(data: bytes) -> str | None:
+    """The page's own address, when its head says so; None otherwise.
+
+    Browsers' "save as" write a ``saved from url`` comment, and most news
+    pages carry a canonical link or ``og:url``: enough to match per-site rules
+    for a directory of saved pages whose addresses were never recorded.
+    """
+    head = data[:65536]
+    found = _SAVED_FROM_RE.search(head)
+    if found:
+        return _http_url(found.group(1))
+    candidates: dict[str, str] = {}
+    for match in _TAG_RE.finditer(head):
+        attrs = {
+            name.lower(): value.strip(b"\"'")
+            for name, value in _ATTR_RE.findall(match.group(2))
+        }
+        tag = match.group(1).lower()
+        if tag == b"link" and b"canonical" in attrs.get(b"rel", b"").lower().split():
+            candidates.setdefault("canonical", _text(attrs.get(b"href", b"")))
+        elif tag == b"meta" and attrs.get(b"property", attrs.get(b"name", b"")).lower() in (
+            b"og:url", b"twitter:url"
+        ):
+            candidates.setdefault("og", _text(attrs.get(b"content", b"")))
+    for name in ("canonical", "og"):
+        url = _http_url(candidates.get(name, "").encode())
+        if url:
+            return url
+    return None
+
+
+def _text(value: bytes) -> str:
+    return html.unescape(value.decode("utf-8", "replace")).strip()
+
+
+def _http_url(raw: bytes) -> str | None:
+    url = _text(raw)
+    return url if url.lower().startswith(("http://", "https://")) and " " not in url else None
+
+
+# --------------------------------------------------------------------------- the page function
+
+
+def article_record(article: Article, *, fmt: str = "text", explain: bool = False) -> dict[str, Any]:
+    """The JSON-ready record of an extracted article, shaped for ``fmt``.
+
+    Always: ``url``, the metadata fields, ``is_article``, ``confidence``,
+    ``fallback`` and the plain ``text``. Added for ``fmt="markdown"`` /
+    ``"html"``: the body in that format; for ``fmt="json"``: ``blocks``; with
+    ``explain``: ``removed``, one entry per removed element and why.
+    """
+    data = article.to_dict()
+    record: dict[str, Any] = {"url": data.pop("url")}
+    blocks = data.pop("blocks")
+    removed = data.pop("removed")
+    text = data.pop("text")
+    record.update(data)
+    record["text"] = text
+    if fmt == "markdown":
+        record["markdown"] = article.to_markdown()
+    elif fmt == "html":
+        record["html"] = article.to_html()
+    elif fmt == "json":
+        record["blocks"] = blocks
+    if explain:
+        record["removed"] = removed
+    return record
+
+
+def process_page(
+    data: bytes,
+    *,
+    url: str | None = None,
+    options: Options | None = None,
+    fmt: str = "text",
+    explain: bool = False,
+    metadata: bool = True,
+) -> dict[str, Any]:
+    """Clean one page into a record (see :func:`article_record`); raises on failure.
+
+    With ``metadata=False`` and ``fmt="text"`` the record holds only ``url``
+    and ``text``: the cheaper ``clean()`` is used when nobody reads the rest.
+    """
+    from . import clean, extract  # at call time: the package imports this module
+
+    if not metadata and fmt == "text" and not explain:
+        return {"url": url, "text": clean(data, url=url, options=options)}
+    article = extract(data, url=url, options=options)
+    return article_record(article, fmt=fmt, explain=explain)
+
+
+def process_task(task: PageTask, settings: PageSettings) -> PageResult:
+    """Read and clean one task's page: the function every executor runs in its workers.
+
+    Module-level and picklable, so any engine (local processes, a cluster) can
+    call it. A page's failure is returned as a result, not raised, except
+    :class:`MemoryError`, which is left to the executor so it can also replace
+    the worker whose memory may now be in a poor state.
+    """
+    try:
+        max_bytes = settings.options.max_bytes
+        if isinstance(task.source, bytes | bytearray | memoryview):
+            data = prepare_page(bytes(task.source), max_bytes)
+        else:
+            data = read_page(task.source, max_bytes)
+        _test_hang(data)
+        url = task.url
+        if url is None and settings.guess_url:
+            url = guess_url(data)
+        record = process_page(
+            data, url=url, options=settings.options, fmt=settings.fmt,
+            explain=settings.explain, metadata=settings.metadata,
+        )
+    except MemoryError:
+        raise
+    except Exception as error:
+        return PageResult(task.key, None, type(error).__name__, _message(error))
+    return PageResult(task.key, {"path": task.key, **record})
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror  # without the path: the record already names the page
+    return str(error) or type(error).__name__
+
+
+def _test_hang(data: bytes) -> None:
+    """The test-only hang of :data:`HANG_MARKER_ENV`; does nothing unless it is set."""
+    marker = os.environ.get(HANG_MARKER_ENV)
+    if marker and len(marker) >= 16 and marker.encode("utf-8") in data:
+        while True:
+            time.sleep(3600)
+
+
+# --------------------------------------------------------------------------- the source
+
+
+def iter_directory(
+    root: str | os.PathLike[str],
+    patterns: Sequence[str] = DEFAULT_PATTERNS,
+    *,
+    exclude: Iterable[str | os.PathLike[str]] = (),
+) -> Iterator[PageTask | PageResult]:
+    """The pages under ``root``, recursively, in a stable (sorted) order.
+
+    Yields a :class:`PageTask` per matching file, keyed by its relative POSIX
+    path, and a failed :class:`PageResult` for what cannot become a task (an
+    unreadable directory, a name that is not UTF-8, a FIFO or device), so such
+    inputs are reported instead of silently missing. ``patterns`` are matched
+    case-insensitively against the file name, or against the relative path
+    when they contain ``/``. Directory symlinks are followed, each real
+    directory once; ``exclude`` names directories not to enter (the output).
+    """
+    base = Path(root)
+    lowered = [pattern.casefold() for pattern in patterns]
+    skip = {os.path.realpath(path) for path in exclude}
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, str]] = [(base, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            real = os.path.realpath(directory)
+            info = os.stat(directory)
+            if real in skip or (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(directory) as entries:
+                listing = sorted(entries, key=lambda entry: entry.name)
+        except OSError as error:
+            yield PageResult(_printable(prefix.rstrip("/") or "."), None, type(error).__name__,
+                             f"cannot read directory: {_message(error)}")
+            continue
+        subdirs: list[tuple[Path, str]] = []
+        for entry in listing:
+            relative = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append((Path(entry.path), relative + "/"))
+                continue
+            if entry.name.startswith(TEMP_PREFIX) or not _matches(relative, lowered):
+                continue
+            yield _task(entry, relative)
+        stack.extend(reversed(subdirs))
+
+
+def _matches(relative: str, patterns: Sequence[str]) -> bool:
+    folded = relative.casefold()
+    name = folded.rsplit("/", 1)[-1]
+    return any(fnmatchcase(folded if "/" in p else name, p) for p in patterns)
+
+
+def _task(entry: os.DirEntry[str], relative: str) -> PageTask | PageResult:
+    if not _is_utf8(relative):
+        return PageResult(_printable(relative), None, FileNameError.__name__,
+                          "file name is not valid UTF-8; rename the file to process it")
+    try:
+        info = entry.stat()
+    except OSError as error:  # a dangling symlink, a file removed during the walk
+        return PageResult(relative, None, type(error).__name__, _message(error))
+    if not stat.S_ISREG(info.st_mode):
+        return PageResult(relative, None, "OSError", "not a regular file")
+    return PageTask(relative, Path(entry.path), None, info.st_mtime)
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes surface as lone surrogates
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    """A file name fit for a JSON record: undecodable bytes shown as ``\\xNN``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+# --------------------------------------------------------------------------- executors
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class ExecutorStats:
+    """What an executor did besides running pages; the summary reports it."""
+
+    workers_started: int = 0
+    #: Pages whose worker was killed at the deadline.
+    timeouts: int = 0
+    #: Workers replaced for using too much memory.
+    memory_recycles: int = 0
+    #: Workers that died on their own (a crash, an outside kill).
+    crashes: int = 0
+    #: Highest resident memory any worker reached, in bytes (None when unknown).
+    peak_worker_rss: int | None = None
+
+
+class Executor(Protocol):
+    """Runs a function over tasks and yields exactly one result per task, in any order.
+
+    A failure outside the function (a deadline, a dead worker) must still
+    produce a result, built by ``failed(task, error_class_name, message)``.
+    """
+
+    stats: ExecutorStats
+
+    def map_unordered(
+        self,
+        func: Callable[[T], R],
+        tasks: Iterable[T],
+        failed: Callable[[T, str, str], R],
+    ) -> Iterator[R]: ...
+
+
+class InlineExecutor:
+    """Runs every task in this process, one after another: no deadline, no memory limit.
+
+    For debugging (a breakpoint in the extraction code is hit) and for tiny
+    runs where starting processes costs more than the work.
+    """
+
+    def __init__(self) -> None:
+        self.stats = ExecutorStats()
+
+    def map_unordered(
+        self,
+        func: Callable[[T], R],
+        tasks: Iterable[T],
+        failed: Callable[[T, str, str], R],
+    ) -> Iterator[R]:
+        for task in tasks:
+            try:
+                result = func(task)
+            except Exception as error:
+                result = failed(task, type(error).__name__, _message(error))
+            yield result
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on (respects affinity masks, so containers too)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class ProcessExecutor:
+    """Worker processes with a per-task deadline and a memory limit.
+
+    Built on bare :mod:`multiprocessing` processes rather than a pool, because
+    a stuck task can only be stopped by killing its process, and the standard
+    pools cannot kill one task's worker. Each worker has its own pipe; the
+    parent knows which task each worker is on, kills a worker that passes its
+    deadline, records a ``TimeoutError`` for that task, hands the worker's other
+    queued tasks to others and starts a replacement. A worker whose resident
+    memory exceeds ``memory_limit`` after a task is replaced too, and an
+    allocation beyond the limit fails as a :class:`MemoryError` for that one
+    task, because the worker's address space is capped at start-up.
+    """
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        start_method: str | None = None,
+    ) -> None:
+        self.jobs = jobs if jobs and jobs > 0 else default_jobs()
+        self.timeout = timeout if timeout and timeout > 0 else None
+        self.memory_limit = memory_limit if memory_limit and memory_limit > 0 else None
+        self.start_method = start_method
+        self.stats = ExecutorStats()
+
+    def map_unordered(
+        self,
+        func: Callable[[T], R],
+        tasks: Iterable[T],
+        failed: Callable[[T, str, str], R],
+    ) -> Iterator[R]:
+        pool: _Pool[T, R] = _Pool(self, func, failed)
+        try:
+            yield from pool.run(tasks)
+        finally:
+            pool.shutdown()
+
+
+def _context(method: str | None) -> multiprocessing.context.BaseContext:
+    """Fork server where available: workers start in milliseconds with declutter loaded,
+    and, unlike plain fork, never inherit the parent's threads or open files."""
+    methods = multiprocessing.get_all_start_methods()
+    if method is None:
+        method = "forkserver" if "forkserver" in methods else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["declutter", "declutter.bulk", "lxml.cssselect"])
+    return context
+
+
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One worker process as the parent sees it."""
+
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    #: tasks sent to the worker and not answered yet, oldest (the one it works on) first
+    pending: deque[Any] = field(default_factory=deque)
+    #: monotonic time the oldest pending task started: its deadline counts from here
+    started: float = 0.0
+    #: the worker said it finished starting up
+    ready: bool = False
+
+
+# Messages from a worker: (kind, value, rss, peak_rss, retiring).
+_READY, _DONE, _RAISED = 0, 1, 2
+_NOTHING: Any = object()
+#: Workers that die or hang before they are ready, in a row, before the run gives up.
+_STARTUP_FAILURES = 3
+
+
+class _Pool(Generic[T, R]):
+    """The state of one ``ProcessExecutor.map_unordered`` call."""
+
+    def __init__(
+        self, owner: ProcessExecutor, func: Callable[[T], R], failed: Callable[[T, str, str], R]
+    ) -> None:
+        self.owner = owner
+        self.func = func
+        self.failed = failed
+        self.context = _context(owner.start_method)
+        self.slots: list[_Slot] = []
+        self.backlog: deque[T] = deque()
+        self.source: Iterator[T] | None = None
+        self.startup_failures = 0
+        # One selector for the whole run: building one per wait (as
+        # multiprocessing.connection.wait does) costs more than a small page.
+        self.selector: selectors.BaseSelector | None = (
+            None if os.name == "nt" else selectors.DefaultSelector()
+        )
+
+    def run(self, tasks: Iterable[T]) -> Iterator[R]:
+        self.source = iter(tasks)
+        timeout = self.owner.timeout
+        while True:
+            self._dispatch()
+            busy = [slot for slot in self.slots if slot.pending]
+            if not busy:
+                return
+            wait_for = None
+            if timeout is not None:
+                first = min(slot.started for slot in busy)
+                wait_for = max(0.0, first + timeout - time.monotonic())
+            for slot, message_waiting in self._wait(wait_for):
+                yield from self._collect(slot, message_waiting)
+            if timeout is not None:
+                now = time.monotonic()
+                for slot in list(self.slots):
+                    if slot.pending and now - slot.started >= timeout and not slot.conn.poll():
+                        yield from self._expire(slot, timeout)
+
+    # ---- feeding workers
+
+    def _take(self) -> Any:
+        if self.backlog:
+            return self.backlog.popleft()
+        if self.source is not None:
+            for task in self.source:
+                return task
+            self.source = None
+        return _NOTHING
+
+    def _dispatch(self) -> None:
+        for slot in self.slots:
+            self._feed(slot)
+        while len(self.slots) < self.owner.jobs:
+            task = self._take()
+            if task is _NOTHING:
+                return
+            self.backlog.appendleft(task)
+            self._feed(self._spawn())
+
+    def _feed(self, slot: _Slot) -> None:
+        # Two tasks per worker: the next one waits in its pipe, so a worker never
+        # idles for a round trip through the parent between pages.
+        while len(slot.pending) < 2:
+            task = self._take()
+            if task is _NOTHING:
+                return
+            payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
+            if slot.pending and len(payload) > _PREFETCH_MAX_BYTES:
+                self.backlog.appendleft(task)
+                return
+            try:
+                slot.conn.send_bytes(payload)
+            except OSError:  # the worker is gone; its sentinel will say so
+                self.backlog.appendleft(task)
+                return
+            if not slot.pending:
+                slot.started = time.monotonic()
+            slot.pending.append(task)
+
+    def _wait(self, timeout: float | None) -> list[tuple[_Slot, bool]]:
+        """Workers with a message (True) or that died (False), waiting up to ``timeout``."""
+        found: dict[_Slot, bool] = {}
+        if self.selector is not None:
+            for key, _events in self.selector.select(timeout):
+                slot, is_conn = key.data
+                found[slot] = found.get(slot, False) or is_conn
+        else:
+            objects: list[Any] = [slot.conn for slot in self.slots]
+            objects += [slot.process.sentinel for slot in self.slots]
+            ready = wait(objects, timeout)
+            for slot in self.slots:
+                if slot.conn in ready or slot.process.sentinel in ready:
+                    found[slot] = slot.conn in ready
+        return list(found.items())
+
+    def _spawn(self) -> _Slot:
+        parent_end, child_end = self.context.Pipe(duplex=True)
+        number = self.owner.stats.workers_started + 1
+        process = self.context.Process(  # type: ignore[attr-defined]
+            target=_worker_main,
+            args=(child_end, self.func, self.owner.memory_limit),
+            name=f"declutter-worker-{number}",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        self.owner.stats.workers_started += 1
+        slot = _Slot(process, parent_end, started=time.monotonic())
+        self.slots.append(slot)
+        if self.selector is not None:
+            self.selector.register(parent_end, selectors.EVENT_READ, (slot, True))
+            self.selector.register(process.sentinel, selectors.EVENT_READ, (slot, False))
+        return slot
+
+    # ---- reading results
+
+    def _collect(self, slot: _Slot, message_waiting: bool) -> Iterator[R]:
+        """Read one message from a worker (the selector reports the next one), or bury it."""
+        if slot not in self.slots:
+            return  # removed while handling an earlier event of the same wait
+        try:
+            if not message_waiting and not slot.conn.poll():
+                raise EOFError
+            data = slot.conn.recv_bytes()
+        except (EOFError, OSError):
+            yield from self._lost(slot)
+            return
+        kind, value, rss, peak, retiring = pickle.loads(data)
+        self._note_memory(max(rss, peak))
+        if kind == _READY:
+            slot.ready = True
+            slot.started = time.monotonic()
+            return
+        task = slot.pending.popleft()
+        slot.started = time.monotonic()
+        self.startup_failures = 0
+        result = value if kind == _DONE else self.failed(task, *value)
+        if retiring:
+            self.owner.stats.memory_recycles += 1
+            self._remove(slot, kill=False)
+            self._requeue(slot)
+        yield result
+
+    def _lost(self, slot: _Slot) -> Iterator[R]:
+        """The worker died on its own: blame its current task, requeue the rest."""
+        self._remove(slot, kill=False)
+        code = slot.process.exitcode
+        if not slot.ready:
+            self._startup_failed(slot, f"exit code {code}")
+            return
+        self.owner.stats.crashes += 1
+        if slot.pending:
+            task = slot.pending.popleft()
+            self._requeue(slot)
+            yield self.failed(task, WorkerDiedError.__name__, _describe_exit(code))
+
+    def _expire(self, slot: _Slot, timeout: float) -> Iterator[R]:
+        """The current task passed its deadline: kill the worker and go on without it."""
+        self._remove(slot, kill=True)
+        if not slot.ready:
+            self._startup_failed(slot, f"not ready after {timeout:g} s")
+            return
+        self.owner.stats.timeouts += 1
+        task = slot.pending.popleft()
+        self._requeue(slot)
+        yield self.failed(
+            task, TimeoutError.__name__,
+            f"no result after {timeout:g} s; the worker was killed and replaced",
+        )
+
+    def _startup_failed(self, slot: _Slot, why: str) -> None:
+        self.startup_failures += 1
+        self._requeue(slot)
+        if self.startup_failures >= _STARTUP_FAILURES:
+            raise BulkError(f"worker processes fail to start ({why}); no page can be processed")
+
+    def _requeue(self, slot: _Slot) -> None:
+        self.backlog.extendleft(reversed(slot.pending))
+        slot.pending.clear()
+
+    def _remove(self, slot: _Slot, *, kill: bool) -> None:
+        if slot in self.slots:
+            self.slots.remove(slot)
+            if self.selector is not None:
+                self.selector.unregister(slot.conn)
+                self.selector.unregister(slot.process.sentinel)
+        if kill:
+            slot.process.kill()
+        slot.process.join(5.0)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join()
+        slot.conn.close()
+
+    def _note_memory(self, rss: int) -> None:
+        stats = self.owner.stats
+        if rss and (stats.peak_worker_rss is None or rss > stats.peak_worker_rss):
+            stats.peak_worker_rss = rss
+
+    def shutdown(self) -> None:
+        """Stop idle workers politely and kill busy ones (the run was cut short)."""
+        slots, self.slots = self.slots, []
+        if self.selector is not None:
+            self.selector.close()
+        for slot in slots:
+            if slot.pending:
+                slot.process.kill()
+            else:
+                with contextlib.suppress(OSError):
+                    slot.conn.send_bytes(b"")
+        deadline = time.monotonic() + 2.0
+        for slot in slots:
+            slot.process.join(max(0.0, deadline - time.monotonic()))
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join()
+            slot.conn.close()
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (out of memory?)" if -code == signal.SIGKILL else ""
+        return f"the worker process was killed by {name}{hint} while on this page"
+    return f"the worker process exited with code {code} while on this page"
+
+
+# ---- inside a worker process
+
+
+def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_limit: int | None) -> None:
+    """A worker's life: announce itself, then run tasks until told to stop or retired."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _exit_with_parent()
+    if memory_limit:
+        _cap_address_space(memory_limit)
+    conn.send_bytes(pickle.dumps((_READY, None, _rss(), _peak_rss(), False)))
+    while True:
+        try:
+            payload = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if not payload:
+            return
+        retiring = False
+        try:
+            message: tuple[int, Any] = (_DONE, func(pickle.loads(payload)))
+        except MemoryError:
+            message = (_RAISED, ("MemoryError", "out of memory: the page needs more than the "
+                                                "worker memory limit allows"))
+            retiring = True
+        except Exception as error:
+            message = (_RAISED, (type(error).__name__, _message(error)))
+        rss = _rss()
+        if memory_limit and rss > memory_limit:
+            retiring = True
+        try:
+            data = pickle.dumps((*message, rss, _peak_rss(), retiring), pickle.HIGHEST_PROTOCOL)
+        except Exception as error:
+            failure = (type(error).__name__, f"the result cannot be sent back: {error}")
+            data = pickle.dumps((_RAISED, failure, rss, _peak_rss(), retiring))
+        try:
+            conn.send_bytes(data)
+        except OSError:
+            return
+        if retiring:
+            return
+
+
+def _exit_with_parent() -> None:
+    """Exit when the parent dies, even while stuck in a page (else it would run on forever)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="declutter-parent-watch", daemon=True).start()
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _statm(field_index: int) -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as file:
+            return int(file.read().split()[field_index]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _rss() -> int:
+    """Resident memory now, in bytes (the peak where the current figure is not available)."""
+    current = _statm(1)
+    return current if current is not None else _peak_rss()
+
+
+def _peak_rss() -> int:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _cap_address_space(limit: int) -> None:
+    """Cap the address space at start-up size plus ``limit``: a page that tries to
+    allocate more gets a MemoryError instead of dragging the machine into swap."""
+    try:
+        import resource
+    except ImportError:
+        return
+    base = _statm(0)
+    if base is None or not hasattr(resource, "RLIMIT_AS"):
+        return  # without the start-up size a cap could stop the worker from running at all
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    want = base + limit
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft == resource.RLIM_INFINITY or soft > want:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+# --------------------------------------------------------------------------- sinks
+
+
+class Sink(Protocol):
+    """Where results go. Writes must be all-or-nothing so a killed run can resume."""
+
+    #: The worker must read metadata (False lets it use the faster text-only path).
+    needs_metadata: bool
+
+    def default_errors_path(self) -> Path:
+        """Where the error log goes unless the caller says otherwise."""
+        ...
+
+    def excluded(self) -> list[Path]:
+        """Paths an input walk must not enter (so outputs are never read back as inputs)."""
+        ...
+
+    def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
+        """Get ready for ``tasks`` (all of them, known before the first write)."""
+        ...
+
+    def is_done(self, task: PageTask) -> bool:
+        """The task's output is complete (and newer than its input); ``resume`` skips it."""
+        ...
+
+    def write(self, result: PageResult) -> None:
+        """Store one successful result; raise OSError or DeclutterError if it cannot be."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def render_output(record: dict[str, Any], fmt: str) -> str:
+    """The content of one output file in ``fmt``, from a page record."""
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    body = record.get("text" if fmt == "text" else fmt) or ""
+    return body + "\n" if body and not body.endswith("\n") else body
+
+
+class MirrorSink:
+    """One output file per page, at the input's relative path, with the format's extension.
+
+    ``news/2024/story.html.gz`` becomes ``OUT/news/2024/story.txt``. When two
+    inputs of one directory would get the same name (``a.html`` and
+    ``a.htm``), both keep their full name (``a.html.txt``, ``a.htm.txt``).
+
+    Every file is written to a temporary name in its directory and renamed into
+    place, so an output that exists is complete. Directories are opened one
+    component at a time without following symlinks, so no key, however odd,
+    and no symlink planted in the output tree can make a write land outside it.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], fmt: str = "text") -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        self.directory = Path(directory)
+        self.fmt = fmt
+        self.extension = FORMATS[fmt]
+        self.needs_metadata = fmt != "text"
+        self._names: dict[str, tuple[str, ...] | UnsafePathError] = {}
+        self._root_fd: int | None = None
+        self._fds: OrderedDict[tuple[str, ...], int] = OrderedDict()
+        self._counter = itertools.count()
+
+    def default_errors_path(self) -> Path:
+        return self.directory / ERRORS_NAME
+
+    def excluded(self) -> list[Path]:
+        return [self.directory]
+
+    def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BulkError(f"{self.directory}: cannot create output directory: "
+                            f"{_message(error)}") from None
+        if not self.directory.is_dir():
+            raise BulkError(f"{self.directory}: not a directory")
+        if _SAFE_DIR_FD:
+            self._root_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            _lock(self._root_fd, self.directory)
+        _sweep_temporaries(self.directory)
+        self._names = plan_output_names([task.key for task in tasks], self.extension)
+
+    def output_path(self, key: str) -> Path:
+        """Where the output of ``key`` goes; raises UnsafePathError for an unusable key."""
+        parts = self._parts(key)
+        return self.directory.joinpath(*parts)
+
+    def _parts(self, key: str) -> tuple[str, ...]:
+        planned = self._names.get(key)
+        if planned is None:
+            planned = plan_output_names([key], self.extension)[key]
+        if isinstance(planned, UnsafePathError):
+            raise planned
+        return planned
+
+    def is_done(self, task: PageTask) -> bool:
+        try:
+            info = os.lstat(self.output_path(task.key))
+        except (OSError, UnsafePathError):
+            return False
+        return stat.S_ISREG(info.st_mode) and (task.mtime is None or info.st_mtime >= task.mtime)
+
+    def write(self, result: PageResult) -> None:
+        if result.record is None:
+            raise ValueError("only successful results are written")
+        data = render_output(result.record, self.fmt).encode("utf-8", "replace")
+        parts = self._parts(result.key)
+        if self._root_fd is None:
+            self._write_by_path(parts, data)
+            return
+        folder = self._folder(parts[:-1])
+        temporary = f"{TEMP_PREFIX}{os.getpid()}-{next(self._counter)}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(temporary, flags, 0o666, dir_fd=folder)
+        try:
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+            os.replace(temporary, parts[-1], src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=folder)
+            raise
+
+    def _folder(self, parts: tuple[str, ...]) -> int:
+        """A descriptor of OUT/parts, created as needed, never through a symlink."""
+        assert self._root_fd is not None
+        if not parts:
+            return self._root_fd
+        cached = self._fds.get(parts)
+        if cached is not None:
+            self._fds.move_to_end(parts)
+            return cached
+        fd, owned = self._root_fd, False
+        try:
+            for part in parts:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+                child = os.open(part, flags, dir_fd=fd)
+                if owned:
+                    os.close(fd)
+                fd, owned = child, True
+        except OSError as error:
+            if owned:
+                os.close(fd)
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise UnsafePathError(
+                    f"output folder {'/'.join(parts)!r} is a symlink or a file; not writing "
+                    "through it"
+                ) from None
+            raise
+        self._fds[parts] = fd
+        if len(self._fds) > _FD_CACHE_SIZE:
+            _, old = self._fds.popitem(last=False)
+            os.close(old)
+        return fd
+
+    def _write_by_path(self, parts: tuple[str, ...], data: bytes) -> None:
+        """The portable path (no ``dir_fd``): check the resolved folder, then write."""
+        root = os.path.realpath(self.directory)
+        folder = self.directory.joinpath(*parts[:-1])
+        folder.mkdir(parents=True, exist_ok=True)
+        real = os.path.realpath(folder)
+        if os.path.commonpath([root, real]) != root:
+            raise UnsafePathError(f"output folder {'/'.join(parts[:-1])!r} leads outside "
+                                  "the output directory")
+        temporary = folder / f"{TEMP_PREFIX}{os.getpid()}-{next(self._counter)}"
+        try:
+            with open(temporary, "xb") as file:
+                file.write(data)
+            os.replace(temporary, folder / parts[-1])
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+        if self._root_fd is not None:
+            os.close(self._root_fd)  # also releases the lock
+            self._root_fd = None
+
+
+_SAFE_DIR_FD = (
+    {os.open, os.mkdir, os.rename, os.unlink} <= os.supports_dir_fd
+    and hasattr(os, "O_DIRECTORY")
+    and hasattr(os, "O_NOFOLLOW")
+)
+
+
+def plan_output_names(
+    keys: Iterable[str], extension: str
+) -> dict[str, tuple[str, ...] | UnsafePathError]:
+    """The relative output path (as parts) of every key, with no two alike.
+
+    Names are compared case-insensitively, as on macOS and Windows file
+    systems. Unusable keys (``..``, empty parts, NUL, not UTF-8) map to the
+    error to report for them.
+    """
+    planned: dict[str, tuple[str, ...] | UnsafePathError] = {}
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for key in keys:
+        try:
+            parts = _key_parts(key)
+        except UnsafePathError as error:
+            planned[key] = error
+            continue
+        target = (*parts[:-1], _strip_page_suffix(parts[-1]) + extension)
+        planned[key] = target
+        groups.setdefault(_fold(target), []).append(key)
+    for members in groups.values():
+        if len(members) > 1:
+            for key in members:
+                parts = _key_parts(key)
+                planned[key] = (*parts[:-1], parts[-1] + extension)
+    taken: set[tuple[str, ...]] = set()
+    for key, target in planned.items():
+        if isinstance(target, UnsafePathError):
+            continue
+        candidate, number = target, 2
+        while _fold(candidate) in taken:  # only for names built to collide; rare
+            stem = target[-1][: -len(extension)]
+            candidate = (*target[:-1], f"{stem}~{number}{extension}")
+            number += 1
+        taken.add(_fold(candidate))
+        planned[key] = candidate
+    return planned
+
+
+def _key_parts(key: str) -> tuple[str, ...]:
+    parts = tuple(key.split("/"))
+    for part in parts:
+        bad = (
+            part in ("", ".", "..")
+            or "\x00" in part
+            or part.startswith(TEMP_PREFIX)
+            or (os.sep != "/" and os.sep in part)
+            or (os.altsep is not None and os.altsep != "/" and os.altsep in part)
+            or (os.name == "nt" and ":" in part)
+            or not _is_utf8(part)
+        )
+        if bad:
+            raise UnsafePathError(
+                f"key {_printable(key)!r} cannot be an output path inside the output directory"
+            )
+    return parts
+
+
+def _strip_page_suffix(name: str) -> str:
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        name, lowered = name[:-3], lowered[:-3]
+    for suffix in _PAGE_SUFFIXES:
+        if lowered.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _fold(parts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(part.casefold() for part in parts)
+
+
+def _sweep_temporaries(directory: Path) -> None:
+    """Remove the temporary files a killed run left; they are never complete outputs."""
+    for folder, _subdirs, files in os.walk(directory):
+        for name in files:
+            if name.startswith(TEMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
+
+
+def _lock(fd: int, path: Path) -> None:
+    """Refuse a second run on the same output: it would delete the first one's temporaries."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise BulkError(f"{path}: another declutter bulk run is writing there") from None
+    except OSError:
+        pass  # a file system without locks: go on unprotected
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _json_line(value: Any) -> bytes:
+    # A lone surrogate cannot be UTF-8; written as the JSON escape it stands for.
+    return (json.dumps(value, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+
+
+class JsonlSink:
+    """All pages in one JSON Lines file: one record per line, written whole and flushed.
+
+    A killed run can leave only its last line cut short; resuming truncates that
+    line and skips every page whose record is already there.
+    """
+
+    needs_metadata = True
+
+    def __init__(self, path: str | os.PathLike[str], fmt: str = "text") -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        self.path = Path(path)
+        self.fmt = fmt
+        self._fd: int | None = None
+        self._done: set[str] = set()
+
+    def default_errors_path(self) -> Path:
+        name = self.path.name
+        stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
+        return self.path.with_name(f"{stem}.errors.jsonl")
+
+    def excluded(self) -> list[Path]:
+        return [self.path]
+
+    def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as error:
+            raise BulkError(f"{self.path}: cannot open output: {_message(error)}") from None
+        _lock(fd, self.path)
+        self._fd = fd
+        if resume:
+            self._done = _complete_records(fd)
+        else:
+            os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_END)
+
+    def is_done(self, task: PageTask) -> bool:
+        return task.key in self._done
+
+    def write(self, result: PageResult) -> None:
+        if self._fd is None or result.record is None:
+            raise ValueError("write() needs an opened sink and a successful result")
+        _write_all(self._fd, _json_line(result.record))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _complete_records(fd: int) -> set[str]:
+    """The paths of the whole records in a JSONL file; cuts off a last partial line."""
+    done: set[str] = set()
+    end = 0
+    os.lseek(fd, 0, os.SEEK_SET)
+    with open(os.dup(fd), "rb") as file:
+        for line in file:
+            if not line.endswith(b"\n"):
+                break  # the line a killed run was writing
+            end += len(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and isinstance(record.get("path"), str):
+                done.add(record["path"])
+    os.ftruncate(fd, end)
+    return done
+
+
+class ErrorLog:
+    """The JSON Lines log of failed pages: ``{"path", "error", "message"}`` per line.
+
+    Started afresh by every run: a resumed run retries every page that failed
+    before, so earlier failures are either fixed or logged again.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.count = 0
+        self._fd: int | None = None
+
+    def open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+            self._fd = os.open(self.path, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as error:
+            raise BulkError(f"{self.path}: cannot open error log: {_message(error)}") from None
+
+    def write(self, result: PageResult) -> None:
+        if self._fd is None:
+            raise ValueError("the error log is not open")
+        _write_all(self._fd, _json_line(result.error_record()))
+        self.count += 1
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> MirrorSink | JsonlSink:
+    """A JSONL sink for an output ending in ``.jsonl``, else a mirrored directory."""
+    if os.fspath(output).endswith(".jsonl"):
+        return JsonlSink(output, fmt)
+    return MirrorSink(output, fmt)
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress(Protocol):
+    """Receives the run's progress; :func:`run_bulk` calls it from the parent process."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, ok: bool) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class LineProgress:
+    """A plain progress line every ``interval`` seconds: for logs, CI and pipes."""
+
+    def __init__(self, stream: IO[str] | None = None, interval: float = 5.0) -> None:
+        self.stream = stream
+        self.interval = interval
+        self.total = self.done = self.failed = 0
+        self._start = self._last = 0.0
+
+    def start(self, total: int) -> None:
+        self.total = total
+        self._start = self._last = time.monotonic()
+
+    def advance(self, ok: bool) -> None:
+        self.done += 1
+        self.failed += not ok
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            print(self.line(now), file=self.stream or sys.stderr, flush=True)
+
+    def line(self, now: float | None = None) -> str:
+        elapsed = (now or time.monotonic()) - self._start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        share = 100.0 * self.done / self.total if self.total else 100.0
+        eta = _duration((self.total - self.done) / rate) if rate else "?"
+        return (f"declutter: {self.done}/{self.total} pages ({share:.1f}%), {rate:.1f} pages/s, "
+                f"{self.failed} failed, ETA {eta}")
+
+    def finish(self) -> None:
+        pass
+
+
+class TqdmProgress:
+    """A live progress bar (tqdm) for a terminal: pages done, pages/s, failures, ETA."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream
+        self.failed = 0
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="page", file=self.stream or sys.stderr,
+                         dynamic_ncols=True, smoothing=0.05, mininterval=0.25)
+        self._bar.set_postfix(failed=0, refresh=False)
+
+    def advance(self, ok: bool) -> None:
+        if not ok:
+            self.failed += 1
+            self._bar.set_postfix(failed=self.failed, refresh=False)
+        self._bar.update(1)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def terminal_progress(stream: IO[str] | None = None) -> Progress:
+    """A bar when ``stream`` (stderr by default) is a terminal and tqdm is installed,
+    plain periodic lines otherwise (a log file should not fill with bar redraws)."""
+    stream = stream or sys.stderr
+    if stream.isatty():
+        try:
+            import tqdm  # noqa: F401
+        except ImportError:
+            return LineProgress(stream, interval=2.0)
+        return TqdmProgress(stream)
+    return LineProgress(stream)
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """How a bulk run ended."""
+
+    #: Inputs found (pages and unusable entries).
+    total: int
+    #: Outputs written by this run.
+    done: int
+    #: Inputs skipped because their output was already complete (``resume``).
+    skipped: int
+    #: Inputs that ended in the error log.
+    failed: int
+    #: Outputs written with no article text (not an article, or nothing left).
+    empty: int
+    seconds: float
+    output: str
+    errors_path: str
+    #: Worker processes (0: pages ran in the calling process).
+    jobs: int
+    timeouts: int = 0
+    workers_replaced: int = 0
+    #: Highest resident memory of any worker, in bytes; None when not measured.
+    peak_worker_rss: int | None = None
+    interrupted: bool = False
+
+    @property
+    def pages_per_second(self) -> float:
+        handled = self.done + self.failed
+        return handled / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not self.interrupted
+
+    def describe(self) -> str:
+        """One line for people: what was done, how fast, where the failures are."""
+        parts = [f"{self.done} done"]
+        if self.empty:
+            parts[0] += f" ({self.empty} without article text)"
+        parts.append(f"{self.skipped} skipped")
+        parts.append(f"{self.failed} failed" + (f" ({self.timeouts} timed out)"
+                                                 if self.timeouts else ""))
+        took = _duration(self.seconds) if self.seconds >= 60 else f"{self.seconds:.1f}s"
+        text = f"{', '.join(parts)} in {took} ({self.pages_per_second:.1f} pages/s)"
+        if self.failed:
+            text += f"; failures listed in {self.errors_path}"
+        if self.interrupted:
+            text += "; interrupted (run again with resume to finish)"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {**asdict(self), "pages_per_second": round(self.pages_per_second, 2)}
+
+
+def run_bulk(
+    inputs: str | os.PathLike[str] | Iterable[PageTask | PageResult],
+    output: str | os.PathLike[str] | Sink,
+    *,
+    options: Options | None = None,
+    fmt: str = "text",
+    explain: bool = False,
+    jobs: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    resume: bool = False,
+    progress: Progress | None = None,
+    patterns: Sequence[str] = DEFAULT_PATTERNS,
+    errors: str | os.PathLike[str] | None = None,
+    executor: Executor | None = None,
+) -> BulkSummary:
+    """Clean every page of ``inputs`` into ``output``; never loses a page.
+
+    ``inputs`` is a directory (walked by :func:`iter_directory` with
+    ``patterns``) or any iterable of tasks (and of already-failed results to
+    log). ``output`` is a directory (one file per page, :class:`MirrorSink`), a
+    path ending in ``.jsonl`` (:class:`JsonlSink`) or a sink of your own.
+    ``jobs`` worker processes (default: every CPU; 0 runs in this process,
+    without deadlines) each take ``timeout`` seconds at most per page and are
+    replaced when their memory passes ``memory_limit`` bytes; pass
+    ``executor`` to run elsewhere. With ``resume``, inputs whose output is
+    complete and newer are skipped. Failures go to ``errors`` (default:
+    ``OUT/_errors.jsonl``, or ``NAME.errors.jsonl`` beside a JSONL output).
+
+    Raises :class:`BulkInterrupted` (carrying the summary so far) on Ctrl-C,
+    and :class:`BulkError` when the run cannot start.
+    """
+    started = time.monotonic()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    sink: Sink = make_sink(output, fmt) if isinstance(output, str | os.PathLike) else output
+    if explain and isinstance(sink, MirrorSink) and fmt != "json":
+        raise ValueError("explain needs fmt='json' or a JSONL output: other files have no room "
+                         "for the removals")
+    if isinstance(inputs, str | os.PathLike):
+        root = Path(inputs)
+        if not root.is_dir():
+            raise BulkError(f"{root}: not a directory")
+        for path in sink.excluded():
+            if os.path.realpath(path) == os.path.realpath(root):
+                raise BulkError(f"{root}: the output cannot be the input directory")
+        items: Iterable[PageTask | PageResult] = iter_directory(
+            root, patterns, exclude=sink.excluded()
+        )
+    else:
+        items = inputs
+    tasks: list[PageTask] = []
+    unusable: list[PageResult] = []
+    for item in items:
+        (tasks if isinstance(item, PageTask) else unusable).append(item)  # type: ignore[arg-type]
+    if len({task.key for task in tasks}) != len(tasks):
+        raise ValueError("task keys must be unique within a run")
+    if executor is None:
+        executor = (InlineExecutor() if jobs == 0
+                    else ProcessExecutor(jobs, timeout=timeout, memory_limit=memory_limit))
+    settings = PageSettings(options or DEFAULT_OPTIONS, fmt, explain,
+                            metadata=sink.needs_metadata or explain)
+    log = ErrorLog(errors if errors is not None else sink.default_errors_path())
+    done = failed = empty = skipped = 0
+    interrupted = False
+    sink.open(tasks, resume=resume)
+    try:
+        log.open()
+        todo = [task for task in tasks if not sink.is_done(task)] if resume else tasks
+        skipped = len(tasks) - len(todo)
+        if progress is not None:
+            progress.start(len(todo) + len(unusable))
+        for result in unusable:
+            log.write(result)
+            failed += 1
+            if progress is not None:
+                progress.advance(False)
+        results = executor.map_unordered(
+            functools.partial(process_task, settings=settings), todo, failed_result
+        )
+        try:
+            for result in results:
+                if result.ok:
+                    try:
+                        sink.write(result)
+                    except (OSError, DeclutterError) as error:
+                        result = PageResult(result.key, None, type(error).__name__,
+                                            _message(error))
+                if result.ok:
+                    done += 1
+                    empty += not (result.record or {}).get("text")
+                else:
+                    log.write(result)
+                    failed += 1
+                if progress is not None:
+                    progress.advance(result.ok)
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if progress is not None:
+            progress.finish()
+        sink.close()
+        log.close()
+    stats = executor.stats
+    summary = BulkSummary(
+        total=len(tasks) + len(unusable),
+        done=done,
+        skipped=skipped,
+        failed=failed,
+        empty=empty,
+        seconds=time.monotonic() - started,
+        output=os.fspath(getattr(sink, "directory", None) or getattr(sink, "path", "")),
+        errors_path=os.fspath(log.path),
+        jobs=getattr(executor, "jobs", 0),
+        timeouts=stats.timeouts,
+        workers_replaced=stats.timeouts + stats.memory_recycles + stats.crashes,
+        peak_worker_rss=stats.peak_worker_rss,
+        interrupted=interrupted,
+    )
+    if interrupted:
+        raise BulkInterrupted(summary)
+    return summary
+
+
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT",
+    "DEFAULT_PATTERNS",
+    "DEFAULT_TIMEOUT",
+    "ERRORS_NAME",
+    "FORMATS",
+    "HANG_MARKER_ENV",
+    "BulkError",
+    "BulkInterrupted",
+    "BulkSummary",
+    "EmptyPageError",
+    "ErrorLog",
+    "Executor",
+    "ExecutorStats",
+    "FileNameError",
+    "InlineExecutor",
+    "JsonlSink",
+    "LineProgress",
+    "MirrorSink",
+    "PageResult",
+    "PageSettings",
+    "PageTask",
+    "ProcessExecutor",
+    "Progress",
+    "Sink",
+    "TqdmProgress",
+    "UnsafePathError",
+    "WorkerDiedError",
+    "article_record",
+    "default_jobs",
+    "failed_result",
+    "guess_url",
+    "iter_directory",
+    "make_sink",
+    "plan_output_names",
+    "prepare_page",
+    "process_page",
+    "process_task",
+    "read_page",
+    "render_output",
+    "run_bulk",
+    "terminal_progress",
+]

@@ -1,0 +1,446 @@
+"""The ``declutter`` command: a thin shell over :mod:`declutter` and :mod:`declutter.bulk`.
+
+Two ways in, as users reach for them: piping a page or a few files through
+(``declutter page.html``, ``curl ... | declutter``), and cleaning a whole
+directory of saved pages (``declutter bulk IN_DIR -o OUT``). Everything that
+decides anything lives in the library; this module parses arguments, turns
+errors into one-line messages and exit statuses, and formats for a terminal.
+
+Exit status: 0 success, 1 a page failed (or a bulk run could not go on),
+2 a usage error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any, NoReturn
+
+from . import __version__
+from ._article import Article
+from ._errors import DeclutterError, RuleError
+from ._options import DEFAULT_OPTIONS, Options
+from ._rulefile import RuleSet, _check_selectors, load_rules
+from .bulk import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_PATTERNS,
+    DEFAULT_TIMEOUT,
+    ERRORS_NAME,
+    FORMATS,
+    BulkError,
+    BulkInterrupted,
+    BulkSummary,
+    Progress,
+    article_record,
+    default_jobs,
+    guess_url,
+    prepare_page,
+    read_page,
+    run_bulk,
+    terminal_progress,
+)
+
+PROG = "declutter"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: What a program killed by SIGPIPE returns; used when the reader of stdout goes away.
+EXIT_BROKEN_PIPE = 128 + 13
+
+#: The on/off Options, each a --flag / --no-flag pair on the command line.
+_FLAGS: tuple[tuple[str, str], ...] = (
+    ("include_title", "put the page title on top of the text"),
+    ("keep_captions", "keep image and video captions and credits"),
+    ("keep_tables", "keep the article's data tables (default: on)"),
+    ("keep_comments", "keep reader comments"),
+    ("articles_only", "output nothing for pages that are not one article, such as home "
+                      "pages and search results (default: on; --no-articles-only gives the "
+                      "best text found)"),
+    ("fallback", "let trafilatura extract the pages declutter is unsure about (default: on)"),
+)
+
+_MAIN_EPILOG = """\
+examples:
+  declutter < page.html > page.txt
+  curl -s https://example.com/story | declutter --url https://example.com/story
+  declutter page.html other.html.gz          # several pages, each under a ==> name <== line
+  declutter --format json --explain page.html   # metadata and every removal, with its reason
+  declutter --explain page.html > /dev/null     # only what was removed and why (stderr)
+  declutter --format markdown -o story.md page.html
+  declutter --rules site-rules.toml --url https://news.example.com/a page.html
+
+bulk processing of a directory (run "declutter bulk --help" for more):
+  declutter bulk saved-pages/ -o texts/
+  declutter bulk saved-pages/ -o corpus.jsonl --jobs 4 --resume
+
+exit status: 0 success, 1 a page failed, 2 usage error, 130 interrupted.
+A file literally named "bulk" or "-" can be given as ./bulk or ./-.
+"""
+
+_BULK_EPILOG = f"""\
+examples:
+  declutter bulk saved-pages/ -o texts/                 # texts/a/b/story.txt per a/b/story.html
+  declutter bulk saved-pages/ -o texts/ --resume        # finish an interrupted run
+  declutter bulk saved-pages/ -o corpus.jsonl           # one JSON record per page, one file
+  declutter bulk crawl/ -o out/ --glob '*.php' --glob '*.html' --timeout 10 --jobs 8
+  declutter bulk saved-pages/ -o json/ --format json --explain
+
+Pages are found recursively ({", ".join(DEFAULT_PATTERNS[:4])}, also gzip-compressed,
+matched case-insensitively). Every page ends either as an output or as a line
+in OUT/{ERRORS_NAME} (NAME.errors.jsonl beside a JSONL output): path, error class,
+message. Outputs are written to a temporary file and renamed, so a killed run
+leaves no partial file; --resume skips pages whose output is complete and newer
+than the page. Exit status: 0 every page done, 1 some page failed (see the
+error log), 2 usage error, 130 interrupted (run again with --resume).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit with status 2 and one line, as argparse does, prefixed by our name."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
+
+
+def _size(text: str) -> int:
+    """A byte count: ``1500000``, ``512K``, ``20M``, ``2G`` (binary multiples)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text, re.IGNORECASE)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 20M or 2G)")
+    scale = 1024 ** " kmgt".index(match.group(2).lower() or " ")
+    return int(float(match.group(1)) * scale)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (in this process) or more")
+    return value
+
+
+def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("extraction options")
+    for name, help_text in _FLAGS:
+        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None,
+                           action=argparse.BooleanOptionalAction, help=help_text)
+    group.add_argument("--drop", metavar="SELECTOR", action="append", default=[],
+                       help="also remove elements matching this CSS selector (XPath when it "
+                            "starts with / or '('); repeatable")
+    group.add_argument("--keep", metavar="SELECTOR", action="append", default=[],
+                       help="keep elements matching this selector even when a rule would "
+                            "remove them; repeatable")
+    group.add_argument("--rules", metavar="FILE", action="append", default=[], type=Path,
+                       help="load per-site rules from a TOML or YAML file (see docs/rules.md); "
+                            "repeatable")
+    group.add_argument("--max-bytes", metavar="SIZE", type=_size, default=None,
+                       help=f"refuse pages larger than this (default: "
+                            f"{DEFAULT_OPTIONS.max_bytes // 2**20}M)")
+
+
+def _main_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Strip the boilerplate from news pages: print the article text.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="pages to clean (HTML, optionally gzip-compressed); '-' or none "
+                             "reads standard input")
+    parser.add_argument("-o", "--output", metavar="FILE", type=Path,
+                        help="write to FILE (replaced only once all pages are done) instead "
+                             "of standard output")
+    parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
+                        help="text (default), markdown, json (the article with its metadata) "
+                             "or html")
+    parser.add_argument("--url", help="the page's address: resolves links and selects "
+                                      "per-site rules (default: read from the page if it says)")
+    parser.add_argument("--explain", action="store_true",
+                        help="report every removal and its reason: in the JSON with "
+                             "--format json, else on standard error")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no notes on standard error (errors are still reported)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _add_extraction_options(parser)
+    return parser
+
+
+def _bulk_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"{PROG} bulk",
+        description="Clean every page of a directory tree into a mirrored tree or one "
+                    "JSONL file, in parallel worker processes.",
+        epilog=_BULK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="IN_DIR", type=Path, help="directory of saved pages")
+    parser.add_argument("-o", "--output", metavar="OUT", type=Path, required=True,
+                        help="output directory, or a file ending in .jsonl for one JSON record "
+                             "per page (path, url, metadata, text)")
+    parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
+                        help="output format; sets the extension of mirrored files (.txt, .md, "
+                             ".json, .html) and adds markdown/html/blocks to JSONL records")
+    parser.add_argument("--glob", metavar="PATTERN", action="append", default=None,
+                        help="file name pattern to process instead of the HTML defaults "
+                             "(matched against the relative path when it has a /); repeatable")
+    parser.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
+                        help=f"worker processes (default: all {default_jobs()} CPUs; 0 runs "
+                             "in this process without time or memory limits)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT,
+                        help=f"time limit per page; a worker past it is killed and replaced "
+                             f"(default: {DEFAULT_TIMEOUT:g}; 0: none)")
+    parser.add_argument("--memory-limit", metavar="SIZE", type=_size,
+                        default=DEFAULT_MEMORY_LIMIT,
+                        help=f"a worker using more memory is replaced, and a page needing more "
+                             f"fails with MemoryError (default: {DEFAULT_MEMORY_LIMIT // 2**30}G; "
+                             "0: none)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip pages whose output is complete and newer than the page")
+    parser.add_argument("--errors", metavar="FILE", type=Path,
+                        help=f"where to log failed pages (default: OUT/{ERRORS_NAME})")
+    parser.add_argument("--explain", action="store_true",
+                        help="add every removal and its reason to each record (needs "
+                             "--format json or a .jsonl output)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress and no summary unless a page failed")
+    _add_extraction_options(parser)
+    return parser
+
+
+def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Options:
+    """The Options the flags ask for, with --rules files and --drop/--keep checked now."""
+    changes: dict[str, Any] = {
+        name: getattr(args, name) for name, _ in _FLAGS if getattr(args, name) is not None
+    }
+    if args.max_bytes is not None:
+        if args.max_bytes <= 0:
+            parser.error("--max-bytes must be positive")
+        changes["max_bytes"] = args.max_bytes
+    options = DEFAULT_OPTIONS.replace(drop=tuple(args.drop), keep=tuple(args.keep), **changes)
+    try:
+        _check_selectors(RuleSet(options.drop, options.keep), "--drop/--keep")
+        rules = RuleSet()
+        for path in args.rules:
+            rules = rules + load_rules(path)
+    except RuleError as error:
+        parser.error(str(error))
+    return rules.apply(options)
+
+
+# --------------------------------------------------------------------------- one page or a few
+
+
+def _read_input(name: str, max_bytes: int) -> bytes:
+    if name == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            from ._errors import InputTooLargeError
+
+            raise InputTooLargeError(f"input is over the size limit of {max_bytes} bytes")
+        return prepare_page(data, max_bytes)
+    return read_page(name, max_bytes)
+
+
+def _render(article: Article, fmt: str, *, explain: bool, path: str | None,
+            one_line: bool) -> str:
+    if fmt == "json":
+        record = article_record(article, fmt="json", explain=explain)
+        if path is not None:
+            record = {"path": path, **record}
+        return json.dumps(record, ensure_ascii=False, indent=None if one_line else 2) + "\n"
+    body = article.text
+    if fmt == "markdown" and article.text:
+        body = article.to_markdown()
+    elif fmt == "html" and article.text:
+        body = article.to_html()
+    return body + "\n" if body and not body.endswith("\n") else body
+
+
+def _explain(article: Article, label: str, stream: IO[str]) -> None:
+    """Removals as aligned columns people can scan: category, rule, excerpt."""
+    removed = article.removed
+    print(f"{PROG}: {label}: {len(removed)} removal{'s' * (len(removed) != 1)}", file=stream)
+    if not removed:
+        return
+    width = max(len(item.category) for item in removed)
+    rule_width = min(32, max(len(item.rule) for item in removed))
+    for item in removed:
+        excerpt = item.excerpt or (f"<{item.tag}>" if item.tag else "")
+        print(f"  {item.category:<{width}}  {item.rule:<{rule_width}}  {excerpt}", file=stream)
+
+
+def _pages(argv: Sequence[str]) -> int:
+    parser = _main_parser()
+    args = parser.parse_args(argv)
+    options = _options(args, parser)
+    names: list[str] = [os.fspath(name) for name in args.files] or ["-"]
+    if names.count("-") > 1:
+        parser.error("standard input ('-') can be read only once")
+    if args.url and len(names) > 1:
+        parser.error("--url gives the address of one page; pass one input with it")
+    several = len(names) > 1
+    pieces: list[str] = []
+    failed = False
+    out = None if args.output else sys.stdout.buffer
+    for index, name in enumerate(names):
+        label = "<stdin>" if name == "-" else name
+        try:
+            data = _read_input(name, options.max_bytes)
+            url = args.url or guess_url(data)
+            from . import extract
+
+            article = extract(data, url=url, options=options)
+        except (DeclutterError, OSError) as error:
+            _fail(label, error)
+            failed = True
+            continue
+        if args.explain and args.format != "json":
+            _explain(article, label, sys.stderr)
+        if not article.text and not args.quiet and options.articles_only and not article.is_article:
+            print(f"{PROG}: {label}: no article found (--no-articles-only gives the best text "
+                  "anyway)", file=sys.stderr)
+        text = _render(article, args.format, explain=args.explain,
+                       path=None if name == "-" else name, one_line=several)
+        if several and args.format != "json":
+            text = ("\n" if index else "") + f"==> {label} <==\n" + text
+        if out is None:
+            pieces.append(text)
+        else:
+            out.write(text.encode("utf-8", "replace"))
+            out.flush()
+    if args.output is not None and pieces:
+        try:
+            _write_atomically(args.output, "".join(pieces).encode("utf-8", "replace"))
+        except OSError as error:
+            _fail(os.fspath(args.output), error)
+            return EXIT_FAILED
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` in one step, so a reader never sees half of it."""
+    temporary = path.with_name(f".{path.name}.declutter-tmp-{os.getpid()}")
+    try:
+        with open(temporary, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def _fail(label: str, error: BaseException) -> None:
+    if isinstance(error, OSError) and error.strerror:
+        message = error.strerror
+    else:
+        message = str(error) or type(error).__name__
+    print(f"{PROG}: {label}: {type(error).__name__}: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- bulk
+
+
+def _bulk(argv: Sequence[str]) -> int:
+    parser = _bulk_parser()
+    args = parser.parse_args(argv)
+    options = _options(args, parser)
+    if not args.input.is_dir():
+        parser.error(f"{args.input}: not a directory")
+    jsonl = os.fspath(args.output).endswith(".jsonl")
+    if args.explain and not jsonl and args.format != "json":
+        parser.error("--explain in bulk needs --format json or a .jsonl output")
+    progress: Progress | None = None if args.quiet else terminal_progress(sys.stderr)
+    previous = _terminate_as_interrupt()
+    try:
+        summary = run_bulk(
+            args.input,
+            args.output,
+            options=options,
+            fmt=args.format,
+            explain=args.explain,
+            jobs=args.jobs,
+            timeout=args.timeout or None,
+            memory_limit=args.memory_limit or None,
+            resume=args.resume,
+            progress=progress,
+            patterns=tuple(args.glob) if args.glob else DEFAULT_PATTERNS,
+            errors=args.errors,
+        )
+    except BulkInterrupted as interrupt:
+        _report(interrupt.summary, quiet=False)
+        return EXIT_INTERRUPTED
+    except (BulkError, ValueError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    _report(summary, quiet=args.quiet)
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def _report(summary: BulkSummary, *, quiet: bool) -> None:
+    if quiet and summary.ok:
+        return
+    line = f"{PROG}: {summary.describe()}"
+    if summary.peak_worker_rss:
+        line += f"; peak worker memory {summary.peak_worker_rss / 2**20:.0f} MiB"
+    print(line, file=sys.stderr, flush=True)
+
+
+def _terminate_as_interrupt() -> Any:
+    """SIGTERM stops a bulk run as Ctrl-C does: workers stopped, summary printed."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        return None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (the console script exits with it)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] == "bulk":
+            return _bulk(args[1:])
+        return _pages(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``declutter page.html | head``): not worth a traceback.
+        # Point stdout at /dev/null so the interpreter's final flush does not fail too.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+__all__ = ["main"]
