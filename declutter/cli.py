@@ -221,6 +221,9 @@ def _bulk_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", action="store_true",
                         help="add every removal and its reason to each record (needs "
                              "--format json or a .jsonl output)")
+    parser.add_argument("--summary-json", metavar="FILE", type=Path,
+                        help="also write the run's summary (counts, seconds, pages/s, peak "
+                             "worker memory) as JSON, for scripts and benchmarks")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress and no summary unless a page failed")
     _add_extraction_options(parser)
@@ -388,7 +391,7 @@ def _bulk(argv: Sequence[str]) -> int:
             errors=args.errors,
         )
     except BulkInterrupted as interrupt:
-        _report(interrupt.summary, quiet=False)
+        _report(interrupt.summary, quiet=False, json_path=args.summary_json)
         return EXIT_INTERRUPTED
     except (BulkError, ValueError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -396,11 +399,17 @@ def _bulk(argv: Sequence[str]) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    _report(summary, quiet=args.quiet)
+    _report(summary, quiet=args.quiet, json_path=args.summary_json)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
-def _report(summary: BulkSummary, *, quiet: bool) -> None:
+def _report(summary: BulkSummary, *, quiet: bool, json_path: Path | None) -> None:
+    if json_path is not None:
+        try:
+            text = json.dumps(summary.to_dict(), indent=2) + "\n"
+            _write_atomically(json_path, text.encode("utf-8"))
+        except OSError as error:
+            _fail(os.fspath(json_path), error)
     if quiet and summary.ok:
         return
     line = f"{PROG}: {summary.describe()}"

@@ -1,0 +1,151 @@
+"""Bulk throughput: ``declutter bulk`` with ``--jobs 1`` and ``--jobs 2`` on one directory.
+
+Run ``python -m benchmarks.bulk`` from the repository root. It builds a
+directory of saved pages from ``samples/*/page.html`` (copies in nested
+folders, some gzip-compressed, each made unique), runs the real command line
+in a fresh process per measurement, so every run pays the same worker
+start-up, and prints a markdown table: pages/s, the speed-up over one job and
+the peak resident memory of any worker. The target is a speed-up of at least
+1.8x with two jobs on two cores; on a machine shared with other work expect
+noise, which is why each figure is the best of ``--repeat`` runs.
+
+:func:`generate_corpus` is also what the command-line tests use to build
+their page directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = REPO_ROOT / "samples"
+
+#: Input suffixes cycled through, so the walk meets every kind it must accept.
+_SUFFIXES = (".html", ".htm", ".html.gz", ".xhtml", ".html", ".shtml", ".htm.gz", ".HTML")
+
+
+def generate_corpus(dest: Path, count: int = 240, *, samples: Path = SAMPLES_DIR) -> list[Path]:
+    """Write ``count`` pages under ``dest`` and return their paths (sorted).
+
+    Pages are the repository's samples, cycled; each copy gets a comment with
+    its number so no two files are identical, and lands in a nested folder
+    (``section-N/day-NN/``) with one of the accepted suffixes, a quarter of
+    them gzip-compressed. Works with a single sample as well as with many.
+    """
+    sources = sorted(samples.glob("*/page.html"))
+    if not sources:
+        raise FileNotFoundError(f"no samples/*/page.html under {samples}")
+    written: list[Path] = []
+    for index in range(count):
+        source = sources[index % len(sources)]
+        data = source.read_bytes() + f"\n<!-- bulk corpus copy {index} -->\n".encode("ascii")
+        suffix = _SUFFIXES[index % len(_SUFFIXES)]
+        if suffix.endswith(".gz"):
+            data = gzip.compress(data, mtime=0)
+        folder = dest / f"section-{index % 4}" / f"day-{(index // 4) % 6:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{source.parent.name}-{index:04d}{suffix}"
+        path.write_bytes(data)
+        written.append(path)
+    return sorted(written)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    jobs: int
+    pages: int
+    #: Wall-clock seconds of the whole command, interpreter start-up included.
+    wall: float
+    #: Seconds of the bulk run itself (walk, workers, writes), from its summary.
+    run: float
+    peak_worker_rss: int | None
+    failed: int
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.run if self.run else 0.0
+
+
+def measure(corpus: Path, jobs: int, *, fmt: str = "text", work: Path) -> Measurement:
+    """One ``declutter bulk`` run in a fresh process, into a fresh output directory."""
+    out = work / f"out-{jobs}"
+    shutil.rmtree(out, ignore_errors=True)
+    summary_path = work / f"summary-{jobs}.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "declutter", "bulk", str(corpus), "-o", str(out),
+               "--jobs", str(jobs), "--format", fmt, "--quiet",
+               "--summary-json", str(summary_path)]
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if completed.returncode not in (0, 1):
+        raise RuntimeError(f"declutter bulk failed ({completed.returncode}): {completed.stderr}")
+    summary = json.loads(summary_path.read_text())
+    return Measurement(jobs, summary["done"] + summary["failed"], wall, summary["seconds"],
+                       summary["peak_worker_rss"], summary["failed"])
+
+
+def best(corpus: Path, jobs: int, repeat: int, *, fmt: str, work: Path) -> Measurement:
+    runs = [measure(corpus, jobs, fmt=fmt, work=work) for _ in range(repeat)]
+    return min(runs, key=lambda run: run.run)
+
+
+def table(results: list[Measurement]) -> str:
+    base = results[0].pages_per_second
+    lines = [
+        "| jobs | pages | run (s) | wall (s) | pages/s | speed-up | peak worker RSS (MiB) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        rss = f"{result.peak_worker_rss / 2**20:.0f}" if result.peak_worker_rss else "?"
+        speedup = result.pages_per_second / base if base else 0.0
+        lines.append(
+            f"| {result.jobs} | {result.pages} | {result.run:.2f} | {result.wall:.2f} "
+            f"| {result.pages_per_second:.0f} | {speedup:.2f}x | {rss} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bulk", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=1200, help="pages to generate (1200)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
+                        help="job counts to compare, the first is the base (1 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per job count; best kept")
+    parser.add_argument("--format", default="text", choices=("text", "markdown", "json", "html"))
+    parser.add_argument("--dir", type=Path, help="use this page directory instead of generating")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="declutter-bulk-bench-") as tmp:
+        work = Path(tmp)
+        corpus = args.dir or work / "pages"
+        if args.dir is None:
+            generate_corpus(corpus, args.pages)
+        results = [best(corpus, jobs, args.repeat, fmt=args.format, work=work)
+                   for jobs in args.jobs]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") \
+        else "?"
+    print(f"## declutter bulk throughput ({args.format}, best of {args.repeat}; "
+          f"{cpus} CPUs, load average {load})\n")
+    print(table(results))
+    if len(results) > 1 and results[0].jobs == 1 and results[1].jobs == 2:
+        speedup = results[1].pages_per_second / results[0].pages_per_second
+        verdict = "met" if speedup >= 1.8 else "NOT met"
+        print(f"\nSpeed-up with 2 jobs: {speedup:.2f}x (target 1.8x on 2 cores: {verdict}).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
