@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._article import BLOCK_KINDS, CATEGORIES, Article, Block, Removal
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
+from ._explain import explain_html
 from ._options import Options, SiteRule
 from ._pipeline import run
 from ._rulefile import RuleSet, load_rules, parse_rules
@@ -33,6 +34,7 @@ __all__ = [
     "SiteRule",
     "__version__",
     "clean",
+    "explain_html",
     "extract",
     "load_rules",
     "parse_rules",

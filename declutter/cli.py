@@ -74,13 +74,14 @@ examples:
   declutter --explain page.html > /dev/null     # only what was removed and why (stderr)
   declutter --format markdown -o story.md page.html
   declutter --rules site-rules.toml --url https://news.example.com/a page.html
+  declutter explain page.html -o report.html    # see what was removed, in a browser
 
 bulk processing of a directory (run "declutter bulk --help" for more):
   declutter bulk saved-pages/ -o texts/
   declutter bulk saved-pages/ -o corpus.jsonl --jobs 4 --resume
 
 exit status: 0 success, 1 a page failed, 2 usage error, 130 interrupted.
-A file literally named "bulk" or "-" can be given as ./bulk or ./-.
+A file literally named "bulk", "explain" or "-" can be given as ./bulk, ./explain or ./-.
 """
 
 _BULK_EPILOG = f"""\
@@ -430,6 +431,42 @@ def _terminate_as_interrupt() -> Any:
         return None
 
 
+# --------------------------------------------------------------------------- explain report
+
+
+def _explain_report(argv: Sequence[str]) -> int:
+    """``declutter explain``: one page as an HTML report of what was removed and why."""
+    parser = _Parser(
+        prog=f"{PROG} explain",
+        description="Write a self-contained HTML report of one page: the page as declutter "
+                    "saw it (sanitised, nothing loads or runs), every removed element "
+                    "outlined with the rule that fired, the kept text, and a table of removals.",
+    )
+    parser.add_argument("file", metavar="FILE", help="the page ('-' reads standard input)")
+    parser.add_argument("-o", "--output", metavar="FILE", type=Path,
+                        help="write the report to FILE instead of standard output")
+    parser.add_argument("--url", help="the page's address: selects per-site rules (default: "
+                                      "read from the page if it says)")
+    _add_extraction_options(parser)
+    args = parser.parse_args(argv)
+    options = _options(args, parser)
+    label = "<stdin>" if args.file == "-" else args.file
+    try:
+        data = _read_input(args.file, options.max_bytes)
+        from . import explain_html
+
+        report = explain_html(data, url=args.url or guess_url(data), options=options)
+        if args.output is None:
+            sys.stdout.buffer.write(report.encode("utf-8"))
+            sys.stdout.flush()
+        else:
+            _write_atomically(args.output, report.encode("utf-8"))
+    except (DeclutterError, OSError) as error:
+        _fail(label, error)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -439,6 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "bulk":
             return _bulk(args[1:])
+        if args and args[0] == "explain":
+            return _explain_report(args[1:])
         return _pages(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
