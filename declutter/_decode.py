@@ -58,15 +58,56 @@ _DECLARED_RE = re.compile(
 #: Browsers read these labels as windows-1252, a superset; so do we (WHATWG Encoding).
 _AS_CP1252 = frozenset({"latin-1", "iso8859-1", "ascii", "cp1252", "iso8859-15"})
 
-#: Control characters other than tab, line feed and carriage return: never text.
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+#: The encodings a page may name (WHATWG's list, as Python codec names). Anything else
+#: Python happens to know is refused: "rot13", "base64" or "zlib" are not text encodings
+#: and fail to decode, and "utf-7" or "unicode_escape" would turn the page's bytes into
+#: markup it never contained.
+_WEB_CODECS = frozenset({
+    "utf-8", "cp866", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "tis-620", "cp874",
+    *(f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 16)),
+    *(f"cp125{n}" for n in range(9)),
+    "gbk", "gb18030", "big5", "big5hkscs", "euc_jp", "iso2022_jp", "shift_jis", "cp932",
+    "euc_kr", "cp949",
+})
+
+#: Control characters other than tab, line feed, carriage return, vertical tab and form
+#: feed: never text. (CR becomes LF and VT and FF become spaces in ``clean_text``.)
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+_SPACES = bytes.maketrans(b"\x0b\x0c", b"  ")
+#: The C1 control characters U+0080-U+009F, as UTF-8.
+_C1_RE = re.compile(rb"\xc2[\x80-\x9f]")
+#: Character references that name a control character. C1 code points that HTML maps to
+#: windows-1252 (``&#150;`` is a dash) are left to the parser; the five it leaves as
+#: controls are matched.
+_CONTROL_REF_RE = re.compile(
+    rb"&#(?:0*(?:[0-8]|1[1-9]|2[0-9]|3[01]|12[79]|14[134]|157)(?![0-9])"
+    rb"|[xX]0*(?:[0-8]|[b-fB-F]|1[0-9a-fA-F]|7[fF]|8[1dDfF]|90|9[dD])(?![0-9a-fA-F]));?"
+)
+_CARRIAGE_REF_RE = re.compile(rb"&#(?:0*13|[xX]0*[dD])$")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_HIGH_RE = re.compile(rb"[\x80-\xff]")
+#: How much of a page encoding detection reads: detectors are slow (seconds per MB).
+_DETECT_SAMPLE = 16 * 1024
+
+
+def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read bytes that are not UTF-8 as windows-1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start:error.end].decode("cp1252", "replace"), error.end
+
+
+codecs.register_error("declutter.cp1252", _as_cp1252)
 
 
 def decode(html: object, max_bytes: int) -> str:
     """Return the page as text, or raise the error the caller should see."""
     if isinstance(html, str):
-        if len(html) > max_bytes and len(html.encode("utf-8", "surrogatepass")) > max_bytes:
+        # A character is 1 to 4 bytes in UTF-8: encode only when the count could matter.
+        size = len(html)
+        if max_bytes < size or (max_bytes < 4 * size and not html.isascii()
+                                and max_bytes < len(html.encode("utf-8", "surrogatepass"))):
             raise InputTooLargeError(f"input is over the size limit of {max_bytes} bytes")
         text = html
         _refuse_binary_text(text)
@@ -85,6 +126,11 @@ def decode(html: object, max_bytes: int) -> str:
 def clean_text(text: str) -> str:
     """Drop characters that are never text (controls, lone surrogates, a leading BOM).
 
+    Control characters are removed whether they stand in the page or are
+    written as character references (``&#27;``), so no stage and no output
+    (a terminal, a JSON file) ever sees one; CR becomes LF, and VT and FF
+    become spaces, so words they separated stay apart.
+
     Runs on every page, so the common case stays in C: a UTF-8 round trip
     finds lone surrogates, and ``bytes.translate`` deletes the control bytes
     (in UTF-8 they never occur inside a multi-byte character).
@@ -96,8 +142,18 @@ def clean_text(text: str) -> str:
     except UnicodeEncodeError:
         text = _SURROGATE_RE.sub("\ufffd", text)
         data = text.encode("utf-8")
-    cleaned = data.translate(None, _CONTROL_BYTES)
-    return text if len(cleaned) == len(data) else cleaned.decode("utf-8")
+    cleaned = data.translate(_SPACES, _CONTROL_BYTES)
+    if b"\r" in cleaned:
+        cleaned = cleaned.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if b"\xc2" in cleaned:
+        cleaned = _C1_RE.sub(b"", cleaned)
+    if b"&#" in cleaned:
+        cleaned = _CONTROL_REF_RE.sub(_control_ref, cleaned)
+    return text if cleaned == data else cleaned.decode("utf-8")
+
+
+def _control_ref(match: re.Match[bytes]) -> bytes:
+    return b"\n" if _CARRIAGE_REF_RE.match(match.group().rstrip(b";")) else b""
 
 
 def _refuse_binary_text(text: str) -> None:
@@ -120,12 +176,30 @@ def _decode_bytes(data: bytes) -> str:
     _refuse_binary_bytes(data)
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data":
+            # A download cut short inside the last character; all before it is UTF-8.
+            return data[: error.start].decode("utf-8")
+    if _mostly_utf8(data):
+        return data.decode("utf-8", "declutter.cp1252")
     declared = declared_encoding(data[:4096])
     if declared and declared != "utf-8":
         return data.decode(declared, "replace")
     return _detect(data)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few stray bytes: a pasted windows-1252 snippet, a damaged download.
+
+    Reading the whole page in a legacy encoding would turn every correct
+    character into mojibake to fix a handful, so when at most one in eight
+    non-ASCII bytes is out of place, the page is UTF-8 and the strays are
+    read as windows-1252.
+    """
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    text = data.decode("utf-8", "replace")
+    stray = text.count("\ufffd") - data.count("\ufffd".encode())
+    return 8 * stray <= high
 
 
 def _refuse_binary_bytes(data: bytes) -> None:
@@ -167,18 +241,38 @@ def _codec_name(label: str) -> str | None:
         return None
     if name in _AS_CP1252:
         return "cp1252"
-    if name.startswith("utf-16") or name.startswith("utf-32"):
-        return None
-    return name
+    if name == "gb2312":
+        return "gbk"  # a superset, as browsers read it
+    return name if name in _WEB_CODECS else None
 
 
 def _detect(data: bytes) -> str:
-    try:
-        from bs4.dammit import UnicodeDammit
+    """Guess the encoding from a sample around the first non-ASCII byte, decode it all.
 
-        dammit = UnicodeDammit(data, is_html=True)
-        if dammit.unicode_markup is not None:
-            return dammit.unicode_markup
-    except Exception:  # detection is best effort; cp1252 below always works
-        pass
+    Detectors take seconds per megabyte, so they see a bounded sample; it
+    starts just before the first non-ASCII byte because a page's first
+    kilobytes are often ASCII markup that says nothing about its encoding.
+    """
+    first = _HIGH_RE.search(data)
+    start = max(0, first.start() - 1024) if first else 0
+    sample = data[start:start + _DETECT_SAMPLE]
+    for label in _candidates(sample):
+        name = _codec_name(label)
+        if name is None or name == "utf-8":  # the caller knows the page is not UTF-8
+            continue
+        try:
+            codecs.getincrementaldecoder(name)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        return data.decode(name, "replace")
     return data.decode("cp1252", "replace")
+
+
+def _candidates(sample: bytes) -> list[str]:
+    """Encodings to try, most likely first (declared in the sample, then detected)."""
+    try:
+        from bs4.dammit import EncodingDetector
+
+        return [name for name in EncodingDetector(sample, is_html=True).encodings if name]
+    except Exception:  # detection is best effort; the caller falls back to cp1252
+        return []
