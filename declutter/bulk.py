@@ -34,7 +34,9 @@ import multiprocessing
 import os
 import pickle
 import re
+import select
 import selectors
+import shutil
 import signal
 import stat
 import sys
@@ -857,7 +859,7 @@ def _describe_exit(code: int | None) -> str:
 def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_limit: int | None) -> None:
     """A worker's life: announce itself, then run tasks until told to stop or retired."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _exit_with_parent()
+    _exit_with_parent(conn)
     if memory_limit:
         _cap_address_space(memory_limit)
     conn.send_bytes(pickle.dumps((_READY, None, _rss(), _peak_rss(), False)))
@@ -893,13 +895,27 @@ def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_limit: int
             return
 
 
-def _exit_with_parent() -> None:
-    """Exit when the parent dies, even while stuck in a page (else it would run on forever)."""
+def _exit_with_parent(conn: Connection) -> None:
+    """Exit when the parent dies, even while stuck in a page (else it would run on forever).
+
+    The parent's pipe is watched for a hang-up, which the kernel reports the
+    moment the parent is gone. The parent process id is no help with a fork
+    server: a worker's parent is the server, and the server itself stays up
+    as long as any worker does.
+    """
     parent = os.getppid()
+    poller = select.poll() if hasattr(select, "poll") else None
+    hangup = select.POLLHUP | select.POLLERR | getattr(select, "POLLRDHUP", 0) if poller else 0
+    if poller is not None:
+        poller.register(conn.fileno(), hangup)
 
     def watch() -> None:
         while True:
-            time.sleep(1.0)
+            if poller is not None:
+                if any(events & hangup for _fd, events in poller.poll(1000)):
+                    os._exit(0)
+            else:
+                time.sleep(1.0)
             if os.getppid() != parent:
                 os._exit(0)
 
@@ -1425,8 +1441,20 @@ class TqdmProgress:
     def start(self, total: int) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, unit="page", file=self.stream or sys.stderr,
-                         dynamic_ncols=True, smoothing=0.05, mininterval=0.25)
+        stream = self.stream or sys.stderr
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            width = 0
+        # Some terminals (serial consoles, CI ptys) report a size of 0x0, which
+        # tqdm takes literally and draws nothing: use COLUMNS/LINES or 80x24 there.
+        fallback = shutil.get_terminal_size()
+        sizing: dict[str, Any] = (
+            {"dynamic_ncols": True} if width
+            else {"ncols": fallback.columns, "nrows": fallback.lines}
+        )
+        self._bar = tqdm(total=total, unit="page", file=stream, smoothing=0.05,
+                         mininterval=0.25, **sizing)
         self._bar.set_postfix(failed=0, refresh=False)
 
     def advance(self, ok: bool) -> None:
@@ -1440,17 +1468,17 @@ class TqdmProgress:
             self._bar.close()
 
 
-def terminal_progress(stream: IO[str] | None = None) -> Progress:
+def terminal_progress(stream: IO[str] | None = None, *, interval: float = 5.0) -> Progress:
     """A bar when ``stream`` (stderr by default) is a terminal and tqdm is installed,
-    plain periodic lines otherwise (a log file should not fill with bar redraws)."""
+    else a plain line every ``interval`` seconds (a log should not fill with bar redraws)."""
     stream = stream or sys.stderr
     if stream.isatty():
         try:
             import tqdm  # noqa: F401
         except ImportError:
-            return LineProgress(stream, interval=2.0)
+            return LineProgress(stream, interval=min(interval, 2.0))
         return TqdmProgress(stream)
-    return LineProgress(stream)
+    return LineProgress(stream, interval=interval)
 
 
 def _duration(seconds: float) -> str:

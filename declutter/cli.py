@@ -225,6 +225,9 @@ def _bulk_parser() -> argparse.ArgumentParser:
     parser.add_argument("--summary-json", metavar="FILE", type=Path,
                         help="also write the run's summary (counts, seconds, pages/s, peak "
                              "worker memory) as JSON, for scripts and benchmarks")
+    parser.add_argument("--progress-every", metavar="SECONDS", type=_seconds, default=5.0,
+                        help="when standard error is not a terminal, print a progress line "
+                             "this often (default: 5; a terminal gets a live bar)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress and no summary unless a page failed")
     _add_extraction_options(parser)
@@ -374,7 +377,9 @@ def _bulk(argv: Sequence[str]) -> int:
     jsonl = os.fspath(args.output).endswith(".jsonl")
     if args.explain and not jsonl and args.format != "json":
         parser.error("--explain in bulk needs --format json or a .jsonl output")
-    progress: Progress | None = None if args.quiet else terminal_progress(sys.stderr)
+    progress: Progress | None = None
+    if not args.quiet:
+        progress = terminal_progress(sys.stderr, interval=args.progress_every)
     previous = _terminate_as_interrupt()
     try:
         summary = run_bulk(
