@@ -175,7 +175,7 @@ class PageResult:
     """What became of one page: a JSON-ready record, or an error class and message."""
 
     key: str
-    #: ``path``, ``url``, metadata and ``text`` (see :func:`page_record`); None on failure.
+    #: ``path``, ``url``, metadata and ``text`` (see :func:`article_record`); None on failure.
     record: dict[str, Any] | None = None
     #: Name of the exception class when the page failed, e.g. ``"NotHTMLError"``.
     error: str | None = None
@@ -406,7 +406,8 @@ def iter_directory(
     inputs are reported instead of silently missing. ``patterns`` are matched
     case-insensitively against the file name, or against the relative path
     when they contain ``/``. Directory symlinks are followed, each real
-    directory once; ``exclude`` names directories not to enter (the output).
+    directory once; ``exclude`` names directories not to enter and files not
+    to read (the outputs of the run, which may sit inside the input tree).
     """
     base = Path(root)
     lowered = [pattern.casefold() for pattern in patterns]
@@ -438,6 +439,8 @@ def iter_directory(
                 subdirs.append((Path(entry.path), relative + "/"))
                 continue
             if entry.name.startswith(TEMP_PREFIX) or not _matches(relative, lowered):
+                continue
+            if skip and os.path.join(real, entry.name) in skip:
                 continue
             yield _task(entry, relative)
         stack.extend(reversed(subdirs))
@@ -848,7 +851,7 @@ def _describe_exit(code: int | None) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        hint = " (out of memory?)" if -code == signal.SIGKILL else ""
+        hint = " (out of memory?)" if -code == getattr(signal, "SIGKILL", 9) else ""
         return f"the worker process was killed by {name}{hint} while on this page"
     return f"the worker process exited with code {code} while on this page"
 
@@ -1542,7 +1545,7 @@ class BulkSummary:
         if self.failed:
             text += f"; failures listed in {self.errors_path}"
         if self.interrupted:
-            text += "; interrupted (run again with resume to finish)"
+            text += "; interrupted (resume to finish)"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -1590,6 +1593,7 @@ def run_bulk(
     if explain and isinstance(sink, MirrorSink) and fmt != "json":
         raise ValueError("explain needs fmt='json' or a JSONL output: other files have no room "
                          "for the removals")
+    log = ErrorLog(errors if errors is not None else sink.default_errors_path())
     if isinstance(inputs, str | os.PathLike):
         root = Path(inputs)
         if not root.is_dir():
@@ -1598,7 +1602,7 @@ def run_bulk(
             if os.path.realpath(path) == os.path.realpath(root):
                 raise BulkError(f"{root}: the output cannot be the input directory")
         items: Iterable[PageTask | PageResult] = iter_directory(
-            root, patterns, exclude=sink.excluded()
+            root, patterns, exclude=[*sink.excluded(), log.path]
         )
     else:
         items = inputs
@@ -1613,7 +1617,6 @@ def run_bulk(
                     else ProcessExecutor(jobs, timeout=timeout, memory_limit=memory_limit))
     settings = PageSettings(options or DEFAULT_OPTIONS, fmt, explain,
                             metadata=sink.needs_metadata or explain)
-    log = ErrorLog(errors if errors is not None else sink.default_errors_path())
     done = failed = empty = skipped = 0
     interrupted = False
     sink.open(tasks, resume=resume)

@@ -24,9 +24,9 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
 
-from . import __version__
+from . import __version__, extract
 from ._article import Article
-from ._errors import DeclutterError, RuleError
+from ._errors import DeclutterError, InputTooLargeError, RuleError
 from ._options import DEFAULT_OPTIONS, Options
 from ._rulefile import RuleSet, _check_selectors, load_rules
 from .bulk import (
@@ -261,8 +261,6 @@ def _read_input(name: str, max_bytes: int) -> bytes:
     if name == "-":
         data = sys.stdin.buffer.read(max_bytes + 1)
         if len(data) > max_bytes:
-            from ._errors import InputTooLargeError
-
             raise InputTooLargeError(f"input is over the size limit of {max_bytes} bytes")
         return prepare_page(data, max_bytes)
     return read_page(name, max_bytes)
@@ -314,8 +312,6 @@ def _pages(argv: Sequence[str]) -> int:
         try:
             data = _read_input(name, options.max_bytes)
             url = args.url or guess_url(data)
-            from . import extract
-
             article = extract(data, url=url, options=options)
         except (DeclutterError, OSError) as error:
             _fail(label, error)
@@ -401,6 +397,9 @@ def _bulk(argv: Sequence[str]) -> int:
         return EXIT_INTERRUPTED
     except (BulkError, ValueError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as error:  # the error log or the output cannot be written (disk full...)
+        _fail(os.fspath(getattr(error, "filename", None) or args.output), error)
         return EXIT_FAILED
     finally:
         if previous is not None:
@@ -494,6 +493,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as error:  # writing the output failed (a full disk, a closed terminal)
+        _fail("output", error)
+        return EXIT_FAILED
 
 
 __all__ = ["main"]

@@ -545,3 +545,12 @@ def test_output_inside_the_input_is_not_read_back(tmp_path: Path) -> None:
     first = run_bulk(tmp_path / "in", tmp_path / "in" / "out", jobs=0, fmt="html")
     second = run_bulk(tmp_path / "in", tmp_path / "in" / "out", jobs=0, fmt="html")
     assert first.total == second.total == 6
+
+
+def test_a_jsonl_output_inside_the_input_is_not_read_back(tmp_path: Path) -> None:
+    _corpus(tmp_path / "in")
+    out = tmp_path / "in" / "corpus.jsonl"
+    first = run_bulk(tmp_path / "in", out, jobs=0, patterns=["*"])
+    second = run_bulk(tmp_path / "in", out, jobs=0, patterns=["*"])
+    assert first.total == second.total == 6
+    assert second.ok
