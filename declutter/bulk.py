@@ -497,6 +497,9 @@ class ExecutorStats:
     crashes: int = 0
     #: Highest resident memory any worker reached, in bytes (None when unknown).
     peak_worker_rss: int | None = None
+    #: CPU seconds the workers used, as they reported it: set against the run's
+    #: wall time it shows whether the workers got their cores (a shared machine).
+    worker_cpu_seconds: float = 0.0
 
 
 class Executor(Protocol):
@@ -615,9 +618,11 @@ class _Slot:
     started: float = 0.0
     #: the worker said it finished starting up
     ready: bool = False
+    #: CPU seconds the worker has used so far, from its last message
+    cpu: float = 0.0
 
 
-# Messages from a worker: (kind, value, rss, peak_rss, retiring).
+# Messages from a worker: (kind, value, rss, peak_rss, cpu_seconds, retiring).
 _READY, _DONE, _RAISED = 0, 1, 2
 _NOTHING: Any = object()
 #: Workers that die or hang before they are ready, in a row, before the run gives up.
@@ -753,7 +758,7 @@ class _Pool(Generic[T, R]):
         except (EOFError, OSError):
             yield from self._lost(slot)
             return
-        kind, value, rss, peak, retiring = pickle.loads(data)
+        kind, value, rss, peak, slot.cpu, retiring = pickle.loads(data)
         self._note_memory(max(rss, peak))
         if kind == _READY:
             slot.ready = True
@@ -807,6 +812,8 @@ class _Pool(Generic[T, R]):
         slot.pending.clear()
 
     def _remove(self, slot: _Slot, *, kill: bool) -> None:
+        self.owner.stats.worker_cpu_seconds += slot.cpu
+        slot.cpu = 0.0
         if slot in self.slots:
             self.slots.remove(slot)
             if self.selector is not None:
@@ -828,6 +835,8 @@ class _Pool(Generic[T, R]):
     def shutdown(self) -> None:
         """Stop idle workers politely and kill busy ones (the run was cut short)."""
         slots, self.slots = self.slots, []
+        for slot in slots:
+            self.owner.stats.worker_cpu_seconds += slot.cpu
         if self.selector is not None:
             self.selector.close()
         for slot in slots:
@@ -865,7 +874,8 @@ def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_limit: int
     _exit_with_parent(conn)
     if memory_limit:
         _cap_address_space(memory_limit)
-    conn.send_bytes(pickle.dumps((_READY, None, _rss(), _peak_rss(), False)))
+    conn.send_bytes(pickle.dumps((_READY, None, _rss(), _peak_rss(), time.process_time(),
+                                  False)))
     while True:
         try:
             payload = conn.recv_bytes()
@@ -886,10 +896,12 @@ def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_limit: int
         if memory_limit and rss > memory_limit:
             retiring = True
         try:
-            data = pickle.dumps((*message, rss, _peak_rss(), retiring), pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((*message, rss, _peak_rss(), time.process_time(), retiring),
+                                pickle.HIGHEST_PROTOCOL)
         except Exception as error:
             failure = (type(error).__name__, f"the result cannot be sent back: {error}")
-            data = pickle.dumps((_RAISED, failure, rss, _peak_rss(), retiring))
+            data = pickle.dumps((_RAISED, failure, rss, _peak_rss(), time.process_time(),
+                                 retiring))
         try:
             conn.send_bytes(data)
         except OSError:
@@ -1521,6 +1533,8 @@ class BulkSummary:
     workers_replaced: int = 0
     #: Highest resident memory of any worker, in bytes; None when not measured.
     peak_worker_rss: int | None = None
+    #: CPU seconds used by the workers (0.0 when not measured, as in-process).
+    worker_cpu_seconds: float = 0.0
     interrupted: bool = False
 
     @property
@@ -1675,6 +1689,7 @@ def run_bulk(
         timeouts=stats.timeouts,
         workers_replaced=stats.timeouts + stats.memory_recycles + stats.crashes,
         peak_worker_rss=stats.peak_worker_rss,
+        worker_cpu_seconds=round(stats.worker_cpu_seconds, 3),
         interrupted=interrupted,
     )
     if interrupted:

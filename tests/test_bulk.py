@@ -238,6 +238,7 @@ def test_process_executor_returns_every_result_and_reports_errors() -> None:
     assert sorted(f[2] for f in _failures(results)) == ["KeyError", "ValueError"]
     assert executor.stats.workers_started == 2
     assert executor.stats.peak_worker_rss and executor.stats.peak_worker_rss > 1_000_000
+    assert executor.stats.worker_cpu_seconds > 0
 
 
 def test_a_stuck_task_is_killed_at_its_deadline_and_the_rest_finish() -> None:
