@@ -42,6 +42,9 @@ class Page:
     html: str
     reference: str | None = None
     ref_paragraphs: tuple[str, ...] = ()
+    #: The reference marks paragraphs by line breaks alone (AEB): outputs are split the
+    #: same way, so a list item or a <br> line counts as the unit it is in the reference.
+    line_paragraphs: bool = False
     with_snippets: tuple[str, ...] = ()
     without_snippets: tuple[str, ...] = ()
     is_article: bool | None = None
@@ -208,7 +211,13 @@ def load_aeb(root: Path, limit: int | None = None) -> Dataset:
         reference = truth[page_id]["articleBody"]
         html = decode_html(read_maybe_gzip(root / "html" / f"{page_id}.html.gz"))
         pages.append(
-            Page(page_id, html, reference=reference, ref_paragraphs=tuple(split_lines(reference)))
+            Page(
+                page_id,
+                html,
+                reference=reference,
+                ref_paragraphs=tuple(split_lines(reference)),
+                line_paragraphs=True,
+            )
         )
     return Dataset("aeb", "shingle", tuple(pages))
 

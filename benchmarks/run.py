@@ -158,7 +158,8 @@ def score(
         for page, output in zip(dataset.pages, run.outputs, strict=True):
             reference = page.reference or ""
             s = metrics.shingle_score(reference, output)
-            p = metrics.paragraph_score(metrics.split_paragraphs(output), page.ref_paragraphs)
+            split = metrics.split_lines if page.line_paragraphs else metrics.split_paragraphs
+            p = metrics.paragraph_score(split(output), page.ref_paragraphs)
             page_leaks = metrics.leaked_lines(output, reference)
             shingle_scores.append(s)
             para_scores.append(p)
