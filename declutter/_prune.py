@@ -131,26 +131,31 @@ def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
 def _verdict(
     el: HtmlElement, tag: str, keep_captions: bool, keep_comments: bool
 ) -> tuple[str, str] | None:
-    """Why this element is chrome, or None. Checks markup only, never text."""
-    if el.get("hidden") is not None:
-        return ("hidden", "attr:hidden")
-    style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return ("hidden", "style:hidden")
+    """Why this element is chrome, or None. Checks markup only, never text.
+
+    Called on every element of every page: one C call fetches the attribute
+    names, and most elements have none.
+    """
     category = TAG_RULES.get(tag)
-    if category is not None:
-        if not (category == "caption" and keep_captions):
-            return (category, f"tag:{tag}")
-    role = el.get("role")
-    if role:
-        category = ROLE_RULES.get(role.strip().lower())
+    if category is not None and not (category == "caption" and keep_captions):
+        return (category, f"tag:{tag}")
+    keys = el.keys()
+    if not keys:
+        return None
+    if "hidden" in keys:
+        return ("hidden", "attr:hidden")
+    if "style" in keys and _HIDDEN_STYLE.search(el.get("style", "")):
+        return ("hidden", "style:hidden")
+    if "role" in keys:
+        role = el.get("role", "").strip().lower()
+        category = ROLE_RULES.get(role)
         if category is not None:
-            return (category, f"role:{role.strip().lower()}")
+            return (category, f"role:{role}")
     if tag in _PROTECTED:
         return None
-    names = el.get("class")
-    ident = el.get("id")
-    if ident:
+    names = el.get("class") if "class" in keys else None
+    if "id" in keys:
+        ident = el.get("id")
         names = f"{names} {ident}" if names else ident
     if not names:
         return None
@@ -159,7 +164,7 @@ def _verdict(
         return None
     if (found[0] == "caption" and keep_captions) or (found[0] == "comments" and keep_comments):
         return None
-    if el.get("itemprop") == "articleBody":
+    if "itemprop" in keys and el.get("itemprop") == "articleBody":
         return None
     return found
 
