@@ -27,10 +27,13 @@ from importlib import resources
 
 #: Elements never holding article text: dropped without a removal record.
 SILENT_TAGS = frozenset(
-    "script style noscript template svg math canvas iframe frame frameset object embed "
-    "video audio source track picture img map area link meta base head title param "
+    "script style noscript template svg math canvas iframe frame frameset object "
+    "video audio picture img map area link meta base head title "
     "input select option optgroup textarea button datalist output meter progress".split()
 )
+#: Void elements the HTML parser may not know as void: a stray <embed> can swallow the
+#: rest of the page as its "children", so these are looked through, never dropped.
+TRANSPARENT_TAGS = frozenset({"embed", "source", "track", "param", "wbr", "keygen"})
 
 #: Elements whose tag alone says what they are: tag -> category.
 TAG_RULES: dict[str, str] = {
@@ -361,6 +364,7 @@ __all__ = [
     "ROLE_RULES",
     "SILENT_TAGS",
     "TAG_RULES",
+    "TRANSPARENT_TAGS",
     "classify_names",
     "is_body_name",
     "is_dateline",
