@@ -56,6 +56,8 @@ class Block:
     level: int = 0
     list_id: int = -1
     ordered: bool = False
+    #: XPath of the element the block came from, in the page as parsed (``extract()`` only)
+    path: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ module named for its job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml.html import HtmlElement
 
 from ._article import Article, Block, Removal
@@ -43,7 +45,8 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
         raw, removed_tables = segments.blocks, segments.removed_tables
     roots = region.elements if region is not None else ()
     kept, dropped = judge(raw, options, title, description(page), page.kept, roots)
-    blocks = tuple(_block(block) for block in kept)
+    getpath = page.root.getroottree().getpath if full else None
+    blocks = tuple(_block(block, getpath) for block in kept)
     confidence = _confidence(blocks, region)
     used_fallback = False
     if confidence < FALLBACK_BELOW and options.fallback:
@@ -76,8 +79,9 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     )
 
 
-def _block(raw: RawBlock) -> Block:
-    return Block(raw.kind, raw.text, raw.level, raw.list_id, raw.ordered)
+def _block(raw: RawBlock, getpath: Callable[[HtmlElement], str] | None) -> Block:
+    path = getpath(raw.element) if getpath is not None else ""
+    return Block(raw.kind, raw.text, raw.level, raw.list_id, raw.ordered, path)
 
 
 def _confidence(blocks: tuple[Block, ...], region: Region | None) -> float:
