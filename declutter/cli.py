@@ -172,8 +172,8 @@ def _main_parser() -> argparse.ArgumentParser:
                         help="write to FILE (replaced only once all pages are done) instead "
                              "of standard output")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
-                        help="text (default), markdown, json (the article with its metadata) "
-                             "or html")
+                        help="text (default), markdown, json (the article with its metadata; "
+                             "one object per line when there are several inputs) or html")
     parser.add_argument("--url", help="the page's address: resolves links and selects "
                                       "per-site rules (default: read from the page if it says)")
     parser.add_argument("--explain", action="store_true",
@@ -405,6 +405,10 @@ def _bulk(argv: Sequence[str]) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     _report(summary, quiet=args.quiet, json_path=args.summary_json)
+    if summary.total == 0:
+        patterns = " ".join(args.glob) if args.glob else "the default HTML patterns"
+        print(f"{PROG}: no pages found under {args.input} (matching {patterns}; "
+              "--glob chooses others)", file=sys.stderr)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 

@@ -592,6 +592,12 @@ def test_bulk_usage_errors(corpus: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_bulk_says_when_it_found_nothing(corpus: Path, tmp_path: Path) -> None:
+    result = run("bulk", corpus, "-o", tmp_path / "out", "--glob", "*.pdf", "-q")
+    assert result.returncode == 0
+    assert "no pages found under" in _err(result) and "*.pdf" in _err(result)
+
+
 def test_bulk_resume_skips_only_complete_newer_outputs(corpus: Path, tmp_path: Path) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-0" / "day-01", source)
