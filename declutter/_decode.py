@@ -112,12 +112,12 @@ def decode(html: object, max_bytes: int) -> str:
         text = html
         _refuse_binary_text(text)
     elif isinstance(html, (bytes, bytearray, memoryview)):
-        data = bytes(html)
-        if len(data) > max_bytes:
+        size = html.nbytes if isinstance(html, memoryview) else len(html)
+        if size > max_bytes:  # before any copy: refusing a huge input must cost nothing
             raise InputTooLargeError(
-                f"input is {len(data)} bytes, over the size limit of {max_bytes} bytes"
+                f"input is {size} bytes, over the size limit of {max_bytes} bytes"
             )
-        text = _decode_bytes(data)
+        text = _decode_bytes(html if isinstance(html, bytes) else bytes(html))
     else:
         raise TypeError(f"html must be str or bytes, not {type(html).__name__}")
     return clean_text(text)

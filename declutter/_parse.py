@@ -58,6 +58,8 @@ def parse(text: str) -> html.HtmlElement | None:
     """The document's root element, or None when there is no document to speak of."""
     if not text.strip():
         return None
+    if _LONG_TAG_RE.search(text):
+        text = _LONG_TAG_RE.sub(_limit_attributes, text)
     root, limited = _attempt(text.encode("utf-8", "replace"), _parser())
     if limited:
         root, _ = _attempt(_flatten(text, _FLAT_DEPTH).encode("utf-8", "replace"), _parser(True))
@@ -89,6 +91,41 @@ def _cap_depth(root: html.HtmlElement, limit: int) -> None:
         elif len(el):
             etree.strip_elements(el, "script", "style", with_tail=False)
             etree.strip_tags(el, "*")
+
+
+# --------------------------------------------------------------------------- attributes
+
+#: libxml2 compares each attribute of a tag with all the ones before it, so a tag with
+#: 40,000 attributes takes 40 s to parse. Real elements have a few dozen at most.
+MAX_ATTRIBUTES = 64
+#: Kept beyond the limit (their first occurrence): the ones the stages read.
+_MEANINGFUL = frozenset({
+    "class", "id", "style", "hidden", "role", "aria-hidden", "itemprop", "itemtype",
+    "itemscope", "property", "name", "content", "rel", "href", "type", "lang", "datetime",
+    "colspan", "rowspan", "charset", "http-equiv",
+})
+#: A start tag of at least 128 parts (characters, or quoted values) up to its ">":
+#: the shortest that can hold more than MAX_ATTRIBUTES attributes. Cheap to look for
+#: (milliseconds per megabyte) and linear, since a match resumes the search after it.
+_LONG_TAG_RE = re.compile(r"""<([A-Za-z][^\t\n\f\r />]*)(?:[^>"']|"[^"]*"|'[^']*'){128,}""")
+_ATTRIBUTE_RE = re.compile(
+    r"""([^\t\n\f\r "'>/=]+)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >]*))?"""
+)
+
+
+def _limit_attributes(match: re.Match[str]) -> str:
+    """The start tag with its first MAX_ATTRIBUTES attributes and the meaningful ones."""
+    tag = match.group()
+    name = match.group(1)
+    kept: list[str] = []
+    seen: set[str] = set()
+    count = 0
+    for count, found in enumerate(_ATTRIBUTE_RE.finditer(tag, len(name) + 1), start=1):
+        key = found.group(1)
+        if count <= MAX_ATTRIBUTES or (key.lower() in _MEANINGFUL and key.lower() not in seen):
+            kept.append(found.group())
+            seen.add(key.lower())
+    return tag if count <= MAX_ATTRIBUTES else f"<{name} {' '.join(kept)}"
 
 
 # --------------------------------------------------------------------------- flattening
