@@ -64,6 +64,8 @@ class ToolRun:
     pass_seconds: list[float] = field(default_factory=list)
     #: Per page, whether declutter used its fallback; None for other tools.
     fallbacks: list[bool] | None = None
+    #: Per page, whether declutter took the page for an article; None for other tools.
+    articles: list[bool] | None = None
 
 
 def _call(tool: Tool, html: str) -> tuple[str | None, bool]:
@@ -107,12 +109,14 @@ def run_tool(tool: Tool, pages: Sequence[Page], *, timed: bool) -> ToolRun:
             run.nones.append(page.name)
         run.outputs.append(tool.postprocess(result) if result else "")
     if tool.fallback_probe is not None:
-        run.fallbacks = []
+        run.fallbacks, run.articles = [], []
         for page in pages:
             try:
-                run.fallbacks.append(tool.fallback_probe(page.html))
+                fallback, is_article = tool.fallback_probe(page.html)
             except Exception:
-                run.fallbacks.append(False)
+                fallback, is_article = False, False
+            run.fallbacks.append(fallback)
+            run.articles.append(is_article)
     return run
 
 
@@ -213,6 +217,24 @@ def score(
             fallback_pages=sum(run.fallbacks),
             fallback_share=sum(run.fallbacks) / len(run.fallbacks),
         )
+    if run.articles is not None:
+        expected = [
+            page.is_article if page.is_article is not None else True for page in dataset.pages
+        ]
+        wrong = [
+            page.name
+            for page, want, got in zip(dataset.pages, expected, run.articles, strict=True)
+            if want != got
+        ]
+        figures.update(
+            article_detection_correct=len(expected) - len(wrong),
+            article_detection_wrong=wrong,
+            rejected_pages=[
+                page.name
+                for page, got in zip(dataset.pages, run.articles, strict=True)
+                if not got
+            ],
+        )
     return figures, [rows[i] for i in order], leaks
 
 
@@ -312,6 +334,13 @@ def markdown(results: Results, env: dict[str, Any]) -> str:
                 notes.append(
                     f"{tool} used its trafilatura fallback on {f['fallback_pages']}/{f['pages']} "
                     f"pages ({f['fallback_share']:.0%})"
+                )
+            if "article_detection_correct" in f:
+                wrong = f["article_detection_wrong"]
+                notes.append(
+                    f"{tool} article detection: {f['article_detection_correct']}/{f['pages']} "
+                    f"as annotated (pages without annotation count as articles)"
+                    + (f"; wrong on {', '.join(wrong[:12])}" if wrong else "")
                 )
         if notes:
             lines += ["", *(f"- {note}" for note in notes)]

@@ -39,16 +39,18 @@ class Tool:
     extract: Extract
     #: Untimed conversion of the raw output to the README's text format.
     postprocess: Callable[[str], str] = _identity
-    #: Untimed: did declutter hand this page to its trafilatura fallback?
-    fallback_probe: Callable[[str], bool] | None = None
+    #: Untimed: did declutter hand this page to its trafilatura fallback, and did it
+    #: take the page for an article? (fallback, is_article)
+    fallback_probe: Callable[[str], tuple[bool, bool]] | None = None
     version: str = ""
 
 
 def _declutter() -> Tool:
     import declutter
 
-    def probe(html: str) -> bool:
-        return bool(declutter.extract(html).fallback)
+    def probe(html: str) -> tuple[bool, bool]:
+        article = declutter.extract(html)
+        return bool(article.fallback), bool(article.is_article)
 
     return Tool(
         "declutter",
