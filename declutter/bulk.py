@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fnmatch
 import functools
 import gzip
 import html
@@ -46,7 +47,6 @@ import zlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import IO, Any, Generic, Protocol, TypeVar
@@ -145,7 +145,7 @@ class PageTask:
     """
 
     key: str
-    source: bytes | Path
+    source: bytes | str | os.PathLike[str]
     url: str | None = None
     #: Modification time of the input, for ``resume``; None when unknown.
     mtime: float | None = None
@@ -410,7 +410,7 @@ def iter_directory(
     to read (the outputs of the run, which may sit inside the input tree).
     """
     base = Path(root)
-    lowered = [pattern.casefold() for pattern in patterns]
+    matches = _matcher(patterns)
     skip = {os.path.realpath(path) for path in exclude}
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(base, "")]
@@ -438,7 +438,7 @@ def iter_directory(
             if is_dir:
                 subdirs.append((Path(entry.path), relative + "/"))
                 continue
-            if entry.name.startswith(TEMP_PREFIX) or not _matches(relative, lowered):
+            if entry.name.startswith(TEMP_PREFIX) or not matches(relative):
                 continue
             if skip and os.path.join(real, entry.name) in skip:
                 continue
@@ -446,10 +446,20 @@ def iter_directory(
         stack.extend(reversed(subdirs))
 
 
-def _matches(relative: str, patterns: Sequence[str]) -> bool:
-    folded = relative.casefold()
-    name = folded.rsplit("/", 1)[-1]
-    return any(fnmatchcase(folded if "/" in p else name, p) for p in patterns)
+def _matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """One compiled test for all patterns: the walk calls it once per file."""
+    by_name = [fnmatch.translate(p.casefold()) for p in patterns if "/" not in p]
+    by_path = [fnmatch.translate(p.casefold()) for p in patterns if "/" in p]
+    name_re = re.compile("|".join(by_name)) if by_name else None
+    path_re = re.compile("|".join(by_path)) if by_path else None
+
+    def matches(relative: str) -> bool:
+        folded = relative.casefold()
+        if name_re is not None and name_re.match(folded.rsplit("/", 1)[-1]):
+            return True
+        return path_re is not None and path_re.match(folded) is not None
+
+    return matches
 
 
 def _task(entry: os.DirEntry[str], relative: str) -> PageTask | PageResult:
@@ -462,7 +472,7 @@ def _task(entry: os.DirEntry[str], relative: str) -> PageTask | PageResult:
         return PageResult(relative, None, type(error).__name__, _message(error))
     if not stat.S_ISREG(info.st_mode):
         return PageResult(relative, None, "OSError", "not a regular file")
-    return PageTask(relative, Path(entry.path), None, info.st_mtime)
+    return PageTask(relative, entry.path, None, info.st_mtime)
 
 
 def _is_utf8(name: str) -> bool:
@@ -1189,7 +1199,7 @@ def plan_output_names(
     error to report for them.
     """
     planned: dict[str, tuple[str, ...] | UnsafePathError] = {}
-    groups: dict[tuple[str, ...], list[str]] = {}
+    groups: dict[str, list[str]] = {}
     for key in keys:
         try:
             parts = _key_parts(key)
@@ -1204,7 +1214,7 @@ def plan_output_names(
             for key in members:
                 parts = _key_parts(key)
                 planned[key] = (*parts[:-1], parts[-1] + extension)
-    taken: set[tuple[str, ...]] = set()
+    taken: set[str] = set()
     for key, target in planned.items():
         if isinstance(target, UnsafePathError):
             continue
@@ -1247,8 +1257,8 @@ def _strip_page_suffix(name: str) -> str:
     return name
 
 
-def _fold(parts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(part.casefold() for part in parts)
+def _fold(parts: tuple[str, ...]) -> str:
+    return "/".join(parts).casefold()  # "/" cannot occur inside a part
 
 
 def _sweep_temporaries(directory: Path) -> None:
