@@ -107,7 +107,9 @@ _MEANINGFUL = frozenset({
 #: A start tag of at least 128 parts (characters, or quoted values) up to its ">":
 #: the shortest that can hold more than MAX_ATTRIBUTES attributes. Cheap to look for
 #: (milliseconds per megabyte) and linear, since a match resumes the search after it.
-_LONG_TAG_RE = re.compile(r"""<([A-Za-z][^\t\n\f\r />]*)(?:[^>"']|"[^"]*"|'[^']*'){128,}""")
+#: Quoted values may not hold "<" or ">": an apostrophe in an unquoted value ("alt=Don't")
+#: must not open a "value" that runs on over the tags and text that follow.
+_LONG_TAG_RE = re.compile(r"""<([A-Za-z][^\t\n\f\r />]*)(?:[^<>"']|"[^"<>]*"|'[^'<>]*'){128,}""")
 _ATTRIBUTE_RE = re.compile(
     r"""([^\t\n\f\r "'>/=]+)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >]*))?"""
 )
@@ -181,15 +183,20 @@ def _flatten(text: str, cap: int) -> str:
     stack: list[str] = []
     open_count: Counter[str] = Counter()
     removed: Counter[str] = Counter()  # start tags taken out, so their end tags go too
+    text_since_break = False  # text outside tags since the last <br> put in
 
     def take_out(start: int, end: int, name: str) -> None:
-        nonlocal copied
+        nonlocal copied, text_since_break
         out.append(text[copied:start])
-        if name not in _INLINE and _NONSPACE_RE.search(text, copied, start):
+        if name not in _INLINE and text_since_break:
             out.append("<br>")
+            text_since_break = False
         copied = end
 
     while (match := _TOKEN_RE.search(text, pos)) is not None:
+        if (not text_since_break and len(stack) >= cap - _INLINE_HEADROOM
+                and _NONSPACE_RE.search(text, pos, match.start())):
+            text_since_break = True
         if match.group(1):  # a comment runs to "-->"
             end = text.find("-->", match.end())
             if end < 0:

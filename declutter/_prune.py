@@ -232,7 +232,12 @@ def _compile_selector(selector: str) -> Callable[[HtmlElement], list[HtmlElement
 
 def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
     """Elements matching a user selector (CSS, or XPath when it starts with / or ()."""
-    found = _compile_selector(selector)(root)
+    try:
+        found = _compile_selector(selector)(root)
+    except MemoryError:
+        raise
+    except Exception as error:  # unknown functions, lxml's own failures: evaluation time
+        raise RuleError(f"cannot evaluate selector {selector!r}: {error}") from None
     if not isinstance(found, list):
         raise RuleError(f"selector {selector!r} does not select elements")
     return [el for el in found if isinstance(el, etree._Element) and isinstance(el.tag, str)]
