@@ -116,7 +116,8 @@ def _is_article(
         return False
     if declared == "website" and long_paragraphs == 0:
         return False
-    teasers = sum(1 for item in dropped if item.rule == "links:paragraph")
+    # A headline link is a teaser; a bare "link" or "more" is not.
+    teasers = sum(1 for item in dropped if item.rule == "links:paragraph" and len(item.text) >= 20)
     teasers += len({item.element.getparent() for item in dropped if item.rule == "links:list"})
     teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
     return not (teasers >= 4 and teasers >= len(prose))
