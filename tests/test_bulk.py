@@ -257,11 +257,11 @@ def test_a_stuck_task_is_killed_at_its_deadline_and_the_rest_finish() -> None:
 
 
 def test_the_deadline_counts_from_the_start_of_each_task_not_its_queueing() -> None:
-    # Three 0.6 s tasks through one worker take 1.8 s: more than the 1 s limit
+    # Four 0.5 s tasks through one worker take 2 s: more than the 1.5 s limit
     # in total, none of them alone.
-    executor = ProcessExecutor(1, timeout=1.0)
-    results = _run(executor, ["__import__('time').sleep(0.6) or 7"] * 3)
-    assert results == [7, 7, 7]
+    executor = ProcessExecutor(1, timeout=1.5)
+    results = _run(executor, ["__import__('time').sleep(0.5) or 7"] * 4)
+    assert results == [7, 7, 7, 7]
     assert executor.stats.timeouts == 0
 
 
@@ -290,8 +290,8 @@ def test_an_allocation_past_the_memory_limit_is_a_memory_error_for_that_task() -
 
 
 def test_a_worker_over_its_resident_memory_limit_is_replaced_after_its_task() -> None:
-    # Every worker is bigger than 5 MiB: each is replaced after one task.
-    executor = ProcessExecutor(1, timeout=20, memory_limit=5 * 2**20)
+    # Every worker is bigger than 20 MiB: each is replaced after one task.
+    executor = ProcessExecutor(1, timeout=20, memory_limit=20 * 2**20)
     results = _run(executor, ["1", "2", "3"])
     assert sorted(results) == [1, 2, 3]  # type: ignore[type-var]
     assert executor.stats.memory_recycles == 3
