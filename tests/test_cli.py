@@ -608,3 +608,38 @@ def test_bulk_resume_skips_only_complete_newer_outputs(corpus: Path, tmp_path: P
     result = run("bulk", source, "-o", out, "--jobs", "1", "--resume")
     assert result.returncode == 0
     assert _summary_counts(_err(result)) == {"done": 1, "skipped": len(pages) - 1, "failed": 0}
+
+
+def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
+                                                                   tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    shutil.copytree(corpus / "section-1", source)
+    (source / "hangs.html").write_bytes(ARTICLE.read_bytes().replace(
+        b"</body>", f"<p>{HANG_MARKER}</p></body>".encode()))
+    total = sum(1 for p in source.rglob("*") if p.is_file())
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
+         "--timeout", "600"], env=_env(**{HANG_MARKER_ENV: HANG_MARKER}),
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while _outputs_so_far(out) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGTERM)  # the run cannot have ended: one page hangs
+        assert process.wait(timeout=60) == 130
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode()
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    deadline = time.monotonic() + 10
+    while _live_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _live_members(process.pid) == []
+    assert not [p for p in out.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    resumed = run("bulk", source, "-o", out, "--jobs", "2", "--resume")  # no hang this time
+    assert resumed.returncode == 0, _err(resumed)
+    counts = _summary_counts(_err(resumed))
+    assert counts["done"] + counts["skipped"] == total and counts["skipped"] >= 10
