@@ -109,9 +109,15 @@ def measure(corpus: Path, jobs: int, *, fmt: str = "text", work: Path) -> Measur
                        summary["worker_cpu_seconds"])
 
 
-def best(corpus: Path, jobs: int, repeat: int, *, fmt: str, work: Path) -> Measurement:
-    runs = [measure(corpus, jobs, fmt=fmt, work=work) for _ in range(repeat)]
-    return min(runs, key=lambda run: run.run)
+def best(corpus: Path, jobs: list[int], repeat: int, *, fmt: str,
+         work: Path) -> list[Measurement]:
+    """The fastest of ``repeat`` runs per job count, taken in turns (1, 2, 1, 2...) so
+    that a change in the machine's other load hits every job count alike."""
+    runs: dict[int, list[Measurement]] = {count: [] for count in jobs}
+    for _ in range(repeat):
+        for count in jobs:
+            runs[count].append(measure(corpus, count, fmt=fmt, work=work))
+    return [min(runs[count], key=lambda run: run.run) for count in jobs]
 
 
 def table(results: list[Measurement]) -> str:
@@ -147,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus = args.dir or work / "pages"
         if args.dir is None:
             generate_corpus(corpus, args.pages)
-        results = [best(corpus, jobs, args.repeat, fmt=args.format, work=work)
-                   for jobs in args.jobs]
+        results = best(corpus, args.jobs, args.repeat, fmt=args.format, work=work)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") \
         else "?"
