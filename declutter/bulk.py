@@ -1215,10 +1215,11 @@ def plan_output_names(
                 parts = _key_parts(key)
                 planned[key] = (*parts[:-1], parts[-1] + extension)
     taken: set[str] = set()
-    for key, target in planned.items():
-        if isinstance(target, UnsafePathError):
+    for key, planned_target in planned.items():
+        if isinstance(planned_target, UnsafePathError):
             continue
-        candidate, number = target, 2
+        target = candidate = planned_target
+        number = 2
         while _fold(candidate) in taken:  # only for names built to collide; rare
             stem = target[-1][: -len(extension)]
             candidate = (*target[:-1], f"{stem}~{number}{extension}")
@@ -1693,7 +1694,7 @@ def run_bulk(
         failed=failed,
         empty=empty,
         seconds=time.monotonic() - started,
-        output=os.fspath(getattr(sink, "directory", None) or getattr(sink, "path", "")),
+        output=str(getattr(sink, "directory", None) or getattr(sink, "path", "")),
         errors_path=os.fspath(log.path),
         jobs=getattr(executor, "jobs", 0),
         timeouts=stats.timeouts,
