@@ -11,10 +11,13 @@ story (a lead split from the body, a body split into chunks) are added after.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
+from ._metadata import article_body
 from ._prune import SOUP, Page
 from ._rules import is_body_name
 
@@ -28,6 +31,11 @@ _CHUNK_SHARE = 0.25
 _CHUNK_LEVELS = 5
 _CHUNK_MIN = 2.5
 _MIN_PARAGRAPH = 25
+#: JSON-LD articleBody confirms the region by its first and last words.
+_DECLARED_MIN_WORDS = 60
+_DECLARED_PROBE = 8
+_WORD_RE = re.compile(r"\w+")
+_string = etree.XPath("string()", smart_strings=False)
 _MAX_LINK_DENSITY = 0.5
 
 
@@ -55,10 +63,10 @@ def locate(page: Page) -> Region | None:
         node = el if el.tag in SOUP else el.getparent()
         if node is not None:
             direct[node] = direct.get(node, 0.0) + vote
-        for weight in _DECAY:
+        for share in _DECAY:
             if node is None:
                 break
-            scores[node] = scores.get(node, 0.0) + vote * weight
+            scores[node] = scores.get(node, 0.0) + vote * share
             node = node.getparent()
     if page.forced_body is not None:
         return Region((page.forced_body,), page_text)
@@ -68,8 +76,43 @@ def locate(page: Page) -> Region | None:
     ranked = _ranked(scores, page.dropped)
     best, best_score = ranked[0]
     best = _widen(best, best_score, ranked, direct, page.dropped)
+    declared = article_body(page)
+    if declared is not None:
+        best = _confirm(best, ranked, declared, page.dropped)
     elements = _with_siblings(best, best_score, scores, page)
     return Region(elements, page_text)
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD_RE.findall(text))
+
+
+def _confirm(
+    best: HtmlElement,
+    ranked: list[tuple[HtmlElement, float]],
+    declared: str,
+    dropped: Dropped,
+) -> HtmlElement:
+    """Check the choice against the body text the page declares in JSON-LD.
+
+    The declared text only confirms: the region stays an element of the page,
+    moved to the nearest element that holds the declared opening (and its
+    close, when the page shows it), never replaced by the JSON text itself.
+    """
+    words = _WORD_RE.findall(declared)
+    if len(words) < _DECLARED_MIN_WORDS:
+        return best
+    head = " ".join(words[:_DECLARED_PROBE])
+    tail = " ".join(words[-_DECLARED_PROBE:])
+    candidates = [best, *best.iterancestors()][: _CHUNK_LEVELS + 2]
+    candidates += [el for el, _ in ranked[1:] if el not in candidates]
+    texts = {el: _words(_string(el)) for el in candidates if el.tag not in ("body", "html")}
+    tail_shown = any(tail in text for text in texts.values())
+    for el, text in texts.items():
+        if head in text and (tail in text or not tail_shown):
+            if el is best or not _is_listing(el, dropped):
+                return el
+    return best
 
 
 def _ranked(

@@ -67,6 +67,16 @@ def description(page: Page) -> str | None:
     return _clean(meta.get("og:description") or meta.get("description"))
 
 
+def article_body(page: Page) -> str | None:
+    """The article text the page declares in JSON-LD (``articleBody``), if any."""
+    if not page.jsonld:
+        return None
+    for text in page.jsonld:
+        if "articleBody" in text:
+            return _text(_jsonld_article([text]).get("articleBody"))
+    return None
+
+
 def declared_kind(page: Page) -> str | None:
     """What the page declares itself to be (see ``_declared_article``)."""
     return _declared_article(page.meta, _jsonld_article(page.jsonld), page.jsonld)
