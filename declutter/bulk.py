@@ -602,6 +602,11 @@ class ProcessExecutor:
             pool.shutdown()
 
 
+#: Imported once by the fork server, so every worker (and every replacement) starts
+#: with them loaded; trafilatura serves the fallback. A missing one is skipped.
+_PRELOAD = ["declutter", "declutter.bulk", "lxml.cssselect", "trafilatura"]
+
+
 def _context(method: str | None) -> multiprocessing.context.BaseContext:
     """Fork server where available: workers start in milliseconds with declutter loaded,
     and, unlike plain fork, never inherit the parent's threads or open files."""
@@ -610,7 +615,7 @@ def _context(method: str | None) -> multiprocessing.context.BaseContext:
         method = "forkserver" if "forkserver" in methods else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["declutter", "declutter.bulk", "lxml.cssselect"])
+        context.set_forkserver_preload(_PRELOAD)
     return context
 
 
