@@ -1597,8 +1597,9 @@ def run_bulk(
     resume: bool = False,
     progress: Progress | None = None,
     patterns: Sequence[str] = DEFAULT_PATTERNS,
-    errors: str | os.PathLike[str] | None = None,
+    errors: str | os.PathLike[str] | ErrorLog | None = None,
     executor: Executor | None = None,
+    page_function: Callable[[PageTask, PageSettings], PageResult] = process_task,
 ) -> BulkSummary:
     """Clean every page of ``inputs`` into ``output``; never loses a page.
 
@@ -1611,7 +1612,10 @@ def run_bulk(
     replaced when their memory passes ``memory_limit`` bytes; pass
     ``executor`` to run elsewhere. With ``resume``, inputs whose output is
     complete and newer are skipped. Failures go to ``errors`` (default:
-    ``OUT/_errors.jsonl``, or ``NAME.errors.jsonl`` beside a JSONL output).
+    ``OUT/_errors.jsonl``, or ``NAME.errors.jsonl`` beside a JSONL output;
+    an :class:`ErrorLog` of your own may add fields to each line).
+    ``page_function`` (module-level, picklable) turns a task into a result in
+    the workers; other sources (WARC records) bring their own.
 
     Raises :class:`BulkInterrupted` (carrying the summary so far) on Ctrl-C,
     and :class:`BulkError` when the run cannot start.
@@ -1623,7 +1627,8 @@ def run_bulk(
     if explain and isinstance(sink, MirrorSink) and fmt != "json":
         raise ValueError("explain needs fmt='json' or a JSONL output: other files have no room "
                          "for the removals")
-    log = ErrorLog(errors if errors is not None else sink.default_errors_path())
+    log = errors if isinstance(errors, ErrorLog) else ErrorLog(
+        errors if errors is not None else sink.default_errors_path())
     if isinstance(inputs, str | os.PathLike):
         root = Path(inputs)
         if not root.is_dir():
@@ -1662,7 +1667,7 @@ def run_bulk(
             if progress is not None:
                 progress.advance(False)
         results = executor.map_unordered(
-            functools.partial(process_task, settings=settings), todo, failed_result
+            functools.partial(page_function, settings=settings), todo, failed_result
         )
         try:
             for result in results:
