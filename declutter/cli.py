@@ -44,7 +44,6 @@ from .bulk import (
     guess_url,
     prepare_page,
     read_page,
-    run_bulk,
     terminal_progress,
 )
 
@@ -91,6 +90,9 @@ examples:
   declutter bulk saved-pages/ -o corpus.jsonl           # one JSON record per page, one file
   declutter bulk crawl/ -o out/ --glob '*.php' --glob '*.html' --timeout 10 --jobs 8
   declutter bulk saved-pages/ -o json/ --format json --explain
+  declutter bulk crawl.warc.gz -o pages.jsonl           # the HTML pages of a WARC file (or a
+                                                        # directory of them); needs declutter[warc]
+  declutter bulk crawl/ -o pages.jsonl --scheduler tcp://HOST:8786   # on a Dask cluster
 
 Pages are found recursively ({", ".join(DEFAULT_PATTERNS[:4])}, also gzip-compressed,
 matched case-insensitively). Every page ends either as an output or as a line
@@ -194,7 +196,8 @@ def _bulk_parser() -> argparse.ArgumentParser:
         epilog=_BULK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="IN_DIR", type=Path, help="directory of saved pages")
+    parser.add_argument("input", metavar="IN", type=Path,
+                        help="directory of saved pages, or a WARC file or directory of WARC files")
     parser.add_argument("-o", "--output", metavar="OUT", type=Path, required=True,
                         help="output directory, or a file ending in .jsonl for one JSON record "
                              "per page (path, url, metadata, text)")
@@ -207,6 +210,10 @@ def _bulk_parser() -> argparse.ArgumentParser:
     parser.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
                         help=f"worker processes (default: all {default_jobs()} CPUs; 0 runs "
                              "in this process without time or memory limits)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on the Dask cluster at ADDRESS (tcp://HOST:8786; default: "
+                             "$DASK_SCHEDULER_ADDRESS unless --jobs is given; 'local': this "
+                             "machine); needs declutter[dask]")
     parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT,
                         help=f"time limit per page; a worker past it is killed and replaced "
                              f"(default: {DEFAULT_TIMEOUT:g}; 0: none)")
@@ -368,8 +375,10 @@ def _bulk(argv: Sequence[str]) -> int:
     parser = _bulk_parser()
     args = parser.parse_args(argv)
     options = _options(args, parser)
-    if not args.input.is_dir():
-        parser.error(f"{args.input}: not a directory")
+    if not args.input.is_dir() and not args.input.is_file():
+        parser.error(f"{args.input}: not a directory or a WARC file")
+    if args.scheduler not in (None, "local") and args.jobs is not None:
+        parser.error("--jobs sizes the local worker pool; drop it with --scheduler")
     jsonl = os.fspath(args.output).endswith(".jsonl")
     if args.explain and not jsonl and args.format != "json":
         parser.error("--explain in bulk needs --format json or a .jsonl output")
@@ -378,7 +387,9 @@ def _bulk(argv: Sequence[str]) -> int:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)
     previous = _terminate_as_interrupt()
     try:
-        summary = run_bulk(
+        from .cluster import run_job
+
+        summary = run_job(
             args.input,
             args.output,
             options=options,
@@ -389,13 +400,14 @@ def _bulk(argv: Sequence[str]) -> int:
             memory_limit=args.memory_limit or None,
             resume=args.resume,
             progress=progress,
-            patterns=tuple(args.glob) if args.glob else DEFAULT_PATTERNS,
+            patterns=tuple(args.glob) if args.glob else None,
             errors=args.errors,
+            scheduler=args.scheduler,
         )
     except BulkInterrupted as interrupt:
         _report(interrupt.summary, quiet=False, json_path=args.summary_json)
         return EXIT_INTERRUPTED
-    except (BulkError, ValueError) as error:
+    except (BulkError, ValueError, ImportError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as error:  # the error log or the output cannot be written (disk full...)
@@ -405,7 +417,7 @@ def _bulk(argv: Sequence[str]) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     _report(summary, quiet=args.quiet, json_path=args.summary_json)
-    if summary.total == 0:
+    if summary.total == 0 and args.input.is_dir() and not hasattr(summary, "warc_files"):
         patterns = " ".join(args.glob) if args.glob else "the default HTML patterns"
         print(f"{PROG}: no pages found under {args.input} (matching {patterns}; "
               "--glob chooses others)", file=sys.stderr)
