@@ -15,6 +15,8 @@ from ._options import Options, SiteRule
 from ._pipeline import run
 from ._rulefile import RuleSet, load_rules, parse_rules
 from .bulk import BulkSummary, run_bulk
+from .cluster import DaskExecutor
+from .warc import WarcPage, WarcReader, extract_warc, run_warc_bulk
 
 __version__ = "0.1.0"
 
@@ -24,6 +26,7 @@ __all__ = [
     "Article",
     "Block",
     "BulkSummary",
+    "DaskExecutor",
     "DeclutterError",
     "InputTooLargeError",
     "NotHTMLError",
@@ -32,13 +35,17 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "SiteRule",
+    "WarcPage",
+    "WarcReader",
     "__version__",
     "clean",
     "explain_html",
     "extract",
+    "extract_warc",
     "load_rules",
     "parse_rules",
     "run_bulk",
+    "run_warc_bulk",
 ]
 
 

@@ -1,0 +1,538 @@
+"""Clusters: run declutter on Dask, or from Spark, Ray Data and other engines.
+
+A crawl of millions of pages outgrows one machine, and the people who clean
+crawls already run an engine. This module meets them there rather than
+shipping a scheduler of its own:
+
+* :class:`DaskExecutor` runs a bulk job (a directory of pages or WARC files)
+  on a Dask distributed cluster (``pip install 'declutter[dask]'``). It is an
+  :class:`~declutter.bulk.Executor`, so outputs, the error log, ``resume`` and
+  the summary are those of the local bulk mode; the command line uses it with
+  ``declutter bulk ... --scheduler tcp://HOST:8786`` (or ``DASK_SCHEDULER_ADDRESS``).
+* :func:`extract_record`, :func:`extract_partition` and :func:`extract_batch`
+  are plain, picklable functions for pipelines that already hold HTML in an
+  engine: a Dask bag (:func:`extract_bag`) or DataFrame
+  (:func:`extract_dataframe`), a Spark RDD (``rdd.mapPartitions``), a Ray
+  dataset (``ds.map_batches``). They never raise for a bad page: its record
+  says what went wrong, so one page cannot fail a partition.
+
+Workers read pages (and WARC records) from the paths the client lists, so
+the input must be at the same path on every worker: a shared or network file
+system, or one machine's :class:`distributed.LocalCluster`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from ._article import Article
+from ._options import Options
+from .bulk import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_PATTERNS,
+    DEFAULT_TIMEOUT,
+    BulkError,
+    BulkSummary,
+    ExecutorStats,
+    Progress,
+    WorkerDiedError,
+    article_record,
+)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Environment variable (Dask's own) naming the scheduler when none is given.
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+#: Pages per Dask task: enough to keep the scheduler's per-task cost (about a
+#: millisecond) small beside the pages' (tens of milliseconds each), few enough
+#: that a lost worker costs little work to redo and the load stays balanced.
+DEFAULT_BATCH_SIZE = 8
+
+#: Times Dask reruns a task that raised (the page function itself never does;
+#: this covers a worker that failed to unpickle or import, for instance).
+DEFAULT_RETRIES = 2
+
+_INSTALL_HINT = "running on a Dask cluster needs dask.distributed: pip install 'declutter[dask]'"
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as error:
+        raise ImportError(_INSTALL_HINT) from error
+    return distributed
+
+
+# --------------------------------------------------------------------------- the executor
+
+
+@dataclass(frozen=True)
+class _BatchOutcome:
+    """What a worker sends back for a batch: one result per task, and its own figures."""
+
+    results: list[Any]
+    cpu_seconds: float
+    rss: int
+    timeouts: int
+
+
+def run_batch(
+    func: Callable[[T], R],
+    failed: Callable[[T, str, str], R],
+    tasks: Sequence[T],
+    timeout: float | None,
+) -> _BatchOutcome:
+    """Run ``func`` over ``tasks`` in a Dask worker, each within ``timeout`` seconds.
+
+    Pages run one after another in a helper thread, so a page past its
+    deadline can be given up: it gets a ``TimeoutError`` result and the rest
+    of the batch goes on in a fresh thread. A thread cannot be killed, so the
+    stuck one is left behind (told to stop before its next page); unlike the
+    local pool, which kills the worker process, a page stuck in C code that
+    holds the interpreter lock stalls the whole Dask worker until Dask's
+    worker time-to-live removes it, after which the page fails as
+    :class:`~declutter.bulk.WorkerDiedError`.
+    """
+    results: list[R] = []
+    cpu = 0.0
+    timeouts = 0
+    rest = list(tasks)
+    while rest:
+        answers: queue.SimpleQueue[tuple[R, float]] = queue.SimpleQueue()
+        stop = threading.Event()
+        worker = threading.Thread(target=_batch_thread, args=(func, failed, list(rest), answers,
+                                                              stop),
+                                  name="declutter-page", daemon=True)
+        worker.start()
+        while rest:
+            try:
+                result, seconds = answers.get(timeout=timeout)
+            except queue.Empty:
+                stop.set()
+                timeouts += 1
+                results.append(failed(rest.pop(0), TimeoutError.__name__,
+                                      f"no result after {timeout:g} s; the page was given up "
+                                      "(its thread is left to finish on the Dask worker)"))
+                break
+            results.append(result)
+            cpu += seconds
+            rest.pop(0)
+    return _BatchOutcome(results, cpu, _worker_rss(), timeouts)
+
+
+def _batch_thread(func: Callable[[T], R], failed: Callable[[T, str, str], R], tasks: list[T],
+                  answers: queue.SimpleQueue[tuple[R, float]], stop: threading.Event) -> None:
+    for task in tasks:
+        if stop.is_set():
+            return
+        started = time.thread_time()
+        try:
+            result = func(task)
+        except MemoryError:
+            result = failed(task, MemoryError.__name__, "out of memory on the Dask worker")
+        except Exception as error:
+            result = failed(task, type(error).__name__, str(error) or type(error).__name__)
+        answers.put((result, time.thread_time() - started))
+
+
+def _worker_rss() -> int:
+    try:
+        import psutil  # a dependency of distributed
+
+        return int(psutil.Process().memory_info().rss)
+    except Exception:  # memory figures are informative only
+        return 0
+
+
+class DaskExecutor:
+    """Runs a bulk job's pages on a Dask distributed cluster.
+
+    ``scheduler`` is an address (``tcp://host:8786``), a
+    :class:`distributed.Client`, a cluster object (``LocalCluster``), or None
+    for ``$DASK_SCHEDULER_ADDRESS`` (or Dask's ``scheduler-address`` setting).
+    A client made here is closed when the run ends; one passed in is left open.
+
+    Pages travel in batches of ``batch_size``, at most ``window`` batches in
+    flight (default: four per worker thread), so a crawl of millions of pages
+    never floods the scheduler or the client's memory. Each page gets
+    ``timeout`` seconds (see :func:`run_batch`). A worker that dies takes no
+    page with it: Dask reruns its tasks elsewhere, and a batch that keeps
+    killing workers (Dask's ``allowed-failures``) is split so only the page
+    to blame fails, as ``WorkerDiedError``. Memory limits are Dask's own
+    (``--memory-limit`` of ``dask worker``): the nanny restarts a worker
+    over its limit and its tasks are rerun.
+    """
+
+    def __init__(
+        self,
+        scheduler: Any = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        retries: int = DEFAULT_RETRIES,
+        window: int | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.scheduler = scheduler
+        self.timeout = timeout if timeout and timeout > 0 else None
+        self.batch_size = batch_size
+        self.retries = retries
+        self.window = window
+        self.stats = ExecutorStats()
+        #: Worker threads of the cluster when the run started (the summary's ``jobs``).
+        self.jobs = 0
+
+    def _client(self) -> tuple[Any, bool]:
+        distributed = _distributed()
+        if isinstance(self.scheduler, distributed.Client):
+            return self.scheduler, False
+        address = self.scheduler
+        if address is None:
+            import dask
+
+            address = os.environ.get(SCHEDULER_ENV) or dask.config.get("scheduler-address", None)
+        if not address:
+            raise BulkError(f"no Dask scheduler: pass its address or set {SCHEDULER_ENV}")
+        try:
+            return distributed.Client(address, set_as_default=False), True
+        except (OSError, TimeoutError) as error:
+            raise BulkError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+
+    def map_unordered(
+        self,
+        func: Callable[[T], R],
+        tasks: Iterable[T],
+        failed: Callable[[T, str, str], R],
+    ) -> Iterator[R]:
+        distributed = _distributed()
+        client, owned = self._client()
+        run = uuid.uuid4().hex[:8]
+        numbers = itertools.count()
+        pending: dict[Any, list[T]] = {}
+        try:
+            done = distributed.as_completed(loop=client.loop)
+            self.jobs = sum(client.nthreads().values())
+            window = self.window or max(8, 4 * self.jobs)
+            batches = _batches(iter(tasks), self.batch_size)
+
+            def submit(batch: list[T]) -> None:
+                future = client.submit(run_batch, func, failed, batch, self.timeout,
+                                       key=f"declutter-{run}-{next(numbers)}",
+                                       retries=self.retries)
+                pending[future] = batch
+                done.add(future)
+
+            for batch in itertools.islice(batches, window):
+                submit(batch)
+            for future in done:
+                batch = pending.pop(future)
+                if future.status == "finished":
+                    outcome: _BatchOutcome = future.result()
+                    self._note(outcome)
+                    yield from outcome.results
+                elif len(batch) > 1:  # find the page to blame: one task each
+                    for task in batch:
+                        submit([task])
+                    continue
+                else:
+                    yield self._failure(future, batch[0], failed)
+                for next_batch in itertools.islice(batches, 1):
+                    submit(next_batch)
+        finally:
+            if pending:
+                client.cancel(list(pending), force=True)
+            if owned:
+                client.close()
+
+    def _note(self, outcome: _BatchOutcome) -> None:
+        stats = self.stats
+        stats.worker_cpu_seconds += outcome.cpu_seconds
+        stats.timeouts += outcome.timeouts
+        if outcome.rss and (stats.peak_worker_rss is None or outcome.rss > stats.peak_worker_rss):
+            stats.peak_worker_rss = outcome.rss
+
+    def _failure(self, future: Any, task: T, failed: Callable[[T, str, str], R]) -> R:
+        if future.status == "cancelled":
+            return failed(task, "CancelledError", "the Dask task was cancelled (the scheduler "
+                                                  "restarted or lost the client)")
+        error = future.exception()
+        if type(error).__name__ == "KilledWorker":
+            self.stats.crashes += 1
+            return failed(task, WorkerDiedError.__name__,
+                          "every Dask worker given this page died (a crash, or the worker's "
+                          "memory limit)")
+        return failed(task, type(error).__name__, str(error) or type(error).__name__)
+
+
+def _batches(tasks: Iterator[T], size: int) -> Iterator[list[T]]:
+    while batch := list(itertools.islice(tasks, size)):
+        yield batch
+
+
+# --------------------------------------------------------------------------- the bulk command
+
+
+def run_job(
+    inputs: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    scheduler: str | None = None,
+    jobs: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    patterns: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> BulkSummary:
+    """The bulk command's job: saved pages or WARC files, on local workers or on Dask.
+
+    ``inputs`` is read as WARC archives when :func:`declutter.warc.is_warc_input`
+    says so, else as a directory of pages. The job goes to a Dask cluster when
+    ``scheduler`` is an address, or when it is None, ``jobs`` is None and
+    ``$DASK_SCHEDULER_ADDRESS`` is set; ``scheduler="local"`` (or ``jobs``)
+    keeps it on this machine's worker pool. ``settings`` (``options``, ``fmt``,
+    ``explain``, ``resume``, ``errors``) go to the run unchanged.
+    """
+    from .bulk import run_bulk
+    from .warc import WARC_PATTERNS, is_warc_input, run_warc_bulk
+
+    address = scheduler
+    if address is None and jobs is None:
+        address = os.environ.get(SCHEDULER_ENV) or None
+    if address == "local":
+        address = None
+    if address is not None and jobs is not None:
+        raise ValueError("--jobs sets the local worker pool; on a Dask cluster the workers "
+                         "decide how many pages run at once")
+    executor = DaskExecutor(address, timeout=timeout) if address else None
+    if executor is not None:
+        _distributed()  # say what to install before walking a large input
+        # Workers resolve paths in their own working directory: hand them absolute ones.
+        inputs = os.path.abspath(inputs)
+    common: dict[str, Any] = {"jobs": jobs, "timeout": timeout, "memory_limit": memory_limit,
+                              "progress": progress, "executor": executor, **settings}
+    if is_warc_input(inputs, patterns):
+        return run_warc_bulk(inputs, output, patterns=patterns or WARC_PATTERNS, **common)
+    return run_bulk(inputs, output, patterns=patterns or DEFAULT_PATTERNS, **common)
+
+
+# --------------------------------------------------------------------------- pipelines
+
+#: The fields of every record :func:`extract_record` returns, in order, so that
+#: batches and DataFrames get the same columns whatever happened to the page.
+RECORD_FIELDS: tuple[str, ...] = (
+    "url", "title", "authors", "published", "site_name", "language", "description",
+    "is_article", "confidence", "fallback", "text", "error", "message",
+)
+
+
+def extract_record(
+    html: str | bytes | None,
+    url: str | None = None,
+    *,
+    options: Options | None = None,
+) -> dict[str, Any]:
+    """One page as a flat, JSON-ready record (:data:`RECORD_FIELDS`); never raises.
+
+    A page declutter refuses (not HTML, too large, empty or missing) comes back
+    with ``text`` None and ``error``/``message`` set, so a bad page in a
+    partition of thousands costs that page only. Module-level and picklable:
+    ship it to any engine as it is, or with ``functools.partial`` for options.
+    """
+    from . import extract
+
+    record: dict[str, Any] = dict.fromkeys(RECORD_FIELDS)
+    record["url"] = url
+    try:
+        if html is None:
+            raise ValueError("no HTML")
+        article: Article = extract(html, url=url, options=options)
+    except MemoryError:
+        raise
+    except Exception as error:  # a page's failure is its record's, never the partition's
+        record["error"] = type(error).__name__
+        record["message"] = str(error) or type(error).__name__
+        return record
+    data = article_record(article)
+    data["authors"] = list(data.get("authors") or ())
+    record.update({name: data.get(name) for name in RECORD_FIELDS if name in data})
+    return record
+
+
+def _html_and_url(item: Any, html_key: str, url_key: str) -> tuple[Any, str | None]:
+    """A page from what engines hand over: HTML, an (html, url) pair, or a row/mapping."""
+    if isinstance(item, str | bytes | bytearray | memoryview) or item is None:
+        return item, None
+    if isinstance(item, tuple) and not hasattr(item, "asDict") and len(item) == 2:
+        return item[0], item[1]
+    if hasattr(item, "asDict"):  # a Spark Row
+        item = item.asDict()
+    if isinstance(item, Mapping):
+        return item.get(html_key), item.get(url_key)
+    raise TypeError(f"cannot read a page from a {type(item).__name__}: give HTML, (html, url) "
+                    f"or a mapping with {html_key!r}")
+
+
+def extract_partition(
+    items: Iterable[Any],
+    *,
+    options: Options | None = None,
+    html_key: str = "html",
+    url_key: str = "url",
+) -> Iterator[dict[str, Any]]:
+    """Records for a stream of pages: Spark's ``mapPartitions``, any iterator of pages.
+
+    Each item is HTML (``str``/``bytes``), an ``(html, url)`` pair, or a
+    mapping or Spark ``Row`` with ``html_key`` and ``url_key`` (its other
+    fields, an id for instance, are copied into the record).
+    """
+    for item in items:
+        html, url = _html_and_url(item, html_key, url_key)
+        record = extract_record(bytes(html) if isinstance(html, bytearray | memoryview)
+                                else html, url, options=options)
+        if hasattr(item, "asDict"):
+            item = item.asDict()
+        if isinstance(item, Mapping):
+            extra = {k: v for k, v in item.items() if k not in (html_key, url_key)}
+            record = {**extra, **record}
+        yield record
+
+
+def extract_batch(
+    batch: Any,
+    *,
+    options: Options | None = None,
+    html_column: str = "html",
+    url_column: str | None = "url",
+) -> Any:
+    """Records for a batch of pages in columns: Ray's ``map_batches``, Dask's ``map_partitions``.
+
+    ``batch`` is a pandas DataFrame or a mapping of column name to sequence
+    (a dict of lists, or Ray's dict of NumPy arrays). The result has the
+    batch's other columns followed by :data:`RECORD_FIELDS`, in the same
+    kind: a DataFrame for a DataFrame, NumPy arrays for arrays, else lists.
+    ``url_column`` may be missing from the batch (or None): no URLs then.
+    """
+    columns = list(batch.columns) if hasattr(batch, "columns") else list(batch.keys())
+    if html_column not in columns:
+        raise KeyError(f"the batch has no {html_column!r} column (it has {columns})")
+    pages = list(batch[html_column])
+    urls: list[Any] = (list(batch[url_column]) if url_column and url_column in columns
+                       else [None] * len(pages))
+    out: dict[str, list[Any]] = {
+        name: list(batch[name]) for name in columns if name not in (html_column, *RECORD_FIELDS)
+    }
+    for name in RECORD_FIELDS:
+        out[name] = []
+    for html, url in zip(pages, urls, strict=True):
+        record = extract_record(_plain(html), _plain(url), options=options)
+        for name in RECORD_FIELDS:
+            out[name].append(record[name])
+    if hasattr(batch, "columns") and hasattr(batch, "index"):  # pandas
+        return type(batch)(out, index=batch.index)
+    values = batch[html_column]
+    if type(values).__module__ == "numpy":
+        import numpy
+
+        arrays: dict[str, Any] = {}
+        for name, column in out.items():
+            array = numpy.empty(len(column), dtype=object)
+            array[:] = column
+            arrays[name] = array
+        return arrays
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars, missing values (NaN, None) and buffers as plain Python values."""
+    if value is None or isinstance(value, str | bytes):
+        return value
+    if isinstance(value, float) and value != value:  # NaN: a missing cell
+        return None
+    if isinstance(value, bytearray | memoryview):
+        return bytes(value)
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
+def extract_bag(bag: Any, *, options: Options | None = None, html_key: str = "html",
+                url_key: str = "url") -> Any:
+    """A Dask bag of records from a bag of pages (HTML, ``(html, url)`` or mappings).
+
+    >>> import dask.bag as db                                     # doctest: +SKIP
+    >>> pages = db.from_sequence(paths).map(read_bytes)            # doctest: +SKIP
+    >>> extract_bag(pages).filter(lambda r: r["text"]).to_textfiles("out/*.jsonl")
+    """
+    return bag.map_partitions(functools.partial(_partition_list, options=options,
+                                                html_key=html_key, url_key=url_key))
+
+
+def _partition_list(items: Iterable[Any], **keywords: Any) -> list[dict[str, Any]]:
+    return list(extract_partition(items, **keywords))
+
+
+def extract_dataframe(frame: Any, *, options: Options | None = None,
+                      html_column: str = "html", url_column: str | None = "url") -> Any:
+    """A Dask DataFrame of records from one with a column of HTML (and one of URLs).
+
+    Other columns are kept, the HTML column is dropped (it is usually most of
+    the data), and :data:`RECORD_FIELDS` are added. Needs ``dask[dataframe]``.
+    """
+    import pandas
+
+    columns = [name for name in frame.columns if name not in (html_column, *RECORD_FIELDS)]
+    meta = pandas.DataFrame({
+        **{name: frame._meta[name] for name in columns},
+        **{name: pandas.Series(dtype=_DTYPES.get(name, object)) for name in RECORD_FIELDS},
+    })
+    return frame.map_partitions(extract_batch, options=options, html_column=html_column,
+                                url_column=url_column if url_column in frame.columns else None,
+                                meta=meta)
+
+
+_DTYPES: dict[str, Any] = {"is_article": object, "confidence": "float64", "fallback": object}
+
+
+# --------------------------------------------------------------------------- a cluster for tests
+
+
+def local_cluster(workers: int = 2, *, threads: int = 1, **options: Any) -> Any:
+    """A :class:`distributed.LocalCluster` of worker processes on this machine.
+
+    For trying the cluster path without one, and for tests and benchmarks;
+    pass it (or its ``scheduler_address``) as ``scheduler``.
+    """
+    distributed = _distributed()
+    options.setdefault("processes", True)
+    options.setdefault("dashboard_address", None)
+    options.setdefault("silence_logs", 40)  # errors only: worker chatter drowns a terminal
+    return distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, **options)
+
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_RETRIES",
+    "RECORD_FIELDS",
+    "SCHEDULER_ENV",
+    "DaskExecutor",
+    "extract_bag",
+    "extract_batch",
+    "extract_dataframe",
+    "extract_partition",
+    "extract_record",
+    "local_cluster",
+    "run_batch",
+    "run_job",
+]
