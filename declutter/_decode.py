@@ -85,7 +85,6 @@ _CONTROL_REF_RE = re.compile(
 )
 _CARRIAGE_REF_RE = re.compile(rb"&#(?:0*13|[xX]0*[dD])$")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
-_HIGH_BYTES = bytes(range(0x80, 0x100))
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
 #: How much of a page encoding detection reads: detectors are slow (seconds per MB).
 _DETECT_SAMPLE = 16 * 1024
@@ -189,17 +188,17 @@ def _decode_bytes(data: bytes) -> str:
 
 
 def _mostly_utf8(data: bytes) -> bool:
-    """UTF-8 with a few stray bytes: a pasted windows-1252 snippet, a damaged download.
+    """UTF-8 with stray bytes: a pasted windows-1252 snippet, a damaged download.
 
-    Reading the whole page in a legacy encoding would turn every correct
-    character into mojibake to fix a handful, so when at most one in eight
-    non-ASCII bytes is out of place, the page is UTF-8 and the strays are
-    read as windows-1252.
+    Valid multi-byte UTF-8 sequences almost never occur by chance in legacy
+    text (a lead byte must be followed by just the right symbols), so a page
+    with some of them, and not many more strays, is UTF-8: its strays are read
+    as windows-1252 rather than the whole page turned into mojibake.
     """
-    high = len(data) - len(data.translate(None, _HIGH_BYTES))
     text = data.decode("utf-8", "replace")
     stray = text.count("\ufffd") - data.count("\ufffd".encode())
-    return 8 * stray <= high
+    valid = len(text) - len(text.encode("ascii", "ignore")) - stray
+    return valid > 0 and 4 * valid >= stray
 
 
 def _refuse_binary_bytes(data: bytes) -> None:

@@ -58,8 +58,7 @@ def parse(text: str) -> html.HtmlElement | None:
     """The document's root element, or None when there is no document to speak of."""
     if not text.strip():
         return None
-    if _LONG_TAG_RE.search(text):
-        text = _LONG_TAG_RE.sub(_limit_attributes, text)
+    text = _limit_attributes(text)
     root, limited = _attempt(text.encode("utf-8", "replace"), _parser())
     if limited:
         root, _ = _attempt(_flatten(text, _FLAT_DEPTH).encode("utf-8", "replace"), _parser(True))
@@ -104,30 +103,93 @@ _MEANINGFUL = frozenset({
     "itemscope", "property", "name", "content", "rel", "href", "type", "lang", "datetime",
     "colspan", "rowspan", "charset", "http-equiv",
 })
-#: A start tag of at least 128 parts (characters, or quoted values) up to its ">":
-#: the shortest that can hold more than MAX_ATTRIBUTES attributes. Cheap to look for
-#: (milliseconds per megabyte) and linear, since a match resumes the search after it.
-#: Quoted values may not hold "<" or ">": an apostrophe in an unquoted value ("alt=Don't")
-#: must not open a "value" that runs on over the tags and text that follow.
-_LONG_TAG_RE = re.compile(r"""<([A-Za-z][^\t\n\f\r />]*)(?:[^<>"']|"[^"<>]*"|'[^'<>]*'){128,}""")
-_ATTRIBUTE_RE = re.compile(
-    r"""([^\t\n\f\r "'>/=]+)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\f\r >]*))?"""
-)
+#: Where a start tag may hold more than MAX_ATTRIBUTES attributes: 128 characters or
+#: more before the next ">" (then counted more closely), or a quoted value with "<" or
+#: ">" in it, which can hide the tag's true end. Both are cheap to look for (a few
+#: milliseconds per megabyte) and linear; the few tags found are then read attribute
+#: by attribute, as the parser reads them.
+_LONG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9:_.-]*)[^>]{127}")
+_ODD_VALUE_RE = re.compile(r"""=[\t\n\f\r ]*(["'])[^"'<>]*[<>]""")
+_SPACE = " \t\n\f\r"
+_NAME_RE = re.compile(r"[^\t\n\f\r />][^\t\n\f\r />=]*")
+_SPACES_RE = re.compile(r"[\t\n\f\r ]*")
+_UNQUOTED_RE = re.compile(r"[^\t\n\f\r >]*")
 
 
-def _limit_attributes(match: re.Match[str]) -> str:
-    """The start tag with its first MAX_ATTRIBUTES attributes and the meaningful ones."""
-    tag = match.group()
-    name = match.group(1)
-    kept: list[str] = []
-    seen: set[str] = set()
-    count = 0
-    for count, found in enumerate(_ATTRIBUTE_RE.finditer(tag, len(name) + 1), start=1):
-        key = found.group(1)
-        if count <= MAX_ATTRIBUTES or (key.lower() in _MEANINGFUL and key.lower() not in seen):
-            kept.append(found.group())
-            seen.add(key.lower())
-    return tag if count <= MAX_ATTRIBUTES else f"<{name} {' '.join(kept)}"
+def _limit_attributes(text: str) -> str:
+    """The text with every start tag cut to MAX_ATTRIBUTES attributes and the meaningful ones."""
+    starts: list[int] = []  # where attributes begin in tags that may have too many
+    pos = 0
+    while (match := _LONG_RE.search(text, pos)) is not None:
+        close = text.find(">", match.end())
+        pos = close = len(text) if close < 0 else close  # each character counted once
+        # Attributes are separated by white space, "/" or a closing quote.
+        separators = sum(text.count(char, match.start(), close) for char in " \n\t/\r\f")
+        separators += (text.count('"', match.start(), close)
+                       + text.count("'", match.start(), close)) // 2
+        if separators >= MAX_ATTRIBUTES:
+            starts.append(match.end(1))
+    pos = 0
+    while (match := _ODD_VALUE_RE.search(text, pos)) is not None:
+        close = text.find(match.group(1), match.start(1) + 1)
+        if close < 0:
+            break  # the value runs to the end of the page: no attributes after it
+        starts.append(close + 1)
+        pos = close + 1
+    if not starts:
+        return text
+    out: list[str] = []
+    copied = 0
+    for start in sorted(starts):
+        if start < copied:
+            continue
+        end, attributes = _read_tag(text, start)
+        if len(attributes) <= MAX_ATTRIBUTES:
+            continue
+        kept: list[str] = []
+        seen: set[str] = set()
+        for index, (first, last, key) in enumerate(attributes):
+            if index < MAX_ATTRIBUTES or (key in _MEANINGFUL and key not in seen):
+                kept.append(text[first:last])
+                seen.add(key)
+        out.append(text[copied:start])
+        out.append(f" {' '.join(kept)}>")
+        copied = end
+    if not out:
+        return text
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _read_tag(text: str, pos: int) -> tuple[int, list[tuple[int, int, str]]]:
+    """Where the start tag ends, and its attributes as (start, end, lowercase name).
+
+    Follows the HTML tokenizer: a quote opens a value only right after "=", and a
+    quoted value runs to its closing quote, ">" or not.
+    """
+    attributes: list[tuple[int, int, str]] = []
+    size = len(text)
+    while pos < size:
+        char = text[pos]
+        if char in _SPACE or char == "/":
+            pos += 1
+            continue
+        if char == ">":
+            return pos + 1, attributes
+        name = _NAME_RE.match(text, pos)
+        assert name is not None  # any character but space, "/" and ">" starts a name
+        start, end = pos, name.end()
+        after = _SPACES_RE.match(text, end).end()  # type: ignore[union-attr]
+        if after < size and text[after] == "=":
+            value = _SPACES_RE.match(text, after + 1).end()  # type: ignore[union-attr]
+            if value < size and text[value] in "\"'":
+                close = text.find(text[value], value + 1)
+                end = size if close < 0 else close + 1
+            else:
+                end = _UNQUOTED_RE.match(text, value).end()  # type: ignore[union-attr]
+        attributes.append((start, end, name.group().lower()))
+        pos = end
+    return size, attributes
 
 
 # --------------------------------------------------------------------------- flattening
@@ -154,6 +216,13 @@ _BLOCK = frozenset({
     "header", "hgroup", "hr", "main", "menu", "nav", "ol", "p", "pre", "section", "table", "ul",
 })
 _CELLS = frozenset({"td", "th"})
+#: Elements whose text lives in a child (li, td, option): at the cap, that child
+#: may still open, a little deeper.
+_CONTAINERS = frozenset({
+    "ul", "ol", "dl", "menu", "dir", "table", "thead", "tbody", "tfoot", "tr", "colgroup",
+    "select", "optgroup",
+})
+_CONTAINER_ROOM = 8
 #: Which open elements (on top of the stack) a start tag closes, as the parser does.
 _CLOSES: dict[str, frozenset[str]] = {
     **dict.fromkeys(_BLOCK, frozenset({"p"})),
@@ -170,33 +239,35 @@ _CLOSES: dict[str, frozenset[str]] = {
 
 
 def _flatten(text: str, cap: int) -> str:
-    """The markup with start tags past depth ``cap`` (and their end tags) taken out.
+    """The markup rewritten so that no element opens deeper than ``cap``.
 
     A small model of the parser's stack (void elements, raw text, the implied
-    end tags of p, li, table cells) tracks the depth. A removed block tag
-    becomes ``<br>`` where it separated text, so paragraphs nested too deep
-    stay apart; a removed inline tag just goes. One pass, linear in the text.
+    end tags of p, li, table cells) tracks the depth. At the cap, a start tag
+    is taken out (with its end tag) while the element on top holds no text
+    yet, so a chain of empty wrappers collapses into one; a block start tag
+    after text closes the element on top instead and takes its place, so
+    paragraphs nested too deep stay paragraphs, side by side. Inline tags stop
+    a little earlier, leaving room for the blocks inside them. One pass,
+    linear in the text.
     """
     out: list[str] = []
     copied = 0  # text[:copied] is in out
     pos = 0
     stack: list[str] = []
     open_count: Counter[str] = Counter()
-    removed: Counter[str] = Counter()  # start tags taken out, so their end tags go too
-    text_since_break = False  # text outside tags since the last <br> put in
+    removed: Counter[str] = Counter()  # end tags still to take out, by name
+    top_has_text = False  # text since the element on top of the stack opened
 
-    def take_out(start: int, end: int, name: str) -> None:
-        nonlocal copied, text_since_break
+    def take_out(start: int, end: int, replacement: str = "") -> None:
+        nonlocal copied
         out.append(text[copied:start])
-        if name not in _INLINE and text_since_break:
-            out.append("<br>")
-            text_since_break = False
+        out.append(replacement)
         copied = end
 
     while (match := _TOKEN_RE.search(text, pos)) is not None:
-        if (not text_since_break and len(stack) >= cap - _INLINE_HEADROOM
+        if (not top_has_text and len(stack) >= cap - _INLINE_HEADROOM
                 and _NONSPACE_RE.search(text, pos, match.start())):
-            text_since_break = True
+            top_has_text = True
         if match.group(1):  # a comment runs to "-->"
             end = text.find("-->", match.end())
             if end < 0:
@@ -214,19 +285,17 @@ def _flatten(text: str, cap: int) -> str:
         if match.group(2):  # an end tag
             if removed[name]:
                 removed[name] -= 1
-                take_out(match.start(), pos, name)
+                take_out(match.start(), pos)
             elif open_count[name]:
                 while stack:
                     top = stack.pop()
                     open_count[top] -= 1
                     if top == name:
                         break
+                top_has_text = True
             continue
         if name in _VOID or text[end - 1] == "/":
             continue
-        closes = _CLOSES.get(name)
-        while closes and stack and stack[-1] in closes:
-            open_count[stack.pop()] -= 1
         if name in _RAW_TEXT:
             closing = _RAW_TEXT[name].search(text, pos)
             if closing is None:
@@ -235,11 +304,25 @@ def _flatten(text: str, cap: int) -> str:
             continue
         if name == "plaintext":
             break
-        if len(stack) >= (cap - _INLINE_HEADROOM if name in _INLINE else cap):
+        limit = cap - _INLINE_HEADROOM if name in _INLINE else cap
+        if stack and stack[-1] in _CONTAINERS and name not in _INLINE:
+            limit += _CONTAINER_ROOM  # text belongs in a list's item, a table's cell
+        full = len(stack) >= limit
+        if full and (name in _INLINE or not top_has_text):
             removed[name] += 1
-            take_out(match.start(), pos, name)
+            take_out(match.start(), pos)
             continue
+        closes = _CLOSES.get(name)
+        while closes and stack and stack[-1] in closes:
+            open_count[stack.pop()] -= 1
+            top_has_text = True
+        if full and len(stack) >= limit:
+            top = stack.pop()  # close it early: its own end tag, when it comes, goes
+            open_count[top] -= 1
+            removed[top] += 1
+            take_out(match.start(), match.start(), f"</{top}>")
         stack.append(name)
         open_count[name] += 1
+        top_has_text = False
     out.append(text[copied:])
     return "".join(out)
