@@ -31,6 +31,8 @@ _CHUNK_SHARE = 0.25
 _CHUNK_LEVELS = 5
 _CHUNK_MIN = 2.5
 _MIN_PARAGRAPH = 25
+#: Votes a sibling with the body's own tag and class needs to join it.
+_TWIN_MIN = 1.0
 #: JSON-LD articleBody confirms the region by its first and last words.
 _DECLARED_MIN_WORDS = 60
 _DECLARED_PROBE = 8
@@ -207,6 +209,7 @@ def _with_siblings(
     if parent is None:
         return (best,)
     threshold = max(3.0, best_score * 0.2)
+    best_class = best.get("class")
     sizes = {el: (size, links) for el, size, links, _ in page.texts if el.getparent() is parent}
     chosen: list[HtmlElement] = []
     for sibling in parent:
@@ -218,7 +221,15 @@ def _with_siblings(
         if sibling.tag == "article" or sibling.find(".//article") is not None:
             # Another <article> beside the story is another story (a teaser, the next post).
             continue
-        if scores.get(sibling, 0.0) >= threshold:
+        score = scores.get(sibling, 0.0)
+        if score >= threshold:
+            chosen.append(sibling)
+            continue
+        if score >= _TWIN_MIN and sibling.tag == best.tag and best_class and (
+            sibling.get("class") == best_class
+        ):
+            # A twin of the body (same tag, same class) with prose of its own: the
+            # next chunk of a body the page cut into equal blocks.
             chosen.append(sibling)
             continue
         measured = sizes.get(sibling)
