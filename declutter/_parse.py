@@ -11,6 +11,9 @@ pages (generated markup nested 100,000 deep, a data dump in one ``<pre>``)
 take a second path: the markup is flattened below a depth the later stages
 can walk, the parser's size limits are lifted (the input is already bounded
 by ``Options.max_bytes``), and the tree is checked once more.
+
+libxml2 also compares each attribute of a start tag with all the ones before
+it, so start tags are cut to MAX_ATTRIBUTES attributes before parsing.
 """
 
 from __future__ import annotations
