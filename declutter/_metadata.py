@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ._decode import clean_text
 from ._prune import Page
 
 _ARTICLE_TYPES = frozenset(
@@ -130,9 +131,10 @@ def _strip_site(title: str, site: str | None) -> str:
 
 
 def _clean(value: Any) -> str | None:
+    """A metadata string as text: JSON escapes can smuggle in controls and lone surrogates."""
     if not isinstance(value, str):
         return None
-    value = " ".join(value.split())
+    value = " ".join(clean_text(value).split())
     return value or None
 
 

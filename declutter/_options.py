@@ -26,6 +26,15 @@ class SiteRule:
     keep: tuple[str, ...] = ()
     body: str | None = None
 
+    def __post_init__(self) -> None:
+        # Rule files and callers pass lists; store tuples so the rule stays hashable.
+        for name in ("drop", "keep"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise TypeError(f"SiteRule.{name} takes a sequence, not a single string")
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
+
     def matches(self, host: str | None) -> bool:
         if not host:
             return False

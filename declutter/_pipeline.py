@@ -7,7 +7,9 @@ module named for its job.
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ._article import Article, Block, Removal
@@ -50,7 +52,7 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     confidence = _confidence(blocks, region)
     used_fallback = False
     if confidence < FALLBACK_BELOW and options.fallback:
-        rescued = fallback_blocks(text, url)
+        rescued = fallback_blocks(_without_user_drops(page, text), url)
         if rescued and sum(len(b.text) for b in rescued) > 1.5 * sum(len(b.text) for b in blocks):
             blocks, used_fallback = rescued, True
     is_article = _is_article(blocks, dropped, page, title)
@@ -77,6 +79,34 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
         confidence=round(confidence, 3),
         fallback=used_fallback,
     )
+
+
+def _without_user_drops(page: Page, text: str) -> str:
+    """The page for the fallback, less what the caller's own rules removed."""
+    removed = [el for el, (category, _) in page.dropped.items() if category == "user"]
+    if not removed:
+        return text
+    tree = page.root.getroottree()
+    paths = [tree.getpath(el) for el in removed]
+    copy = deepcopy(page.root)
+    for path in paths:
+        for el in copy.getroottree().xpath(path):
+            _detach(el)
+    return etree.tostring(copy, encoding="unicode")
+
+
+def _detach(el: HtmlElement) -> None:
+    """Remove an element but not the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def _block(raw: RawBlock, getpath: Callable[[HtmlElement], str] | None) -> Block:

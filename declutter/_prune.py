@@ -9,7 +9,6 @@ locator scores, and the head's metadata (meta tags, JSON-LD, canonical link).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -218,14 +217,21 @@ def _gather_head(page: Page, el: HtmlElement, tag: str) -> None:
 
 
 @lru_cache(maxsize=512)
-def _compile_selector(selector: str) -> Callable[[HtmlElement], list[HtmlElement]]:
+def _compile_selector(selector: str) -> etree.XPath:
+    """A user selector as a compiled XPath.
+
+    CSS is translated to plain XPath 1.0 (cssselect's HTML translator), not
+    compiled with lxml's CSSSelector: that one calls an XPath extension
+    function for ``:contains()``, which lxml does not evaluate reliably once
+    the compiled selector is reused.
+    """
     selector = selector.strip()
     try:
         if selector.startswith(("/", "(", "./")):
-            return etree.XPath(selector)  # type: ignore[return-value]
-        from lxml.cssselect import CSSSelector
+            return etree.XPath(selector)
+        from cssselect import HTMLTranslator
 
-        return CSSSelector(selector)  # type: ignore[return-value]
+        return etree.XPath(HTMLTranslator().css_to_xpath(selector))
     except Exception as error:  # cssselect and lxml raise several unrelated types
         raise RuleError(f"cannot compile selector {selector!r}: {error}") from None
 
