@@ -23,6 +23,8 @@ system, or one machine's :class:`distributed.LocalCluster`.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import functools
 import itertools
 import os
@@ -168,10 +170,12 @@ class DaskExecutor:
     never floods the scheduler or the client's memory. Each page gets
     ``timeout`` seconds (see :func:`run_batch`). A worker that dies takes no
     page with it: Dask reruns its tasks elsewhere, and a batch that keeps
-    killing workers (Dask's ``allowed-failures``) is split so only the page
-    to blame fails, as ``WorkerDiedError``. Memory limits are Dask's own
-    (``--memory-limit`` of ``dask worker``): the nanny restarts a worker
-    over its limit and its tasks are rerun.
+    killing workers (Dask's ``allowed-failures``) is split into single pages,
+    and a page given up alone is tried once more at the end with nothing else
+    running (Dask blames every task a dying worker held), so only a page that
+    kills workers by itself fails, as ``WorkerDiedError``. Memory limits are
+    Dask's own (``--memory-limit`` of ``dask worker``): the nanny restarts a
+    worker over its limit and its tasks are rerun.
     """
 
     def __init__(
@@ -221,35 +225,55 @@ class DaskExecutor:
         run = uuid.uuid4().hex[:8]
         numbers = itertools.count()
         pending: dict[Any, list[T]] = {}
+        #: pages whose own task was given up as KilledWorker: possibly innocent, since Dask
+        #: blames every task a dying worker held, so each is tried again alone at the end
+        suspects: list[T] = []
         try:
             done = distributed.as_completed(loop=client.loop)
             self.jobs = sum(client.nthreads().values())
             window = self.window or max(8, 4 * self.jobs)
             batches = _batches(iter(tasks), self.batch_size)
 
-            def submit(batch: list[T]) -> None:
+            def submit(batch: list[T]) -> Any:
                 future = client.submit(run_batch, func, failed, batch, self.timeout,
                                        key=f"declutter-{run}-{next(numbers)}",
                                        retries=self.retries)
                 pending[future] = batch
-                done.add(future)
+                return future
 
             for batch in itertools.islice(batches, window):
-                submit(batch)
+                done.add(submit(batch))
             for future in done:
                 batch = pending.pop(future)
-                if future.status == "finished":
+                try:
+                    # A result held by a worker that died since is recomputed: wait for it.
                     outcome: _BatchOutcome = future.result()
+                except (Exception, asyncio.CancelledError) as error:
+                    if _killed_workers(error):
+                        if len(batch) > 1:
+                            for task in batch:  # find the page to blame: one task each
+                                done.add(submit([task]))
+                        else:
+                            suspects.extend(batch)
+                        continue
+                    for task in batch:
+                        yield self._failure(error, task, failed)
+                else:
                     self._note(outcome)
                     yield from outcome.results
-                elif len(batch) > 1:  # find the page to blame: one task each
-                    for task in batch:
-                        submit([task])
-                    continue
-                else:
-                    yield self._failure(future, batch[0], failed)
                 for next_batch in itertools.islice(batches, 1):
-                    submit(next_batch)
+                    done.add(submit(next_batch))
+            for task in suspects:  # one at a time: nothing else is running to blame
+                future = submit([task])
+                try:
+                    outcome = future.result()
+                except (Exception, asyncio.CancelledError) as error:
+                    yield self._failure(error, task, failed)
+                else:
+                    self._note(outcome)
+                    yield from outcome.results
+                finally:
+                    pending.pop(future, None)
         finally:
             if pending:
                 client.cancel(list(pending), force=True)
@@ -263,17 +287,21 @@ class DaskExecutor:
         if outcome.rss and (stats.peak_worker_rss is None or outcome.rss > stats.peak_worker_rss):
             stats.peak_worker_rss = outcome.rss
 
-    def _failure(self, future: Any, task: T, failed: Callable[[T, str, str], R]) -> R:
-        if future.status == "cancelled":
+    def _failure(self, error: BaseException, task: T, failed: Callable[[T, str, str], R]) -> R:
+        if isinstance(error, asyncio.CancelledError | concurrent.futures.CancelledError):
             return failed(task, "CancelledError", "the Dask task was cancelled (the scheduler "
-                                                  "restarted or lost the client)")
-        error = future.exception()
-        if type(error).__name__ == "KilledWorker":
+                                                  "restarted, or lost this client)")
+        if _killed_workers(error):
             self.stats.crashes += 1
             return failed(task, WorkerDiedError.__name__,
                           "every Dask worker given this page died (a crash, or the worker's "
                           "memory limit)")
         return failed(task, type(error).__name__, str(error) or type(error).__name__)
+
+
+def _killed_workers(error: BaseException) -> bool:
+    """Dask gave the task up because workers kept dying on it (``KilledWorker``)."""
+    return type(error).__name__ == "KilledWorker"
 
 
 def _batches(tasks: Iterator[T], size: int) -> Iterator[list[T]]:
@@ -333,7 +361,7 @@ def run_job(
 #: The fields of every record :func:`extract_record` returns, in order, so that
 #: batches and DataFrames get the same columns whatever happened to the page.
 RECORD_FIELDS: tuple[str, ...] = (
-    "url", "title", "authors", "published", "site_name", "language", "description",
+    "source_url", "url", "title", "authors", "published", "site_name", "language", "description",
     "is_article", "confidence", "fallback", "text", "error", "message",
 )
 
@@ -346,6 +374,9 @@ def extract_record(
 ) -> dict[str, Any]:
     """One page as a flat, JSON-ready record (:data:`RECORD_FIELDS`); never raises.
 
+    ``source_url`` is the ``url`` given (a key to join results back on); ``url``
+    is the page's own address as the article reports it (its canonical link
+    when it has one), as in bulk records.
     A page declutter refuses (not HTML, too large, empty or missing) comes back
     with ``text`` None and ``error``/``message`` set, so a bad page in a
     partition of thousands costs that page only. Module-level and picklable:
@@ -354,7 +385,7 @@ def extract_record(
     from . import extract
 
     record: dict[str, Any] = dict.fromkeys(RECORD_FIELDS)
-    record["url"] = url
+    record["source_url"] = record["url"] = url
     try:
         if html is None:
             raise ValueError("no HTML")

@@ -85,6 +85,8 @@ _HTML_START_RE = re.compile(
     rb"|style|title|b|body|br|p)[ >])",
     re.IGNORECASE,
 )
+_WARC_MAGIC = b"WARC/"
+_GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _INSTALL_HINT = "reading WARC files needs warcio: pip install 'declutter[warc]'"
 
@@ -240,6 +242,8 @@ class _Entry:
     truncated: str | None = None
     message: str = ""
     payload: bytes | None = None
+    #: the damage makes every record of the file unreachable (a whole-file gzip)
+    whole_file: bool = False
 
 
 def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
@@ -254,6 +258,12 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
     archive_iterator = _warcio()
     from warcio.exceptions import ArchiveLoadFailed
     start = stream.tell() if stream.seekable() else 0
+    if stream.seekable():
+        head = stream.read(len(_WARC_MAGIC))
+        stream.seek(start)
+        if head and not head.startswith((_WARC_MAGIC, _GZIP_MAGIC)):
+            yield _Entry(start, "damaged", message=f"not a WARC record (it starts {head!r})")
+            return
     records = archive_iterator(stream)
     offset = start
     try:
@@ -261,13 +271,13 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
             entry = _read_entry(records, record, payloads=payloads, max_bytes=max_bytes)
             offset = records.offset  # where the next record starts
             yield entry
-            if first_only:
+            if first_only or entry.fate == "damaged":
                 return
     except (ArchiveLoadFailed, EOFError, ValueError, OSError) as error:
-        # zlib.error is not an OSError; warcio wraps what it can, the rest lands here too
-        yield _Entry(offset, "damaged", message=_load_message(error))
+        whole = "non-chunked gzip" in str(error)
+        yield _Entry(offset, "damaged", message=_load_message(error), whole_file=whole)
         return
-    except Exception as error:  # zlib.error and other decoder failures
+    except Exception as error:  # zlib.error (not an OSError) and other decoder failures
         if type(error).__module__ not in ("zlib", "gzip", "warcio.exceptions"):
             raise
         yield _Entry(offset, "damaged", message=_load_message(error))
@@ -280,6 +290,9 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
 
 
 def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) -> _Entry:
+    if getattr(record, "format", "warc") != "warc":  # warcio also reads ARC, and junk as ARC
+        return _Entry(records.get_record_offset(), "damaged",
+                      message="not a WARC record (an ARC file, or not an archive)")
     headers = record.rec_headers
     kind = record.rec_type
     record_id = headers.get_header("WARC-Record-ID")
@@ -539,41 +552,43 @@ def is_warc_input(path: str | os.PathLike[str], patterns: Sequence[str] | None =
 def list_warc(path: str | os.PathLike[str], key: str, *, mtime: float | None = None,
               stats: WarcStats | None = None,
               details: dict[str, dict[str, Any]] | None = None,
-              ) -> Iterator[WarcTask | PageResult]:
+              ) -> list[WarcTask | PageResult]:
     """The bulk tasks of one WARC file: a :class:`WarcTask` per page, keyed ``KEY/OFFSET``.
 
-    Damaged records and unreadable files become failed results (and their
-    fields go to ``details`` for the error log); skipped records are counted
-    in ``stats``.
+    Damaged records become failed results (their fields go to ``details`` for
+    the error log), and so does the whole file, keyed ``KEY``, when none of it
+    can be read record by record; skipped records are counted in ``stats``.
     """
-    stats = stats if stats is not None else WarcStats()
     location = Path(os.path.abspath(path))  # workers may run in another directory
+    found = WarcStats()
+    items: list[WarcTask | PageResult] = []
     try:
-        stream = open(location, "rb")
+        with open(location, "rb") as stream:
+            for entry in _entries(stream, payloads=False, max_bytes=0):
+                _count(found, entry)
+                if entry.fate == "damaged":
+                    if entry.whole_file or entry.offset == 0:  # nothing of it is readable
+                        items = [PageResult(key, None, WarcFormatError.__name__, entry.message)]
+                        found = WarcStats(damaged=1)
+                        break
+                    page_key = f"{key}/{entry.offset}"
+                    if details is not None and entry.record_id:
+                        details[page_key] = _record_fields(
+                            entry.record_id, entry.target_uri, entry.date, entry.status,
+                            entry.charset, entry.truncated)
+                    items.append(PageResult(page_key, None, WarcFormatError.__name__,
+                                            entry.message))
+                elif entry.fate == "page":
+                    items.append(WarcTask(f"{key}/{entry.offset}", location, entry.target_uri,
+                                          mtime, offset=entry.offset,
+                                          record_id=entry.record_id, date=entry.date,
+                                          status=entry.status))
     except OSError as error:
-        yield PageResult(key, None, type(error).__name__, error.strerror or str(error))
-        return
-    with stream:
-        found = False
-        for entry in _entries(stream, payloads=False, max_bytes=0):
-            _count(stats, entry)
-            if entry.fate == "damaged":
-                name = WarcFormatError.__name__
-                if not found and entry.offset == 0:
-                    yield PageResult(key, None, name, entry.message)
-                    continue
-                page_key = f"{key}/{entry.offset}"
-                if details is not None and entry.record_id:
-                    details[page_key] = _record_fields(entry.record_id, entry.target_uri,
-                                                       entry.date, entry.status, entry.charset,
-                                                       entry.truncated)
-                yield PageResult(page_key, None, name, entry.message)
-                continue
-            found = True
-            if entry.fate == "page":
-                yield WarcTask(f"{key}/{entry.offset}", location, entry.target_uri, mtime,
-                               offset=entry.offset, record_id=entry.record_id,
-                               date=entry.date, status=entry.status)
+        items = [PageResult(key, None, type(error).__name__, error.strerror or str(error))]
+        found = WarcStats()
+    if stats is not None:
+        stats.add(found)
+    return items
 
 
 def process_warc_task(task: PageTask, settings: PageSettings) -> PageResult:
@@ -659,9 +674,11 @@ class WarcSummary(BulkSummary):
 
     def describe(self) -> str:
         files = f"{self.warc_files} WARC file{'s' * (self.warc_files != 1)}"
-        return (f"{super().describe()}; {self.records} records in {files}: "
-                f"{self.skipped_not_html} not HTML and {self.skipped_status} not status 200 "
-                f"skipped, {self.other_records} not pages")
+        warc = (f"{self.records} records in {files}: {self.skipped_not_html} not HTML and "
+                f"{self.skipped_status} not status 200 skipped, {self.other_records} not pages")
+        # before the pointer to the error log, which people look for at the end
+        head, pointer, tail = super().describe().partition("; failures listed in")
+        return f"{head}; {warc}{pointer}{tail}"
 
 
 def run_warc_bulk(

@@ -33,7 +33,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("the datatrove step needs datatrove: pip install "
                       "'declutter[datatrove]'") from error
 
-from .. import clean
+from .. import DeclutterError, clean
 from .._options import DEFAULT_OPTIONS, Options
 
 
@@ -56,8 +56,17 @@ class DeclutterExtractor(BaseExtractor):
         self.options = options or DEFAULT_OPTIONS
 
     def extract(self, text: str) -> str:
-        """The article text of one document's HTML ("" when it has none)."""
-        return clean(text, options=self.options)
+        """The article text of one document's HTML ("" when it has none).
+
+        A page declutter refuses (not HTML, over ``options.max_bytes``) also
+        gives "", so the document is dropped: an exception would end the
+        sandbox process, and the base class notices that only after its
+        timeout, then starts a new one.
+        """
+        try:
+            return clean(text, options=self.options)
+        except DeclutterError:
+            return ""
 
 
 __all__ = ["DeclutterExtractor"]

@@ -1,0 +1,222 @@
+"""Scale: the local worker pool against a Dask cluster, and what reading WARC files costs.
+
+Run ``python -m benchmarks.scale`` from the repository root (needs
+``declutter[warc,dask]``). It generates the same input twice, as a directory
+of saved pages (:func:`benchmarks.bulk.generate_corpus`) and as one WARC file
+(:func:`write_crawl`, gzip per record, with the request and image records a
+crawl also holds), then prints two markdown tables:
+
+* pages per second of ``declutter bulk --jobs 2`` and of ``declutter bulk
+  --scheduler ADDRESS`` on a 2-worker Dask ``LocalCluster`` (one thread each),
+  on both inputs; every run is the real command line in a fresh process, best
+  of ``--repeat``, taken in turns so the machine's other load hits all alike.
+  The cluster is started once and warmed up first, as a cluster in use is;
+* the WARC reading overhead per page: listing the archive (what the bulk
+  parent does: headers only), reading every page's payload in order, and
+  fetching each page alone by its offset (what a bulk worker does), set
+  against the extraction itself.
+
+:func:`write_crawl` is also what the cluster tests use to build their WARC file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.bulk import REPO_ROOT, SAMPLES_DIR, generate_corpus
+
+
+def write_crawl(path: Path, pages: int, *, samples: Path = SAMPLES_DIR,
+                compress: bool = True) -> list[str]:
+    """Write a WARC file of ``pages`` HTML responses and return their target URIs.
+
+    Pages are the repository's samples, cycled, each made unique by a comment
+    with its number; as in a real crawl, each response follows its request
+    record, and every tenth page comes with an image response (skipped by
+    declutter as not HTML). A warcinfo record opens the file.
+    """
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    sources = sorted(samples.glob("*/page.html"))
+    if not sources:
+        raise FileNotFoundError(f"no samples/*/page.html under {samples}")
+    uris: list[str] = []
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=compress)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "benchmark"}))
+        for index in range(pages):
+            source = sources[index % len(sources)]
+            body = source.read_bytes() + f"\n<!-- crawl copy {index} -->\n".encode("ascii")
+            uri = f"https://news{index % 7}.example/{source.parent.name}/{index}"
+            request = StatusAndHeaders(f"GET {uri} HTTP/1.1", [("Host", "example")],
+                                       is_http_request=True)
+            writer.write_record(writer.create_warc_record(uri, "request",
+                                                          payload=io.BytesIO(b""),
+                                                          http_headers=request))
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                    protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(uri, "response",
+                                                          payload=io.BytesIO(body),
+                                                          http_headers=http))
+            uris.append(uri)
+            if index % 10 == 0:
+                image = StatusAndHeaders("200 OK", [("Content-Type", "image/png")],
+                                         protocol="HTTP/1.1")
+                png = b"\x89PNG\r\n\x1a\n" + bytes(2048)
+                writer.write_record(writer.create_warc_record(uri + ".png", "response",
+                                                              payload=io.BytesIO(png),
+                                                              http_headers=image))
+    return uris
+
+
+# --------------------------------------------------------------------------- throughput
+
+
+@dataclass(frozen=True)
+class Run:
+    engine: str
+    input: str
+    pages: int
+    failed: int
+    #: Seconds of the bulk run itself (listing, workers, writes), from its summary.
+    seconds: float
+    #: Wall-clock seconds of the whole command, interpreter start-up included.
+    wall: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def measure(source: Path, engine: str, *, scheduler: str | None, work: Path) -> Run:
+    """One ``declutter bulk`` run in a fresh process, into a fresh JSONL file."""
+    out = work / "out.jsonl"
+    out.unlink(missing_ok=True)
+    summary_path = work / "summary.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    command = [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out),
+               "--quiet", "--summary-json", str(summary_path)]
+    command += ["--scheduler", scheduler] if scheduler else ["--jobs", "2"]
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"declutter bulk failed ({completed.returncode}): {completed.stderr}")
+    summary = json.loads(summary_path.read_text())
+    kind = "WARC file" if source.is_file() else "directory"
+    return Run(engine, kind, summary["done"] + summary["failed"], summary["failed"],
+               summary["seconds"], wall)
+
+
+def throughput(inputs: list[Path], scheduler: str, repeat: int, work: Path) -> list[Run]:
+    """Best of ``repeat`` per (input, engine), engines taken in turns."""
+    engines = [("local --jobs 2", None), ("Dask, 2 workers", scheduler)]
+    best: dict[tuple[str, str], Run] = {}
+    for source in inputs:
+        measure(source, engines[1][0], scheduler=scheduler, work=work)  # warm the workers
+        for _ in range(repeat):
+            for name, address in engines:
+                run = measure(source, name, scheduler=address, work=work)
+                key = (run.input, name)
+                if key not in best or run.seconds < best[key].seconds:
+                    best[key] = run
+    return list(best.values())
+
+
+def throughput_table(runs: list[Run]) -> str:
+    lines = ["| input | engine | pages | failed | run (s) | wall (s) | pages/s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for run in runs:
+        lines.append(f"| {run.input} | {run.engine} | {run.pages} | {run.failed} "
+                     f"| {run.seconds:.2f} | {run.wall:.2f} | {run.pages_per_second:.0f} |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- WARC overhead
+
+
+def warc_overhead(path: Path, repeat: int) -> list[tuple[str, float]]:
+    """Milliseconds per page of each way of reading the archive, and of extraction."""
+    from declutter import extract
+    from declutter.warc import WarcReader, list_warc, read_record
+
+    def best_of(action: object) -> float:
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            action()  # type: ignore[operator]
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    tasks = [task for task in list_warc(path, path.name) if hasattr(task, "offset")]
+    pages = list(WarcReader(path))
+    count = len(pages)
+    rows = [
+        ("list the archive (bulk parent: headers only)",
+         best_of(lambda: list_warc(path, path.name))),
+        ("read every payload in order (WarcReader)", best_of(lambda: list(WarcReader(path)))),
+        ("fetch each page by offset (bulk worker)",
+         best_of(lambda: [read_record(path, task.offset) for task in tasks])),  # type: ignore[attr-defined]
+        ("extract (declutter.extract, for scale)",
+         best_of(lambda: [extract(page.html(), url=page.target_uri) for page in pages])),
+    ]
+    return [(name, 1000 * seconds / count) for name, seconds in rows]
+
+
+def overhead_table(rows: list[tuple[str, float]], pages: int) -> str:
+    extraction = rows[-1][1]
+    lines = [f"| reading {pages} pages | ms per page | share of extraction |",
+             "| --- | ---: | ---: |"]
+    for name, ms in rows:
+        lines.append(f"| {name} | {ms:.3f} | {ms / extraction:.1%} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=600, help="pages to generate (600)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; best kept")
+    args = parser.parse_args(argv)
+    if args.pages < 1:
+        parser.error("--pages must be positive")
+    from declutter.cluster import local_cluster
+
+    with tempfile.TemporaryDirectory(prefix="declutter-scale-bench-") as tmp:
+        work = Path(tmp)
+        directory = work / "pages"
+        generate_corpus(directory, args.pages)
+        crawl = work / "crawl.warc.gz"
+        write_crawl(crawl, args.pages)
+        with local_cluster(2, threads=1) as cluster:
+            runs = throughput([directory, crawl], cluster.scheduler_address, args.repeat, work)
+        overhead = warc_overhead(crawl, args.repeat)
+        shutil.rmtree(directory, ignore_errors=True)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") \
+        else "?"
+    print(f"## declutter bulk: local pool and Dask (best of {args.repeat}; {cpus} CPUs, "
+          f"load average {load})\n")
+    print(throughput_table(runs))
+    print("\nBoth engines run 2 pages at a time on the same machine, so the table shows "
+          "what Dask's scheduling costs, not what a cluster of many machines gains.\n")
+    print(f"## WARC reading overhead ({args.pages} pages, gzip per record)\n")
+    print(overhead_table(overhead, args.pages))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

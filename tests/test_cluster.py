@@ -1,0 +1,340 @@
+"""The Dask engine on a real ``distributed.LocalCluster``: 2 worker processes, 1 thread each.
+
+One cluster serves the module. Bulk jobs (240 generated pages, and a WARC file
+of 240 pages) must give the same records as the local pool, through the
+library and the command line, with resume; a worker killed mid-run must not
+lose a page; a page that hangs fails at its deadline and a page that kills
+every worker it lands on fails alone. The pipeline functions (records, Spark
+partitions, Ray batches, Dask bags) run on the same workers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("distributed")
+pytest.importorskip("warcio")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
+
+import declutter  # noqa: E402
+from benchmarks.bulk import generate_corpus  # noqa: E402
+from benchmarks.scale import write_crawl  # noqa: E402
+from declutter.bulk import HANG_MARKER_ENV, BulkError, PageSettings, PageTask, process_task  # noqa: E402
+from declutter.cluster import (  # noqa: E402
+    RECORD_FIELDS,
+    DaskExecutor,
+    extract_bag,
+    extract_batch,
+    extract_partition,
+    extract_record,
+    local_cluster,
+    run_batch,
+)
+from declutter.warc import run_warc_bulk  # noqa: E402
+
+PAGES = 240
+HANG_MARKER = "declutter-dask-hang-7c41d2e9"
+CRASH_MARKER = "declutter-dask-crash-93be1f05"
+ARTICLE = (REPO / "samples" / "01-wordpress-blog" / "page.html").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    # The nannies give the test-only hang marker to every worker they start,
+    # replacements of killed ones included. One worker death per task is
+    # survived; a second makes it KilledWorker, so the test of a page that
+    # kills its workers stays short.
+    with local_cluster(2, threads=1, env={HANG_MARKER_ENV: HANG_MARKER},
+                       scheduler_kwargs={"allowed_failures": 1}) as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def client(cluster: Any) -> Any:
+    import distributed
+
+    with distributed.Client(cluster, set_as_default=False) as instance:
+        yield instance
+
+
+@pytest.fixture()
+def two_workers(client: Any) -> Any:
+    """The client, once both workers are up (a test may have killed one)."""
+    client.wait_for_workers(2, timeout=60)
+    return client
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("dask-corpus") / "pages"
+    generate_corpus(root, PAGES)
+    return root
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dask-warc") / "crawl.warc.gz"
+    write_crawl(path, PAGES)
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(corpus: Path, crawl: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The local pool's records (--jobs 2) for both inputs: what Dask must reproduce."""
+    work = tmp_path_factory.mktemp("dask-reference")
+    summary = declutter.run_bulk(corpus, work / "pages.jsonl", jobs=2)
+    assert summary.ok and summary.done == PAGES
+    summary = run_warc_bulk(crawl, work / "crawl.jsonl", jobs=2)
+    assert summary.ok and summary.done == PAGES
+    return {"pages": _jsonl(work / "pages.jsonl"), "crawl": _jsonl(work / "crawl.jsonl")}
+
+
+def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    by_path = {record["path"]: record for record in records}
+    assert len(by_path) == len(records), "a page was written twice"
+    return by_path
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.pop("DASK_SCHEDULER_ADDRESS", None)
+    env.update(extra)
+    return env
+
+
+def _cli(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)],
+                          capture_output=True, text=True, env=env or _env(), timeout=300,
+                          check=False)
+
+
+# --------------------------------------------------------------------------- bulk jobs
+
+
+def test_a_directory_job_on_dask_gives_the_local_records(two_workers: Any, corpus: Path,
+                                                         reference: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    executor = DaskExecutor(two_workers, batch_size=5)
+    summary = declutter.run_bulk(corpus, tmp_path / "out.jsonl", executor=executor)
+    assert (summary.total, summary.done, summary.failed) == (PAGES, PAGES, 0)
+    assert summary.jobs == 2 and summary.worker_cpu_seconds > 0
+    assert _jsonl(tmp_path / "out.jsonl") == reference["pages"]
+
+
+def test_the_cli_runs_a_warc_file_on_the_cluster_and_resumes(two_workers: Any, cluster: Any,
+                                                             crawl: Path,
+                                                             reference: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    out = tmp_path / "crawl.jsonl"
+    summary_path = tmp_path / "summary.json"
+    result = _cli("bulk", crawl, "-o", out, "--scheduler", cluster.scheduler_address,
+                  "--summary-json", summary_path)
+    assert result.returncode == 0, result.stderr
+    assert _jsonl(out) == reference["crawl"]
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["failed"], summary["jobs"]) == (PAGES, 0, 2)
+    assert summary["skipped_not_html"] == PAGES // 10 and summary["other_records"] == PAGES + 1
+
+    # The address may come from the environment, as Dask's own tools read it.
+    again = _cli("bulk", crawl, "-o", out, "--resume", "--summary-json", summary_path,
+                 env=_env(DASK_SCHEDULER_ADDRESS=cluster.scheduler_address))
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["skipped"], summary["jobs"]) == (0, PAGES, 2)
+    assert _jsonl(out) == reference["crawl"]
+
+
+def test_the_cli_mirrors_a_directory_on_the_cluster(two_workers: Any, cluster: Any,
+                                                    corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "texts"
+    result = _cli("bulk", corpus, "-o", out, "--scheduler", cluster.scheduler_address, "-q")
+    assert result.returncode == 0, result.stderr
+    local = tmp_path / "local"
+    assert _cli("bulk", corpus, "-o", local, "--jobs", "2", "-q").returncode == 0
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.txt")}
+    expected = {p.relative_to(local).as_posix(): p.read_bytes() for p in local.rglob("*.txt")}
+    assert len(files) == PAGES and files == expected
+
+
+class _KillAfter:
+    """A progress receiver that kills one Dask worker process after ``after`` pages."""
+
+    def __init__(self, client: Any, after: int) -> None:
+        self.client = client
+        self.after = after
+        self.done = 0
+        self.killed: int | None = None
+
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, ok: bool) -> None:
+        self.done += 1
+        if self.done == self.after:
+            pids = self.client.run(os.getpid)
+            self.killed = sorted(pids.values())[0]
+            os.kill(self.killed, signal.SIGKILL)
+
+    def finish(self) -> None:
+        pass
+
+
+def test_a_worker_killed_mid_run_loses_no_page(two_workers: Any, crawl: Path,
+                                               reference: dict[str, Any],
+                                               tmp_path: Path) -> None:
+    killer = _KillAfter(two_workers, after=40)
+    executor = DaskExecutor(two_workers, batch_size=4)
+    summary = run_warc_bulk(crawl, tmp_path / "out.jsonl", executor=executor, progress=killer)
+    assert killer.killed is not None
+    assert (summary.done, summary.failed) == (PAGES, 0), summary.describe()
+    assert _jsonl(tmp_path / "out.jsonl") == reference["crawl"]
+    two_workers.wait_for_workers(2, timeout=60)
+    assert killer.killed not in two_workers.run(os.getpid).values()  # replaced by its nanny
+
+
+def _crash_on_marker(task: PageTask, settings: PageSettings) -> Any:
+    """The bulk page function, except that a page with the crash marker kills its worker."""
+    source = task.source
+    data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
+    if CRASH_MARKER.encode() in data:
+        os._exit(1)
+    return process_task(task, settings)
+
+
+def _small_job(root: Path, special: str) -> Path:
+    root.mkdir()
+    for number in range(6):
+        (root / f"page-{number}.html").write_bytes(ARTICLE + f"<!-- {number} -->".encode())
+    (root / "special.html").write_bytes(ARTICLE + f"<!-- {special} -->".encode())
+    return root
+
+
+def test_a_page_that_hangs_fails_at_its_deadline(two_workers: Any, tmp_path: Path) -> None:
+    root = _small_job(tmp_path / "pages", HANG_MARKER)
+    executor = DaskExecutor(two_workers, timeout=2, batch_size=3)
+    started = time.monotonic()
+    summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor)
+    assert time.monotonic() - started < 60
+    assert (summary.done, summary.failed, summary.timeouts) == (6, 1, 1)
+    errors = _jsonl(tmp_path / "out.errors.jsonl")
+    assert errors["special.html"]["error"] == "TimeoutError"
+
+
+def test_a_page_that_kills_every_worker_fails_alone(two_workers: Any, tmp_path: Path) -> None:
+    root = _small_job(tmp_path / "pages", CRASH_MARKER)
+    executor = DaskExecutor(two_workers, batch_size=7, retries=0)
+    summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor,
+                                 page_function=_crash_on_marker)
+    assert (summary.done, summary.failed) == (6, 1), summary.describe()
+    errors = _jsonl(tmp_path / "out.errors.jsonl")
+    assert errors["special.html"]["error"] == "WorkerDiedError"
+    assert len(_jsonl(tmp_path / "out.jsonl")) == 6
+
+
+def test_no_scheduler_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    import dask
+
+    with dask.config.set({"scheduler-address": None}), pytest.raises(BulkError):
+        declutter.run_bulk(_small_job(tmp_path / "p", "x"), tmp_path / "o.jsonl",
+                           executor=DaskExecutor())
+
+
+# --------------------------------------------------------------------------- pipeline functions
+
+
+def _slow_or_fast(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _failed(task: Any, error: str, message: str) -> str:
+    return f"{error}: {task}"
+
+
+def test_run_batch_gives_up_a_page_past_its_deadline_and_goes_on() -> None:
+    outcome = run_batch(_slow_or_fast, _failed, [0.0, 5.0, 0.01, 0.0], timeout=0.5)
+    assert outcome.results == [0.0, "TimeoutError: 5.0", 0.01, 0.0]
+    assert outcome.timeouts == 1
+
+
+def test_extract_record_never_raises() -> None:
+    record = extract_record(ARTICLE, "https://news.example/a")
+    assert list(record) == list(RECORD_FIELDS)
+    assert record["text"] == declutter.clean(ARTICLE, url="https://news.example/a")
+    assert record["error"] is None and isinstance(record["authors"], list)
+    for bad, error in ((b"%PDF-1.4 ...", "NotHTMLError"), (None, "ValueError"),
+                       (12, "TypeError")):
+        failed = extract_record(bad)  # type: ignore[arg-type]
+        assert failed["error"] == error and failed["text"] is None, bad
+
+
+def test_extract_partition_reads_what_spark_hands_over() -> None:
+    rows = [ARTICLE, (ARTICLE, "https://news.example/b"),
+            {"id": 7, "html": ARTICLE.decode(), "url": "https://news.example/c"}]
+    records = list(extract_partition(iter(rows)))
+    assert [r["source_url"] for r in records] == [None, "https://news.example/b",
+                                                  "https://news.example/c"]
+    assert records[1]["url"] == declutter.extract(ARTICLE).url  # the page's canonical link
+    assert records[2]["id"] == 7 and "html" not in records[2]
+    assert len({r["text"] for r in records}) == 1
+
+
+def test_extract_batch_keeps_the_batch_kind() -> None:
+    numpy = pytest.importorskip("numpy")
+    batch = {"id": [1, 2], "html": [ARTICLE, b"%PDF-"], "url": ["https://n.example/", None]}
+    out = extract_batch(batch)
+    assert list(out) == ["id", *RECORD_FIELDS] and out["id"] == [1, 2]
+    assert out["error"] == [None, "NotHTMLError"]
+    arrays = extract_batch({"html": numpy.array([ARTICLE.decode()], dtype=object)},
+                           url_column="url")
+    assert isinstance(arrays["text"], numpy.ndarray) and arrays["text"][0]
+    with pytest.raises(KeyError):
+        extract_batch({"body": []})
+
+
+def test_extract_bag_runs_on_the_workers(two_workers: Any) -> None:
+    import dask.bag as db
+
+    pages = [(ARTICLE + f"<!-- {n} -->".encode(), f"https://news.example/{n}")
+             for n in range(12)]
+    bag = db.from_sequence(pages, npartitions=4)
+    options = declutter.Options(include_title=True)
+    records = two_workers.compute(extract_bag(bag, options=options)).result()
+    assert len(records) == 12 and all(r["error"] is None for r in records)
+    assert records[0]["text"] == declutter.clean(pages[0][0], url=pages[0][1], options=options)
+    mapped = two_workers.compute(bag.map(lambda page: extract_record(*page)))
+    assert [r["source_url"] for r in mapped.result()] == [url for _, url in pages]
+
+
+def test_extract_dataframe(two_workers: Any) -> None:
+    pandas = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    frame = pandas.DataFrame({"id": [1, 2, 3], "html": [ARTICLE.decode(), "<p>x</p>", None]})
+    records = two_workers.compute(
+        declutter.cluster.extract_dataframe(dd.from_pandas(frame, npartitions=2))
+    ).result()
+    assert list(records.columns) == ["id", *RECORD_FIELDS]
+    assert records["error"].tolist()[2] == "ValueError"
+
+
+def test_the_page_function_pickles_for_any_engine() -> None:
+    import pickle
+
+    function = functools.partial(extract_record, options=declutter.Options())
+    assert pickle.loads(pickle.dumps(function))(ARTICLE)["text"]
