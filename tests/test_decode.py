@@ -8,6 +8,7 @@ its encoding gets a test.
 from __future__ import annotations
 
 import codecs
+import re
 
 import pytest
 from _news import EN, RU, page
@@ -178,3 +179,16 @@ def test_form_feed_is_whitespace(as_bytes: bool) -> None:
     """HTML counts form feed as whitespace: deleting it would glue two words together."""
     text = html_with('<meta charset="utf-8">').replace("harbour wall", "harbour\x0cwall", 1)
     assert_clean(declutter.clean(text.encode("utf-8") if as_bytes else text))
+
+
+def test_c1_characters_in_str_do_not_glue_words() -> None:
+    """A str decoded as Latin-1 from cp1252 bytes (the HTTP default for text/html) holds
+    U+0091-U+0094 where the page had quotes and apostrophes. Deleting them glues words
+    ("didn’t" -> "didnt"); browsers map them to the cp1252 characters."""
+    body = [EN[0], "The harbour’s engineers said they didn’t expect the wall to last "
+            "another winter without repairs, calling the vote “a fresh start” for the town.",
+            *EN[1:]]
+    text = html_with('<meta charset="utf-8">', body).encode("cp1252").decode("latin-1")
+    assert "\x92" in text
+    out = declutter.clean(text)
+    assert re.findall(r"\w+", out) == re.findall(r"\w+", "\n\n".join(body)), out

@@ -241,9 +241,18 @@ C1_QUOTES = (
     "after it, over a period of about three years in total.</p>\n" * 3 + "</body></html>"
 )
 
+#: cp1252 apostrophes read as Latin-1 (U+0092): deleting them glues "harbour’s" into one word.
+C1_APOSTROPHE = (
+    '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Harbour</title></head>\n<body>\n'
+    "<p>The harbour\x92s engineers said they didn\x92t expect the wall to last another winter "
+    "without repairs, and that the council\x92s decision came just in time for the works to "
+    "begin in March, before the spring tides.</p>\n" * 3 + "</body></html>"
+)
+
 
 @SETTINGS
 @pytest.mark.parametrize("fallback", [True, False], ids=["fallback", "own"])
+@example(html=C1_APOSTROPHE)
 @example(html=HIDDEN_PROMO)
 @given(html=pages())
 def test_output_words_are_page_words_in_order(html: str, fallback: bool) -> None:
