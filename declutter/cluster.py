@@ -492,6 +492,8 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, float) and value != value:  # NaN: a missing cell
         return None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values
+        return None
     if isinstance(value, bytearray | memoryview):
         return bytes(value)
     item = getattr(value, "item", None)
