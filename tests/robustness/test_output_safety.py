@@ -63,8 +63,6 @@ def test_form_feed_and_vertical_tab_still_separate_words() -> None:
     assert "alpha beta gamma are three words here." in declutter.clean(page, options=OPEN)
 
 
-@pytest.mark.xfail(strict=False, reason="strings read from JSON-LD keep the control characters "
-                   "and lone surrogates their \\u escapes decode to (_metadata; reported)")
 def test_json_ld_escapes_do_not_smuggle_control_characters() -> None:
     ld = ('{"@type": "NewsArticle", "headline": "Head\\u001b[31mline", '
           '"author": {"name": "Evil\\u0007 Author\\ud800"}, "description": "Desc\\u001b[2J", '

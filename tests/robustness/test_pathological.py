@@ -264,3 +264,25 @@ def test_undeclared_legacy_page_is_detected_from_a_bounded_sample() -> None:
     text = declutter.clean(data, options=OPEN)
     assert time.perf_counter() - start < PAGE_SECONDS
     assert "Le café du marché a fermé à l'été." in text
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+@pytest.mark.xfail(strict=False, reason="_metadata resolves a malformed canonical or og:url "
+                   "with urljoin/urlsplit, which raise ValueError (reported)")
+@pytest.mark.parametrize("address", ["http://[::1", "http://[x/", "https://a]b/"])
+def test_malformed_canonical_url_is_not_an_error(address: str) -> None:
+    head = (f"<link rel='canonical' href='{address}'>"
+            f"<meta property='og:url' content='{address}'></head>")
+    page = article().replace("</head>", head)
+    for url in (None, "https://example.com/story"):
+        check_article(declutter.extract(page, url=url))
+
+
+@pytest.mark.xfail(strict=False, reason="a url that is not a str fails with AttributeError "
+                   "instead of TypeError (reported)")
+@pytest.mark.parametrize("url", [5, b"https://example.com/", object()])
+def test_wrong_url_type_is_a_type_error(url: object) -> None:
+    with pytest.raises(TypeError):
+        declutter.extract(article(), url=url)  # type: ignore[arg-type]
