@@ -212,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {load})\n")
     print(throughput_table(runs))
     print("\nBoth engines run 2 pages at a time on the same machine, so the table shows "
-          "what Dask's scheduling costs, not what a cluster of many machines gains.\n")
+          "what Dask's scheduling costs, not what a cluster of many machines gains. The "
+          "local pool's run time includes starting its worker processes; the cluster's "
+          "workers are already up (and warmed by one run), as they are in use.\n")
     print(f"## WARC reading overhead ({args.pages} pages, gzip per record)\n")
     print(overhead_table(overhead, args.pages))
     return 0

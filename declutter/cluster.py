@@ -57,8 +57,8 @@ R = TypeVar("R")
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 #: Pages per Dask task: enough to keep the scheduler's per-task cost (about a
-#: millisecond) small beside the pages' (tens of milliseconds each), few enough
-#: that a lost worker costs little work to redo and the load stays balanced.
+#: millisecond) small beside the pages' (a few to tens of milliseconds each), few
+#: enough that a lost worker costs little work to redo and the load stays balanced.
 DEFAULT_BATCH_SIZE = 8
 
 #: Times Dask reruns a task that raised (the page function itself never does;
@@ -197,6 +197,11 @@ class DaskExecutor:
         self.stats = ExecutorStats()
         #: Worker threads of the cluster when the run started (the summary's ``jobs``).
         self.jobs = 0
+
+    def for_listing(self) -> DaskExecutor:
+        """An executor on the same cluster for whole-file jobs (listing WARC archives):
+        one file per task and no per-page deadline."""
+        return DaskExecutor(self.scheduler, timeout=None, batch_size=1, retries=self.retries)
 
     def _client(self) -> tuple[Any, bool]:
         distributed = _distributed()

@@ -50,12 +50,15 @@ from .bulk import (
     BulkSummary,
     ErrorLog,
     Executor,
+    InlineExecutor,
     PageResult,
     PageSettings,
     PageTask,
+    ProcessExecutor,
     Progress,
     Sink,
     article_record,
+    default_jobs,
     iter_directory,
     make_sink,
     prepare_page,
@@ -135,6 +138,10 @@ class WarcPage:
     offset: int = 0
     #: ``WARC-Truncated``: why the crawler stored only part of the page, if it did.
     truncated: str | None = None
+    #: Why the payload could not be read (a broken content encoding); ``payload``
+    #: is then empty and :meth:`html`, :meth:`extract` and :meth:`clean` raise
+    #: :class:`WarcFormatError` with this message.
+    problem: str | None = None
 
     def html(self) -> str | bytes:
         """The page to give declutter: text decoded per the HTTP charset, or bytes.
@@ -146,12 +153,18 @@ class WarcPage:
         do not decode strictly with it: a wrong header is common, and guessing
         from the bytes then beats replacing characters.
         """
+        self._check()
         return decode_payload(self.payload, self.charset)
+
+    def _check(self) -> None:
+        if self.problem:
+            raise WarcFormatError(self.problem)
 
     def extract(self, *, options: Options | None = None) -> Article:
         """The page's :class:`~declutter.Article` (its URL is the target URI)."""
         from . import extract
 
+        self._check()
         data = prepare_page(self.payload, (options or DEFAULT_OPTIONS).max_bytes)
         return extract(decode_payload(data, self.charset), url=self.target_uri, options=options)
 
@@ -159,6 +172,7 @@ class WarcPage:
         """The page's article text, as :func:`declutter.clean` returns it."""
         from . import clean
 
+        self._check()
         data = prepare_page(self.payload, (options or DEFAULT_OPTIONS).max_bytes)
         return clean(decode_payload(data, self.charset), url=self.target_uri, options=options)
 
@@ -244,6 +258,8 @@ class _Entry:
     payload: bytes | None = None
     #: the damage makes every record of the file unreachable (a whole-file gzip)
     whole_file: bool = False
+    #: why a page's payload could not be read (its encoding), though its record could
+    problem: str | None = None
 
 
 def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
@@ -257,6 +273,7 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
     """
     archive_iterator = _warcio()
     from warcio.exceptions import ArchiveLoadFailed
+
     start = stream.tell() if stream.seekable() else 0
     if stream.seekable():
         head = stream.read(len(_WARC_MAGIC))
@@ -273,14 +290,18 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
             yield entry
             if first_only or entry.fate == "damaged":
                 return
+    except MemoryError:
+        raise
     except (ArchiveLoadFailed, EOFError, ValueError, OSError) as error:
         whole = "non-chunked gzip" in str(error)
         yield _Entry(offset, "damaged", message=_load_message(error), whole_file=whole)
         return
-    except Exception as error:  # zlib.error (not an OSError) and other decoder failures
-        if type(error).__module__ not in ("zlib", "gzip", "warcio.exceptions"):
-            raise
-        yield _Entry(offset, "damaged", message=_load_message(error))
+    except Exception as error:
+        # zlib.error (not an OSError), or anything else the reader trips on: where it
+        # stands in the stream is unknown, so the file is read no further, but the
+        # run goes on with the records before and the other files.
+        yield _Entry(offset, "damaged",
+                     message=f"{type(error).__name__}: {_load_message(error)}")
         return
     end = getattr(records, "offset", offset)
     size = _stream_size(stream)
@@ -328,15 +349,22 @@ def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) ->
         if identified and identified not in _UNKNOWN_TYPES:
             fate = "page" if identified in HTML_TYPES else "not_html"
         else:
-            head = _content(record, _SNIFF_BYTES)
+            try:
+                head = _content(record, _SNIFF_BYTES)
+            except _PayloadError:
+                head = b""  # not readable, so not known to be HTML
             fate = "page" if _HTML_START_RE.match(head.lstrip(b"\xef\xbb\xbf")) else "not_html"
     else:
         fate = "not_html"
     if fate == "page" and status is not None and status != 200:
         fate = "not_ok"
     payload = None
+    problem = None
     if fate == "page" and payloads:
-        payload = _content(record, max_bytes + 1)
+        try:
+            payload = _content(record, max_bytes + 1)
+        except _PayloadError as error:
+            payload, problem = b"", str(error)
     offset = records.get_record_offset()  # reads the rest of the record
     missing = getattr(record.raw_stream, "limit", 0) or 0
     if missing > 0:
@@ -344,20 +372,37 @@ def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) ->
         return _Entry(offset, "damaged", **fields_,
                       message=f"the file ends inside this record ({missing} of its "
                               f"{length} bytes are missing)")
-    return _Entry(offset, fate, **fields_, payload=payload)
+    return _Entry(offset, fate, **fields_, payload=payload, problem=problem)
+
+
+class _PayloadError(Exception):
+    """The payload's transfer or content encoding cannot be undone."""
 
 
 def _content(record: Any, limit: int) -> bytes:
-    """Up to ``limit`` bytes of the payload, chunked and content encodings removed."""
-    stream = record.content_stream()
+    """Up to ``limit`` bytes of the payload, chunked and content encodings removed.
+
+    warcio already falls back to the stored bytes for most encoding errors;
+    what still fails (a decoder library's own exception or bug) is raised as
+    :class:`_PayloadError`, so it costs this record only, not the archive.
+    """
     parts: list[bytes] = []
     size = 0
-    while size < limit:
-        chunk = stream.read(min(65536, limit - size))
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
+    try:
+        stream = record.content_stream()
+        while size < limit:
+            chunk = stream.read(min(65536, limit - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+    except MemoryError:
+        raise
+    except Exception as error:
+        http = record.http_headers
+        encoding = http.get_header("Content-Encoding") if http is not None else None
+        raise _PayloadError(f"the payload cannot be decoded (Content-Encoding: {encoding}): "
+                            f"{type(error).__name__}: {error}") from None
     return b"".join(parts)
 
 
@@ -406,6 +451,7 @@ def _page(entry: _Entry) -> WarcPage:
         record_type=entry.record_type or "response", http_status=entry.status,
         content_type=entry.content_type, charset=entry.charset,
         payload=entry.payload or b"", offset=entry.offset, truncated=entry.truncated,
+        problem=entry.problem,
     )
 
 
@@ -498,6 +544,8 @@ def read_record(path: str | os.PathLike[str], offset: int, *,
                 raise WarcFormatError(entry.message)
             if entry.fate != "page" or entry.payload is None:
                 break
+            if entry.problem:
+                raise WarcFormatError(entry.problem)
             if len(entry.payload) > max_bytes:
                 raise InputTooLargeError(f"page is over the size limit of {max_bytes} bytes")
             return _page(entry)
@@ -710,20 +758,23 @@ def run_warc_bulk(
     ``executor`` may be a :class:`declutter.cluster.DaskExecutor`.
     """
     sink: Sink = make_sink(output, fmt) if isinstance(output, str | os.PathLike) else output
-    files: list[tuple[str, Path, float | None]] = []
+    files: list[PageTask] = []
     unusable: list[PageResult] = []
     error_path = Path(errors) if errors is not None else sink.default_errors_path()
     for item in _warc_files(inputs, patterns, exclude=[*sink.excluded(), error_path]):
-        if isinstance(item, PageTask):
-            files.append((item.key, Path(os.fspath(item.source)), item.mtime))
-        else:
-            unusable.append(item)
+        (files if isinstance(item, PageTask) else unusable).append(item)  # type: ignore[arg-type]
     _warcio()  # fail before any output is touched when warcio is missing
     stats = WarcStats()
     details: dict[str, dict[str, Any]] = {}
     tasks: dict[str, PageTask] = {}
-    for key, path, mtime in files:
-        for entry in list_warc(path, key, mtime=mtime, stats=stats, details=details):
+    lister = _lister(executor, jobs, memory_limit, len(files))
+    listings = {listing.key: listing
+                for listing in lister.map_unordered(_list_task, files, _listing_failed)}
+    for file in files:  # in walk order, whatever order the listings came back in
+        listing = listings[file.key]
+        stats.add(listing.stats)
+        details.update(listing.details)
+        for entry in listing.items:
             if isinstance(entry, PageTask):
                 tasks[entry.key] = entry
             else:
@@ -741,6 +792,47 @@ def run_warc_bulk(
     except BulkInterrupted as interrupt:
         raise BulkInterrupted(_with(interrupt.summary, extra)) from None
     return _with(summary, extra)
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """The listing of one WARC file, as a worker sends it back."""
+
+    key: str
+    items: list[WarcTask | PageResult]
+    stats: WarcStats
+    details: dict[str, dict[str, Any]]
+
+
+def _list_task(task: PageTask) -> _Listing:
+    """List one WARC file (of a file task): what listing workers run."""
+    stats = WarcStats()
+    details: dict[str, dict[str, Any]] = {}
+    items = list_warc(os.fspath(task.source), task.key, mtime=task.mtime, stats=stats,
+                      details=details)
+    return _Listing(task.key, items, stats, details)
+
+
+def _listing_failed(task: PageTask, error: str, message: str) -> _Listing:
+    failure = PageResult(task.key, None, error, f"the archive could not be listed: {message}")
+    return _Listing(task.key, [failure], WarcStats(damaged=1), {})
+
+
+def _lister(executor: Executor | None, jobs: int | None, memory_limit: int | None,
+            files: int) -> Executor:
+    """Where to list the archives: where their pages will run, one file per worker.
+
+    Listing reads every byte of an archive (gzip hides where records end), so
+    on many files it is spread like the pages are, without the per-page time
+    limit (a large archive takes a while); one file is listed right here.
+    """
+    if files < 2 or (executor is None and jobs == 0):
+        return InlineExecutor()
+    if executor is None:
+        workers = min(jobs or default_jobs(), files)
+        return ProcessExecutor(workers, timeout=None, memory_limit=memory_limit)
+    for_listing = getattr(executor, "for_listing", None)
+    return for_listing() if callable(for_listing) else InlineExecutor()
 
 
 def _with(summary: BulkSummary, extra: dict[str, int]) -> WarcSummary:

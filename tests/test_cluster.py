@@ -171,6 +171,19 @@ def test_the_cli_mirrors_a_directory_on_the_cluster(two_workers: Any, cluster: A
     assert len(files) == PAGES and files == expected
 
 
+def test_a_directory_of_warc_files_is_listed_and_cleaned_on_the_cluster(
+        two_workers: Any, tmp_path: Path) -> None:
+    crawl = tmp_path / "crawl"
+    (crawl / "segment-2").mkdir(parents=True)
+    for number, folder in enumerate((crawl, crawl, crawl / "segment-2")):
+        write_crawl(folder / f"part-{number}.warc.gz", 30)
+    local = run_warc_bulk(crawl, tmp_path / "local.jsonl", jobs=2)
+    summary = run_warc_bulk(crawl, tmp_path / "dask.jsonl", executor=DaskExecutor(two_workers))
+    assert (summary.done, summary.failed, summary.warc_files) == (90, 0, 3)
+    assert (summary.records, summary.skipped_not_html) == (local.records, local.skipped_not_html)
+    assert _jsonl(tmp_path / "dask.jsonl") == _jsonl(tmp_path / "local.jsonl")
+
+
 class _KillAfter:
     """A progress receiver that kills one Dask worker process after ``after`` pages."""
 

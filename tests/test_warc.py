@@ -313,6 +313,43 @@ def test_files_that_cannot_be_read_record_by_record_raise(tmp_path: Path) -> Non
         list(WarcReader(garbage))
 
 
+def test_a_payload_that_cannot_be_decoded_costs_its_page_only(tmp_path: Path) -> None:
+    path = tmp_path / "enc.warc.gz"
+    write_warc(path, [
+        Rec("page", uri="http://news.example/br", body=b"\x00\x01 not brotli at all",
+            extra_http=(("Content-Encoding", "br"),)),
+        Rec("page", uri="http://news.example/after", body=ENGLISH),
+    ])
+    results = {item.page.target_uri: item for item in extract_warc(path)}
+    assert results["http://news.example/after"].article is not None
+    broken = results["http://news.example/br"]
+    # warcio hands back the stored bytes for most decoding errors (then they are not
+    # HTML); a decoder that raises makes the page's error, never the archive's.
+    assert type(broken.error).__name__ in ("WarcFormatError", "NotHTMLError")
+
+
+def test_a_decoder_that_raises_is_a_page_problem() -> None:
+    class Stream:
+        def read(self, size: int) -> bytes:
+            raise AttributeError("decoder bug")
+
+    class Record:
+        http_headers = StatusAndHeaders("200 OK", [("Content-Encoding", "br")],
+                                        protocol="HTTP/1.1")
+
+        def content_stream(self) -> Stream:
+            return Stream()
+
+    from declutter.warc import _content, _PayloadError
+
+    with pytest.raises(_PayloadError, match="Content-Encoding: br"):
+        _content(Record(), 100)
+    page = declutter.WarcPage("<urn:uuid:1>", "http://x/", None, "response", 200,
+                              "text/html", None, b"", problem="cannot be decoded")
+    with pytest.raises(WarcFormatError, match="cannot be decoded"):
+        page.extract()
+
+
 def test_an_open_binary_stream_can_be_read() -> None:
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
