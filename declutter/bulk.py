@@ -1599,7 +1599,7 @@ def run_bulk(
     patterns: Sequence[str] = DEFAULT_PATTERNS,
     errors: str | os.PathLike[str] | ErrorLog | None = None,
     executor: Executor | None = None,
-    page_function: Callable[[PageTask, PageSettings], PageResult] = process_task,
+    page_function: Callable[..., PageResult] = process_task,
 ) -> BulkSummary:
     """Clean every page of ``inputs`` into ``output``; never loses a page.
 
@@ -1614,8 +1614,8 @@ def run_bulk(
     complete and newer are skipped. Failures go to ``errors`` (default:
     ``OUT/_errors.jsonl``, or ``NAME.errors.jsonl`` beside a JSONL output;
     an :class:`ErrorLog` of your own may add fields to each line).
-    ``page_function`` (module-level, picklable) turns a task into a result in
-    the workers; other sources (WARC records) bring their own.
+    ``page_function(task, settings=...)`` (module-level, picklable) turns a
+    task into a result in the workers; other sources (WARC records) bring their own.
 
     Raises :class:`BulkInterrupted` (carrying the summary so far) on Ctrl-C,
     and :class:`BulkError` when the run cannot start.

@@ -651,7 +651,7 @@ def process_warc_task(task: PageTask, settings: PageSettings) -> PageResult:
         return process_task(task, settings)
     options = settings.options
     try:
-        page = read_record(os.fspath(task.source), task.offset, max_bytes=options.max_bytes)
+        page = read_record(_file(task), task.offset, max_bytes=options.max_bytes)
         if task.record_id and page.record_id != task.record_id:
             raise WarcFormatError(f"the record at offset {task.offset} is not "
                                   f"{task.record_id}: the file changed during the run")
@@ -780,9 +780,11 @@ def run_warc_bulk(
             else:
                 unusable.append(entry)
     log = WarcErrorLog(error_path, tasks, details)
-    extra = {"warc_files": len(files), "records": stats.records,
-             "skipped_not_html": stats.not_html, "skipped_status": stats.not_ok,
-             "other_records": stats.other}
+    extra: dict[str, Any] = {
+        "warc_files": len(files), "records": stats.records,
+        "skipped_not_html": stats.not_html, "skipped_status": stats.not_ok,
+        "other_records": stats.other,
+    }
     try:
         summary = run_bulk(
             [*tasks.values(), *unusable], sink, options=options, fmt=fmt, explain=explain,
@@ -804,12 +806,18 @@ class _Listing:
     details: dict[str, dict[str, Any]]
 
 
+def _file(task: PageTask) -> str:
+    """The archive a WARC or file task names (never page bytes: WARC pages are read in place)."""
+    if isinstance(task.source, bytes | bytearray | memoryview):
+        raise TypeError("a WARC task names its archive file, not page bytes")
+    return os.fspath(task.source)
+
+
 def _list_task(task: PageTask) -> _Listing:
     """List one WARC file (of a file task): what listing workers run."""
     stats = WarcStats()
     details: dict[str, dict[str, Any]] = {}
-    items = list_warc(os.fspath(task.source), task.key, mtime=task.mtime, stats=stats,
-                      details=details)
+    items = list_warc(_file(task), task.key, mtime=task.mtime, stats=stats, details=details)
     return _Listing(task.key, items, stats, details)
 
 
@@ -835,7 +843,7 @@ def _lister(executor: Executor | None, jobs: int | None, memory_limit: int | Non
     return for_listing() if callable(for_listing) else InlineExecutor()
 
 
-def _with(summary: BulkSummary, extra: dict[str, int]) -> WarcSummary:
+def _with(summary: BulkSummary, extra: dict[str, Any]) -> WarcSummary:
     values = {item.name: getattr(summary, item.name) for item in fields(BulkSummary)}
     return WarcSummary(**values, **extra)
 
