@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -229,15 +233,43 @@ def _make_test(name: str, function: Callable[..., Any], strategies: tuple[Any, .
                     report_multiple_bugs=False)(given(st.tuples(*strategies))(counted))
 
 
+def run_atheris(minutes: float, artifacts: Path) -> int:
+    """The coverage-guided run (``benchmarks/fuzz_atheris.py``), seeded with the samples."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as corpus:
+        for index, page in enumerate(sample_pages()):
+            Path(corpus, f"sample-{index:02d}").write_bytes(page)
+        command = [sys.executable, "-m", "benchmarks.fuzz_atheris", corpus,
+                   f"-max_total_time={max(1, int(minutes * 60))}", "-max_len=131072",
+                   "-timeout=60", "-rss_limit_mb=4096", "-print_final_stats=1",
+                   f"-artifact_prefix={artifacts}{os.sep}"]
+        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True,
+                                check=False)
+    executed = re.search(r"stat::number_of_executed_units:\s*(\d+)", result.stderr)
+    count = int(executed.group(1)) if executed else 0
+    crashed = result.returncode != 0
+    print(f"atheris: {count:,} inputs in {minutes:g} minutes, "
+          f"{1 if crashed else 0} failures" + (f" (inputs saved in {artifacts})" if crashed
+                                               else ""))
+    if crashed:
+        print(result.stderr[-4000:], file=sys.stderr)
+    return 1 if crashed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fuzz",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="how long (default 10)")
+    parser.add_argument("--engine", choices=("hypothesis", "atheris"), default="hypothesis",
+                        help="hypothesis strategies (default) or coverage-guided atheris "
+                             "(pip install atheris)")
     parser.add_argument("--round", type=int, default=200,
                         help="examples per strategy and round (default 200)")
     parser.add_argument("--failures", type=Path, default=Path("fuzz-failures.jsonl"),
                         help="where to write failures (default fuzz-failures.jsonl)")
     args = parser.parse_args(argv)
+    if args.engine == "atheris":
+        return run_atheris(args.minutes, args.failures.with_suffix(".atheris"))
 
     check = _checker()
     counts = dict.fromkeys(_targets(check), 0)
