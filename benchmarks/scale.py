@@ -11,8 +11,8 @@ crawl also holds), then prints two markdown tables:
   on both inputs; every run is the real command line in a fresh process, best
   of ``--repeat``, taken in turns so the machine's other load hits all alike.
   The cluster is started once and warmed up first, as a cluster in use is;
-* the WARC reading overhead per page: listing the archive (what the bulk
-  parent does: headers only), reading every page's payload in order, and
+* the WARC reading overhead per page: listing the archive (what a bulk run
+  does first, once per file: headers only), reading every page's payload in order, and
   fetching each page alone by its offset (what a bulk worker does), set
   against the extraction itself.
 
@@ -165,7 +165,7 @@ def warc_overhead(path: Path, repeat: int) -> list[tuple[str, float]]:
     pages = list(WarcReader(path))
     count = len(pages)
     rows = [
-        ("list the archive (bulk parent: headers only)",
+        ("list the archive (headers only; once per file, before its pages)",
          best_of(lambda: list_warc(path, path.name))),
         ("read every payload in order (WarcReader)", best_of(lambda: list(WarcReader(path)))),
         ("fetch each page by offset (bulk worker)",
@@ -188,7 +188,9 @@ def overhead_table(rows: list[tuple[str, float]], pages: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=600, help="pages to generate (600)")
+    parser.add_argument("--pages", type=int, default=2000,
+                        help="pages to generate (2000: enough that starting the local "
+                             "pool's workers does not hide its steady rate)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; best kept")
     args = parser.parse_args(argv)
     if args.pages < 1:

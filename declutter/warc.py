@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -581,14 +582,14 @@ def is_warc_name(name: str) -> bool:
 def is_warc_input(path: str | os.PathLike[str], patterns: Sequence[str] | None = None) -> bool:
     """Whether the bulk command should read ``path`` as WARC archives.
 
-    A file always is (the bulk command reads directories of pages, or WARC
+    A regular file always is (the bulk command reads directories of pages, or WARC
     files). A directory is when, walked in order, the first file that is
     either a page or a WARC file is a WARC file; with ``patterns`` given, only
     when every pattern names WARC files.
     """
     root = Path(path)
     if not root.is_dir():
-        return root.exists()
+        return root.is_file()
     if patterns:
         return all(is_warc_name(pattern.rstrip("*")) for pattern in patterns)
     for item in iter_directory(root, (*DEFAULT_PATTERNS, *WARC_PATTERNS)):
@@ -867,6 +868,8 @@ def _warc_files(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
             info = root.stat()
         except OSError as error:
             raise BulkError(f"{root}: {error.strerror or error}") from None
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the listing forever
+            raise BulkError(f"{root}: not a directory or a regular file")
         yield PageTask(root.name, root, None, info.st_mtime)
 
 
