@@ -74,7 +74,7 @@ _WEB_CODECS = frozenset({
 #: feed: never text. (CR becomes LF and VT and FF become spaces in ``clean_text``.)
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 _SPACES = bytes.maketrans(b"\x0b\x0c", b"  ")
-#: The C1 control characters U+0080-U+009F, as UTF-8.
+#: The C1 control characters U+0080-U+009F, as UTF-8 (read as windows-1252, see below).
 _C1_RE = re.compile(rb"\xc2[\x80-\x9f]")
 #: Character references that name a control character. C1 code points that HTML maps to
 #: windows-1252 (``&#150;`` is a dash) are left to the parser; the five it leaves as
@@ -145,10 +145,19 @@ def clean_text(text: str) -> str:
     if b"\r" in cleaned:
         cleaned = cleaned.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if b"\xc2" in cleaned:
-        cleaned = _C1_RE.sub(b"", cleaned)
+        cleaned = _C1_RE.sub(_c1_as_cp1252, cleaned)
     if b"&#" in cleaned:  # literal replacements: no Python call per reference
         cleaned = _CONTROL_REF_RE.sub(b"", _CARRIAGE_REF_RE.sub(b"\n", cleaned))
     return text if cleaned == data else cleaned.decode("utf-8")
+
+
+def _c1_as_cp1252(match: re.Match[bytes]) -> bytes:
+    """A C1 control is a windows-1252 character decoded as Latin-1 (what HTTP clients
+    do by default): "didn\x92t" means "didn’t". Read it as browsers do; the five
+    code points windows-1252 leaves undefined become a space, so no words are glued."""
+    char = bytes([match.group()[1]]).decode("cp1252", "replace")
+    return b" " if char == "\ufffd" else char.encode("utf-8")
+
 
 
 def _refuse_binary_text(text: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
+from ._locate import Region
 from ._options import Options
 from ._prune import Page
 from ._rules import (
@@ -152,9 +153,7 @@ class _Segmenter:
         self.flush()
         saved = (self.owner, self.kind, self.level)
         if tag == "pre":
-            text = el.text_content().strip("\n")
-            lines = [line.rstrip() for line in text.split("\n")]
-            text = "\n".join(lines).strip()
+            text = _preformatted(el.text_content())
             if text:
                 self.blocks.append(RawBlock("preformatted", text, el, 0))
             return
@@ -207,6 +206,22 @@ class _Segmenter:
             self.quote -= 1
         # Text after this block, inside its parent, belongs to the parent again.
         self.owner, self.kind, self.level = saved
+
+
+def _preformatted(raw: str) -> str:
+    """``<pre>`` text with its lines and indentation, less blank lines at either end.
+
+    Runs of blank lines inside shrink to one, so a blank line stays the only
+    paragraph separator the output knows.
+    """
+    lines: list[str] = []
+    for line in raw.split("\n"):
+        line = line.rstrip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
@@ -324,9 +339,10 @@ def judge(
     title: str | None,
     description: str | None,
     kept: frozenset[HtmlElement],
-    roots: tuple[HtmlElement, ...],
+    region: Region | None,
 ) -> tuple[list[RawBlock], list[Dropped]]:
     """Split blocks into the kept ones and the removed ones (with reasons)."""
+    roots = region.elements if region is not None else ()
     verdicts: list[tuple[str, str] | None] = [
         _verdict(block, options, title) for block in blocks
     ]

@@ -273,9 +273,12 @@ def _language(page: Page, meta: dict[str, str]) -> str | None:
 def _url(page: Page, meta: dict[str, str], url: str | None) -> str | None:
     for candidate in (page.canonical, meta.get("og:url")):
         if candidate:
-            resolved = urljoin(url, candidate) if url else candidate
-            if urlsplit(resolved).scheme in ("http", "https"):
-                return resolved
+            try:
+                resolved = urljoin(url, candidate) if url else candidate
+                if urlsplit(resolved).scheme in ("http", "https"):
+                    return resolved
+            except ValueError:  # a malformed address ("http://[x/") is no address
+                continue
     return url
 
 

@@ -6,7 +6,7 @@ module named for its job.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from copy import deepcopy
 
 from lxml import etree
@@ -26,44 +26,39 @@ from ._rules import ERROR_TITLE_RE
 
 #: Below this confidence the trafilatura fallback is asked for a second opinion.
 FALLBACK_BELOW = 0.35
+_WORD_RE = re.compile(r"\w+")
+_BODY_TEXT = etree.XPath("string()", smart_strings=False)
 #: Less text than this is not an article, whatever the page says.
 _MIN_ARTICLE_CHARS = 80
 
 
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:
-    """Extract one page. ``full`` adds metadata and removal records (``extract()``)."""
-    options = options or DEFAULT_OPTIONS
+    """Extract one page. ``full`` adds metadata, block paths and removal records."""
+    options = _checked(url, options)
     text = decode(html, options.max_bytes)
     root = parse(text)
     if root is None:
         return Article(text="", url=url)
     page = prune(root, options, host_of(url))
     region = locate(page)
-    title = headline(page)
-    raw: list[RawBlock] = []
-    removed_tables: list[HtmlElement] = []
-    if region is not None:
-        segments = segment(page, region.elements, options)
-        raw, removed_tables = segments.blocks, segments.removed_tables
-    roots = region.elements if region is not None else ()
-    kept, dropped = judge(raw, options, title, description(page), page.kept, roots)
-    getpath = page.root.getroottree().getpath if full else None
-    blocks = tuple(_block(block, getpath) for block in kept)
-    confidence = _confidence(blocks, region)
+    title, standfirst = headline(page), description(page)
+    segments = segment(page, region.elements if region else (), options)
+    kept, dropped = judge(segments.blocks, options, title, standfirst, page.kept, region)
+    confidence = _confidence(kept, region)
     used_fallback = False
     if confidence < FALLBACK_BELOW and options.fallback:
-        rescued = fallback_blocks(_without_user_drops(page, text), url)
-        if rescued and sum(len(b.text) for b in rescued) > 1.5 * sum(len(b.text) for b in blocks):
-            blocks, used_fallback = rescued, True
-    is_article = _is_article(blocks, dropped, page, title)
+        kept, dropped, used_fallback = _second_opinion(
+            page, text, url, options, title, kept, dropped
+        )
+    is_article = _is_article(kept, dropped, page, title, used_fallback)
     if options.articles_only and not is_article:
-        blocks = ()
+        kept = []
+    blocks = _blocks(kept, page if full else None)
     body = render_text(blocks, title if options.include_title and blocks else None)
     if not full:
         return Article(text=body, title=title, blocks=blocks, is_article=is_article,
                        confidence=confidence, fallback=used_fallback, url=url)
     metadata = read_metadata(page, url)
-    removals = _removals(page, region, dropped, removed_tables)
     return Article(
         text=body,
         title=metadata.title or title,
@@ -74,23 +69,109 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
         url=metadata.url,
         description=metadata.description,
         blocks=blocks,
-        removed=removals,
+        removed=_removals(page, region, dropped, segments.removed_tables),
         is_article=is_article,
         confidence=round(confidence, 3),
         fallback=used_fallback,
     )
 
 
-def _without_user_drops(page: Page, text: str) -> str:
-    """The page for the fallback, less what the caller's own rules removed."""
-    removed = [el for el, (category, _) in page.dropped.items() if category == "user"]
+def _checked(url: object, options: object) -> Options:
+    if url is not None and not isinstance(url, str):
+        raise TypeError(f"url must be str or None, not {type(url).__name__}")
+    if options is not None and not isinstance(options, Options):
+        raise TypeError(f"options must be declutter.Options, not {type(options).__name__}")
+    return options or DEFAULT_OPTIONS
+
+
+def _second_opinion(
+    page: Page,
+    text: str,
+    url: str | None,
+    options: Options,
+    title: str | None,
+    kept: list[RawBlock],
+    dropped: list[Dropped],
+) -> tuple[list[RawBlock], list[Dropped], bool]:
+    """Ask trafilatura when our locator is unsure, on the page less what we pruned.
+
+    Its paragraphs are judged by the same block rules as ours (headline,
+    labels, captions), and used only when they bring clearly more text.
+    """
+    rescued = fallback_blocks(_pruned_html(page, text), url)
+    if not rescued:
+        return kept, dropped, False
+    body = page.root.find("body")
+    owner = body if body is not None else page.root
+    raw = [RawBlock("paragraph", block.text, owner, 0) for block in rescued]
+    # No standfirst test: without its element, a first paragraph that repeats the
+    # page's description cannot be told from a dek.
+    rescued_kept, rescued_dropped = judge(raw, options, title, None, page.kept, None)
+    rescued_kept = _in_page_order(rescued_kept, owner, rescued_dropped)
+    if sum(len(b.text) for b in rescued_kept) <= 1.5 * sum(len(b.text) for b in kept):
+        return kept, dropped, False
+    # Our own removals stand (and still tell a teaser list from an article).
+    return rescued_kept, dropped + rescued_dropped, True
+
+
+def _in_page_order(
+    blocks: list[RawBlock], body: HtmlElement, dropped: list[Dropped]
+) -> list[RawBlock]:
+    """The blocks whose words stand in the page's text, in the page's order.
+
+    trafilatura may move a ``<main>`` ahead of what precedes it or add text
+    the page does not show; declutter's output never reorders or adds a word.
+    """
+    page_words = " " + " ".join(_WORD_RE.findall(_BODY_TEXT(body))) + " "
+    spans: list[tuple[int, int]] = []  # (start, end) in page_words, or (-1, -1)
+    for block in blocks:
+        words = " " + " ".join(_WORD_RE.findall(block.text)) + " "
+        start = page_words.find(words) if len(words) > 2 else -1
+        spans.append((start, start + len(words) - 1) if start >= 0 else (-1, -1))
+    # The heaviest chain of blocks whose places in the page follow each other.
+    weight = [0] * len(blocks)
+    before = [-1] * len(blocks)
+    for i, (start, _) in enumerate(spans):
+        if start < 0:
+            continue
+        weight[i] = len(blocks[i].text)
+        for j in range(i):
+            chained = weight[j] + len(blocks[i].text)
+            if spans[j][0] >= 0 and spans[j][1] <= start and chained > weight[i]:
+                weight[i], before[i] = chained, j
+    chain: set[int] = set()
+    if blocks and max(weight) > 0:
+        index = max(range(len(blocks)), key=weight.__getitem__)
+        while index >= 0:
+            chain.add(index)
+            index = before[index]
+    kept: list[RawBlock] = []
+    for index, block in enumerate(blocks):
+        if index in chain:
+            kept.append(block)
+        else:
+            dropped.append(Dropped("outside", "fallback:out-of-order", block.element, block.text))
+    return kept
+
+
+#: What the fallback never sees: what the caller removed, and chrome whose markup is
+#: unambiguous. Layout and ad names (sidebar, widget, "paywall", "ad-wrapper") stay: when
+#: our locator is unsure, one of them may be wrapped around the article, which is why
+#: the fallback is asked.
+_NEVER_SHOWN = frozenset({"user", "hidden", "newsletter", "cookie", "comments"})
+
+
+def _pruned_html(page: Page, text: str) -> str:
+    """The page as markup, without what the fallback must not bring back."""
+    removed = [el for el, (category, _) in page.dropped.items() if category in _NEVER_SHOWN]
     if not removed:
         return text
     tree = page.root.getroottree()
     paths = [tree.getpath(el) for el in removed]
     copy = deepcopy(page.root)
-    for path in paths:
-        for el in copy.getroottree().xpath(path):
+    copy_tree = copy.getroottree()
+    for path in reversed(paths):
+        for el in copy_tree.xpath(path):
             _detach(el)
     return etree.tostring(copy, encoding="unicode")
 
@@ -109,12 +190,17 @@ def _detach(el: HtmlElement) -> None:
     parent.remove(el)
 
 
-def _block(raw: RawBlock, getpath: Callable[[HtmlElement], str] | None) -> Block:
-    path = getpath(raw.element) if getpath is not None else ""
-    return Block(raw.kind, raw.text, raw.level, raw.list_id, raw.ordered, path)
+def _blocks(kept: list[RawBlock], page: Page | None) -> tuple[Block, ...]:
+    """The public blocks; with their element's XPath when a page is given (extract())."""
+    getpath = page.root.getroottree().getpath if page is not None else None
+    return tuple(
+        Block(raw.kind, raw.text, raw.level, raw.list_id, raw.ordered,
+              getpath(raw.element) if getpath is not None else "")
+        for raw in kept
+    )
 
 
-def _confidence(blocks: tuple[Block, ...], region: Region | None) -> float:
+def _confidence(blocks: list[RawBlock], region: Region | None) -> float:
     """How sure we are that the kept text is the article: enough text, most of the page's."""
     if region is None or not blocks:
         return 0.0
@@ -124,7 +210,11 @@ def _confidence(blocks: tuple[Block, ...], region: Region | None) -> float:
 
 
 def _is_article(
-    blocks: tuple[Block, ...], dropped: list[Dropped], page: Page, title: str | None
+    blocks: list[RawBlock],
+    dropped: list[Dropped],
+    page: Page,
+    title: str | None,
+    used_fallback: bool,
 ) -> bool:
     """One article, as opposed to a home page, section front, search or error page.
 
@@ -144,7 +234,8 @@ def _is_article(
         return True
     if declared == "listing" and long_paragraphs < 3:
         return False
-    if declared == "website" and long_paragraphs == 0:
+    # A "website" page needs prose of its own; text only the fallback found needs more.
+    if declared == "website" and long_paragraphs < (3 if used_fallback else 1):
         return False
     # A headline link is a teaser; a bare "link" or "more" is not.
     teasers = sum(1 for item in dropped if item.rule == "links:paragraph" and len(item.text) >= 20)
