@@ -283,7 +283,7 @@ def _removals(
                 break
             for sibling in parent:
                 if (sibling is node or sibling in inside or sibling in seen
-                        or not isinstance(sibling.tag, str)):
+                        or not isinstance(sibling.tag, str) or sibling.tag == "head"):
                     continue
                 excerpt = _excerpt(sibling)
                 if excerpt:
