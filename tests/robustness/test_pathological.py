@@ -269,10 +269,9 @@ def test_undeclared_legacy_page_is_detected_from_a_bounded_sample() -> None:
 # --------------------------------------------------------------------------- metadata
 
 
-@pytest.mark.xfail(strict=False, reason="_metadata resolves a malformed canonical or og:url "
-                   "with urljoin/urlsplit, which raise ValueError (reported)")
 @pytest.mark.parametrize("address", ["http://[::1", "http://[x/", "https://a]b/"])
 def test_malformed_canonical_url_is_not_an_error(address: str) -> None:
+    """urljoin and urlsplit raise ValueError on such addresses; extract() must not."""
     head = (f"<link rel='canonical' href='{address}'>"
             f"<meta property='og:url' content='{address}'></head>")
     page = article().replace("</head>", head)
@@ -280,19 +279,15 @@ def test_malformed_canonical_url_is_not_an_error(address: str) -> None:
         check_article(declutter.extract(page, url=url))
 
 
-@pytest.mark.xfail(strict=False, reason="a url that is not a str fails with AttributeError "
-                   "instead of TypeError (reported)")
 @pytest.mark.parametrize("url", [5, b"https://example.com/", object()])
 def test_wrong_url_type_is_a_type_error(url: object) -> None:
     with pytest.raises(TypeError):
         declutter.extract(article(), url=url)  # type: ignore[arg-type]
 
 
-@pytest.mark.xfail(strict=False, reason="_pipeline._pruned_html finds dropped elements again "
-                   "by getpath()/xpath(), which fails on tag names that are not XPath names "
-                   "(<o:p> from Word, <b<!doctype>) and raises XPathEvalError (reported)")
 @pytest.mark.parametrize("name", ["o:p", "x:y", "b<!doctype"])
 def test_odd_tag_names_around_removed_elements(name: str) -> None:
+    """Tag names that are not XPath names (<o:p> from Word exports) around removed elements."""
     page = (f"<html><body><nav class=menu><a href=/>Home</a></nav><{name}><div class=ad>"
             f"Advertisement</div>short text</{name}><p>Short.</p></body></html>")
     for options in (Options(), OPEN):
