@@ -55,11 +55,15 @@ class RawBlock:
 
 @dataclass
 class Dropped:
-    """A block or element that the filter removed, with the rule that fired."""
+    """A block or element that the filter removed, with the rule that fired.
+
+    ``element`` is None for text that stands for no element of the page (a
+    paragraph of the fallback's output).
+    """
 
     category: str
     rule: str
-    element: HtmlElement
+    element: HtmlElement | None
     text: str
 
 

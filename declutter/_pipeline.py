@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from copy import deepcopy
+from dataclasses import replace
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -108,6 +109,8 @@ def _second_opinion(
     # page's description cannot be told from a dek.
     rescued_kept, rescued_dropped = judge(raw, options, title, None, page.kept, None)
     rescued_kept = _in_page_order(rescued_kept, owner, rescued_dropped)
+    # Fallback paragraphs stand for no single element of the page.
+    rescued_dropped = [replace(item, element=None) for item in rescued_dropped]
     if sum(len(b.text) for b in rescued_kept) <= 1.5 * sum(len(b.text) for b in kept):
         return kept, dropped, False
     # Our own removals stand (and still tell a teaser list from an article).
@@ -159,11 +162,17 @@ def _in_page_order(
 #: our locator is unsure, one of them may be wrapped around the article, which is why
 #: the fallback is asked.
 _NEVER_SHOWN = frozenset({"user", "hidden", "newsletter", "cookie", "comments"})
+_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n', 'abcdefghijklmnopqrstuvwxyz')"
+_HIDDEN = etree.XPath(
+    f"//*[@hidden or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')]"
+)
 
 
 def _pruned_html(page: Page, text: str) -> str:
     """The page as markup, without what the fallback must not bring back."""
     removed = [el for el, (category, _) in page.dropped.items() if category in _NEVER_SHOWN]
+    # Hidden elements inside chrome the walk did not enter (an ad slot) are hidden too.
+    removed += _HIDDEN(page.root)
     if not removed:
         return text
     tree = page.root.getroottree()
@@ -239,7 +248,11 @@ def _is_article(
         return False
     # A headline link is a teaser; a bare "link" or "more" is not.
     teasers = sum(1 for item in dropped if item.rule == "links:paragraph" and len(item.text) >= 20)
-    teasers += len({item.element.getparent() for item in dropped if item.rule == "links:list"})
+    teasers += len({
+        item.element.getparent()
+        for item in dropped
+        if item.rule == "links:list" and item.element is not None
+    })
     teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
     return not (teasers >= 4 and teasers >= len(prose))
 
@@ -261,15 +274,12 @@ def _removals(
 ) -> tuple[Removal, ...]:
     """One record per removed element, in page order, with its XPath."""
     tree = page.root.getroottree()
-    records: list[tuple[HtmlElement, Removal]] = []
+    records: list[tuple[HtmlElement | None, Removal]] = []
     seen: set[HtmlElement] = set()
 
     def add(el: HtmlElement, category: str, rule: str, excerpt: str | None = None) -> None:
-        path = tree.getpath(el)
-        text = excerpt if excerpt is not None else _excerpt(el)
-        if len(text) > 100:
-            text = text[:99].rstrip() + "…"
-        records.append((el, Removal(category, rule, text, path, str(el.tag))))
+        text = _short(excerpt if excerpt is not None else _excerpt(el))
+        records.append((el, Removal(category, rule, text, tree.getpath(el), str(el.tag))))
 
     for el, (category, rule) in page.dropped.items():
         seen.add(el)
@@ -292,11 +302,19 @@ def _removals(
     for el in removed_tables:
         add(el, "user", "option:keep_tables")
     for item in dropped:
-        add(item.element, item.category, item.rule, item.text)
+        if item.element is not None:
+            add(item.element, item.category, item.rule, item.text)
+        else:
+            records.append((None, Removal(item.category, item.rule, _short(item.text), "", "")))
     targets = {el for el, _ in records}
     order: dict[HtmlElement, int] = {}
     for position, el in enumerate(page.root.iter()):
         if el in targets:
             order[el] = position
-    records.sort(key=lambda pair: order.get(pair[0], 0))
+    # Records without an element (fallback paragraphs) come last, in their own order.
+    records.sort(key=lambda pair: order.get(pair[0], 0) if pair[0] is not None else len(order))
     return tuple(record for _, record in records)
+
+
+def _short(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
