@@ -241,7 +241,7 @@ def _codec_name(label: str) -> str | None:
         return None
     try:
         name = codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not a name at all ("\x00utf-8")
         return None
     if name in _AS_CP1252:
         return "cp1252"

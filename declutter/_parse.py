@@ -106,12 +106,20 @@ _MEANINGFUL = frozenset({
     "itemscope", "property", "name", "content", "rel", "href", "type", "lang", "datetime",
     "colspan", "rowspan", "charset", "http-equiv",
 })
-#: Where a start tag may hold more than MAX_ATTRIBUTES attributes: 128 characters or
-#: more before the next ">" (then counted more closely), or a quoted value with "<" or
-#: ">" in it, which can hide the tag's true end. Both are cheap to look for (a few
-#: milliseconds per megabyte) and linear; the few tags found are then read attribute
-#: by attribute, as the parser reads them.
-_LONG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9:_.-]*)[^>]{127}")
+#: Where a start tag may hold too many attributes: 2,048 characters or more before the
+#: next ">" (then counted more closely), or a quoted value with "<" or ">" in it, which
+#: can hide the tag's true end. A tag shorter than that has at most about a thousand
+#: attributes, which libxml2 reads in milliseconds; looking only for longer ones keeps
+#: the search off the many ordinary long tags (URLs, srcset) every page has. Both
+#: searches are linear; the few tags found are then read attribute by attribute, as the
+#: parser reads them, and cut to MAX_ATTRIBUTES.
+_LONG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9:_.-]*)[^>]{2047}")
+#: A quoted value with "<" or ">" can hide a long tag from _LONG_RE, but only a tag of
+#: thousands of attributes costs libxml2 real time, and that many attribute values means
+#: as many "=": below this count (most pages have one or two thousand) the slower
+#: search for such values is skipped.
+_MANY_VALUES = 4000
+_QUOTED_RE = re.compile(r""""[^"]*"|'[^']*'""")
 _ODD_VALUE_RE = re.compile(r"""=[\t\n\f\r ]*(["'])[^"'<>]*[<>]""")
 _SPACE = " \t\n\f\r"
 _NAME_RE = re.compile(r"[^\t\n\f\r />][^\t\n\f\r />=]*")
@@ -126,13 +134,13 @@ def _limit_attributes(text: str) -> str:
     while (match := _LONG_RE.search(text, pos)) is not None:
         close = text.find(">", match.end())
         pos = close = len(text) if close < 0 else close  # each character counted once
-        # Attributes are separated by white space, "/" or a closing quote.
-        separators = sum(text.count(char, match.start(), close) for char in " \n\t/\r\f")
-        separators += (text.count('"', match.start(), close)
-                       + text.count("'", match.start(), close)) // 2
+        # Attributes are separated by white space, "/" or a closing quote; what stands
+        # inside quotes (an SVG path, a srcset) separates nothing.
+        span = _QUOTED_RE.sub('""', text[match.start():close])
+        separators = sum(span.count(char) for char in " \n\t/\r\f") + span.count('""')
         if separators >= MAX_ATTRIBUTES:
             starts.append(match.end(1))
-    pos = 0
+    pos = 0 if text.count("=") >= _MANY_VALUES else len(text)
     while (match := _ODD_VALUE_RE.search(text, pos)) is not None:
         close = text.find(match.group(1), match.start(1) + 1)
         if close < 0:

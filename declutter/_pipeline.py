@@ -175,14 +175,37 @@ def _pruned_html(page: Page, text: str) -> str:
     removed += _HIDDEN(page.root)
     if not removed:
         return text
-    tree = page.root.getroottree()
-    paths = [tree.getpath(el) for el in removed]
+    # Found again in the copy by child positions, not XPath: tag names such as <o:p>
+    # are no XPath names. Deepest and last first, so earlier positions stay valid.
+    chosen = set(removed)
+    outermost = [
+        el for el in chosen if not any(ancestor in chosen for ancestor in el.iterancestors())
+    ]
+    routes = sorted(
+        (route for el in outermost if (route := _route(el, page.root)) is not None),
+        reverse=True,
+    )
     copy = deepcopy(page.root)
-    copy_tree = copy.getroottree()
-    for path in reversed(paths):
-        for el in copy_tree.xpath(path):
-            _detach(el)
+    for route in routes:
+        node = copy
+        for index in route:
+            node = node[index]
+        _detach(node)
     return etree.tostring(copy, encoding="unicode")
+
+
+def _route(el: HtmlElement, root: HtmlElement) -> list[int] | None:
+    """Child positions from the root down to an element; None when it is not under root
+    (broken markup can leave elements beside the root element)."""
+    route: list[int] = []
+    parent = el.getparent()
+    while parent is not None:
+        route.append(parent.index(el))
+        el, parent = parent, parent.getparent()
+    if el is not root:
+        return None
+    route.reverse()
+    return route
 
 
 def _detach(el: HtmlElement) -> None:
