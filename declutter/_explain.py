@@ -31,12 +31,11 @@ from dataclasses import dataclass, field
 from html import escape
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from ._article import CATEGORIES, Article, Removal
 from ._decode import decode
 from ._options import DEFAULT_OPTIONS, Options
-from ._parse import parse
+from ._parse import Element, parse, text_of
 from ._pipeline import run
 
 # ---------------------------------------------------------------------------
@@ -352,17 +351,17 @@ class _Mark:
     removals: list[Removal] = field(default_factory=list)
 
 
-def build_report(root: HtmlElement | None, article: Article) -> str:
+def build_report(root: Element | None, article: Article) -> str:
     """The report for ``article``, drawn over ``root``: a fresh parse of the same page.
 
     The removal paths were taken on declutter's own parse of the page; the
     parser is pinned, so the same text parses to the same tree and the paths
     resolve here.
     """
-    marks: dict[HtmlElement, _Mark] = {}
+    marks: dict[Element, _Mark] = {}
     if root is not None:
         tree = root.getroottree()
-        cache: dict[tuple[HtmlElement, str], list[HtmlElement]] = {}
+        cache: dict[tuple[Element, str], list[Element]] = {}
         for index, removal in enumerate(article.removed):
             el = resolve(root, removal.path, cache)
             if el is None or tree.getpath(el) != removal.path:
@@ -380,10 +379,10 @@ def build_report(root: HtmlElement | None, article: Article) -> str:
 
 
 def resolve(
-    root: HtmlElement,
+    root: Element,
     path: str,
-    cache: dict[tuple[HtmlElement, str], list[HtmlElement]] | None = None,
-) -> HtmlElement | None:
+    cache: dict[tuple[Element, str], list[Element]] | None = None,
+) -> Element | None:
     """The element an XPath from ``getpath()`` names, found by walking the steps.
 
     Walking instead of evaluating the XPath: a tag such as ``fb:like`` reads
@@ -396,7 +395,7 @@ def resolve(
         return None
     if cache is None:
         cache = {}
-    node: HtmlElement | None = None
+    node: Element | None = None
     for step in steps[1:]:
         match = _STEP.fullmatch(step)
         if match is None:
@@ -420,7 +419,7 @@ def resolve(
     return node
 
 
-def _body(root: HtmlElement | None) -> HtmlElement | None:
+def _body(root: Element | None) -> Element | None:
     if root is None:
         return None
     if root.tag == "body":
@@ -460,7 +459,7 @@ class _KeptText:
         return any(piece in text for piece in self.pieces)
 
 
-def _holds_kept(el: HtmlElement, mark: _Mark, text: _KeptText) -> bool:
+def _holds_kept(el: Element, mark: _Mark, text: _KeptText) -> bool:
     """True when only part of a removed element is removed: it also holds kept text.
 
     The block filter records the element a removed block of text came from;
@@ -469,15 +468,15 @@ def _holds_kept(el: HtmlElement, mark: _Mark, text: _KeptText) -> bool:
     """
     if not text.pieces or all(r.category == "outside" for r in mark.removals):
         return False
-    return text.found_in(_squeeze(el.text_content()))
+    return text.found_in(_squeeze(text_of(el)))
 
 
 def kept_elements(
-    body: HtmlElement,
-    removed: Collection[HtmlElement],
-    partial: Collection[HtmlElement],
+    body: Element,
+    removed: Collection[Element],
+    partial: Collection[Element],
     text: _KeptText,
-) -> set[HtmlElement]:
+) -> set[Element]:
     """The block elements whose own text is in the article's kept blocks.
 
     Kept blocks carry no element path, so they are found by their text: a
@@ -490,7 +489,7 @@ def kept_elements(
         return set()
     skip = set(removed)
     excluded = skip | set(partial)
-    kept: set[HtmlElement] = set()
+    kept: set[Element] = set()
     stack = [body]
     while stack:
         el = stack.pop()
@@ -504,10 +503,10 @@ def kept_elements(
     return kept
 
 
-def _own_text(block: HtmlElement, removed: set[HtmlElement]) -> str:
+def _own_text(block: Element, removed: set[Element]) -> str:
     """The text a block element holds itself: nested blocks and removed parts left out."""
     parts = [block.text or ""]
-    stack: list[tuple[HtmlElement, bool]] = [(child, False) for child in reversed(block)]
+    stack: list[tuple[Element, bool]] = [(child, False) for child in reversed(block)]
     while stack:
         el, tail_only = stack.pop()
         if tail_only:
@@ -544,7 +543,7 @@ def _output_tag(tag: str) -> str | None:
     return _RENAME_TAGS.get(tag, "span")
 
 
-def _copy_attributes(src: HtmlElement, dst: etree._Element) -> None:
+def _copy_attributes(src: Element, dst: etree._Element) -> None:
     """Copy the inert attributes only. Anything else is dropped, whatever its name."""
     for name, value in src.attrib.items():
         if not isinstance(name, str):
@@ -568,7 +567,7 @@ def _copy_attributes(src: HtmlElement, dst: etree._Element) -> None:
                 dst.set(name, value[:100])
 
 
-def _placeholder(src: HtmlElement, kind: str) -> etree._Element:
+def _placeholder(src: Element, kind: str) -> etree._Element:
     """A grey box where media or an embed was, named by its alt text or title."""
     label = src.get("alt") or src.get("title") or src.get("aria-label") or ""
     if not label and src.tag == "picture":
@@ -576,7 +575,7 @@ def _placeholder(src: HtmlElement, kind: str) -> etree._Element:
         label = inner.get("alt", "") if inner is not None else ""
     if not label and src.tag == "svg":
         title = src.find(".//title")
-        label = title.text_content() if title is not None else ""
+        label = text_of(title) if title is not None else ""
     label = " ".join(label.split())
     if len(label) > 80:
         label = label[:79].rstrip() + "…"
@@ -587,25 +586,25 @@ def _placeholder(src: HtmlElement, kind: str) -> etree._Element:
 
 
 def _sanitised(
-    body: HtmlElement | None,
-    marks: dict[HtmlElement, _Mark],
-    kept: set[HtmlElement],
-    partial: set[HtmlElement],
-) -> tuple[etree._Element, set[HtmlElement]]:
+    body: Element | None,
+    marks: dict[Element, _Mark],
+    kept: set[Element],
+    partial: set[Element],
+) -> tuple[etree._Element, set[Element]]:
     """A new tree holding the page's inert parts, annotated; and the page elements shown."""
     page = etree.Element("main")
-    shown: set[HtmlElement] = set()
+    shown: set[Element] = set()
     if body is None:
         page.set("id", "dc-page")
         return page, shown
     _annotate(body, page, marks, kept, partial, shown)
     page.text = _safe(body.text)
-    stack: list[tuple[HtmlElement, etree._Element]] = [(body, page)]
+    stack: list[tuple[Element, etree._Element]] = [(body, page)]
     while stack:
         src, dst = stack.pop()
         last: etree._Element | None = None
         # Children front to back (a stack, reversed); text runs are queued as str.
-        work: list[HtmlElement | str] = list(reversed(src))
+        work: list[Element | str] = list(reversed(src))
         while work:
             child = work.pop()
             if isinstance(child, str):
@@ -666,12 +665,12 @@ def _append_text(dst: etree._Element, last: etree._Element | None, text: str | N
 
 
 def _annotate(
-    src: HtmlElement,
+    src: Element,
     node: etree._Element,
-    marks: dict[HtmlElement, _Mark],
-    kept: set[HtmlElement],
-    partial: set[HtmlElement],
-    shown: set[HtmlElement],
+    marks: dict[Element, _Mark],
+    kept: set[Element],
+    partial: set[Element],
+    shown: set[Element],
 ) -> None:
     mark = marks.get(src)
     classes = (node.get("class") or "").split()
@@ -704,7 +703,7 @@ def _category_class(category: str) -> str:
     return category if _CATEGORY_NAME.fullmatch(category) else "other"
 
 
-def _tooltip(src: HtmlElement, mark: _Mark) -> str:
+def _tooltip(src: Element, mark: _Mark) -> str:
     """Which rule removed the element, and the markup that made it fire."""
     lines = [f"#{i + 1} {r.category} — {r.rule}" for i, r in zip(mark.indices, mark.removals,
                                                                  strict=True)]
@@ -722,7 +721,7 @@ def _tooltip(src: HtmlElement, mark: _Mark) -> str:
 
 def _document(
     article: Article,
-    root: HtmlElement | None,
+    root: Element | None,
     page: etree._Element,
     shown: set[int],
     kept_count: int,

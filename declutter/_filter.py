@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml.html import HtmlElement
-
 from ._locate import Region
 from ._options import Options
+from ._parse import Element, text_of
 from ._prune import Page
 from ._rules import (
     BYLINE_RE,
@@ -46,7 +45,7 @@ _LINE_BREAK = "\x00"  # stands for <br> until the block's whitespace is normalis
 class RawBlock:
     kind: str
     text: str
-    element: HtmlElement
+    element: Element
     link_chars: int
     level: int = 0
     list_id: int = -1
@@ -63,7 +62,7 @@ class Dropped:
 
     category: str
     rule: str
-    element: HtmlElement | None
+    element: Element | None
     text: str
 
 
@@ -74,11 +73,11 @@ class _Segmenter:
         self.dropped = page.dropped
         self.keep_tables = options.keep_tables
         self.blocks: list[RawBlock] = []
-        self.met: list[HtmlElement] = []
+        self.met: list[Element] = []
         self.parts: list[str] = []
         self.linked: list[bool] = []
         self.in_link = 0
-        self.owner: HtmlElement | None = None
+        self.owner: Element | None = None
         self.kind = "paragraph"
         self.level = 0
         self.list_id = -1
@@ -86,7 +85,7 @@ class _Segmenter:
         self.next_list = 0
         self.quote = 0
         self.item_depth = 0
-        self.removed_tables: list[HtmlElement] = []
+        self.removed_tables: list[Element] = []
 
     # -- text accumulation -------------------------------------------------
     def add(self, text: str | None) -> None:
@@ -111,7 +110,7 @@ class _Segmenter:
             )
 
     # -- the walk ------------------------------------------------------------
-    def walk(self, el: HtmlElement) -> None:
+    def walk(self, el: Element) -> None:
         tag = el.tag
         if not isinstance(tag, str):
             self.add(el.tail)
@@ -153,11 +152,11 @@ class _Segmenter:
         self.block(el, tag)
         self.add(el.tail)
 
-    def block(self, el: HtmlElement, tag: str) -> None:
+    def block(self, el: Element, tag: str) -> None:
         self.flush()
         saved = (self.owner, self.kind, self.level)
         if tag == "pre":
-            text = _preformatted(el.text_content())
+            text = _preformatted(text_of(el))
             if text:
                 self.blocks.append(RawBlock("preformatted", text, el, 0))
             return
@@ -258,7 +257,7 @@ def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
     return paragraphs
 
 
-def _is_data_table(table: HtmlElement) -> bool:
+def _is_data_table(table: Element) -> bool:
     """Tables of data (rows and columns) as opposed to tables used for page layout."""
     if (table.get("role") or "").lower() in ("presentation", "none"):
         return False
@@ -271,13 +270,13 @@ def _is_data_table(table: HtmlElement) -> bool:
             if cell.tag in ("td", "th"):
                 cells += 1
                 if cell.find(".//p") is not None or cell.find(".//div") is not None:
-                    if len(cell.text_content()) > 200:
+                    if len(text_of(cell)) > 200:
                         return False
         widest = max(widest, cells)
     return widest >= 2
 
 
-def _table_text(table: HtmlElement, dropped: dict[HtmlElement, tuple[str, str]]) -> str:
+def _table_text(table: Element, dropped: dict[Element, tuple[str, str]]) -> str:
     rows: list[str] = []
     for row in table.iter("tr"):
         if row in dropped:
@@ -291,9 +290,9 @@ def _table_text(table: HtmlElement, dropped: dict[HtmlElement, tuple[str, str]])
     return "\n".join(rows)
 
 
-def _visible_text(el: HtmlElement, dropped: dict[HtmlElement, tuple[str, str]]) -> str:
+def _visible_text(el: Element, dropped: dict[Element, tuple[str, str]]) -> str:
     parts: list[str] = []
-    stack: list[tuple[HtmlElement, bool]] = [(el, False)]
+    stack: list[tuple[Element, bool]] = [(el, False)]
     while stack:
         node, after = stack.pop()
         if after:
@@ -314,7 +313,7 @@ def _visible_text(el: HtmlElement, dropped: dict[HtmlElement, tuple[str, str]]) 
     return "".join(parts)
 
 
-def segment(page: Page, elements: tuple[HtmlElement, ...], options: Options) -> _Segmenter:
+def segment(page: Page, elements: tuple[Element, ...], options: Options) -> _Segmenter:
     segmenter = _Segmenter(page, options)
     for el in elements:
         if el in page.dropped:
@@ -342,7 +341,7 @@ def judge(
     options: Options,
     title: str | None,
     description: str | None,
-    kept: frozenset[HtmlElement],
+    kept: frozenset[Element],
     region: Region | None,
 ) -> tuple[list[RawBlock], list[Dropped]]:
     """Split blocks into the kept ones and the removed ones (with reasons)."""
@@ -403,7 +402,7 @@ def _verdict(block: RawBlock, options: Options, title: str | None) -> tuple[str,
     return None
 
 
-def _is_kept(el: HtmlElement, kept: frozenset[HtmlElement]) -> bool:
+def _is_kept(el: Element, kept: frozenset[Element]) -> bool:
     if not kept:
         return False
     return el in kept or any(ancestor in kept for ancestor in el.iterancestors())
@@ -438,7 +437,7 @@ _BOX_TEXT = 400
 _BOX_BLOCKS = 6
 
 
-def _inside(el: HtmlElement, box: HtmlElement) -> bool:
+def _inside(el: Element, box: Element) -> bool:
     if el is box:
         return True
     for depth, ancestor in enumerate(el.iterancestors()):
@@ -450,7 +449,7 @@ def _inside(el: HtmlElement, box: HtmlElement) -> bool:
 
 
 def _spread_labels(
-    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None], roots: frozenset[HtmlElement]
+    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None], roots: frozenset[Element]
 ) -> None:
     """A labelled block takes the rest of its small box with it."""
     for index, block in enumerate(blocks):

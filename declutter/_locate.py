@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from ._metadata import article_body
+from ._parse import Element
 from ._prune import SOUP, Page
 from ._rules import is_body_name
 
-Dropped = dict[HtmlElement, tuple[str, str]]
+Dropped = dict[Element, tuple[str, str]]
 
 #: How much of a paragraph's vote reaches each ancestor level.
 _DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
@@ -45,14 +45,14 @@ _MAX_LINK_DENSITY = 0.5
 class Region:
     """The located article: elements in document order, and the text they hold."""
 
-    elements: tuple[HtmlElement, ...]
+    elements: tuple[Element, ...]
     #: characters of well-formed paragraph text on the whole page
     page_text: int
 
 
 def locate(page: Page) -> Region | None:
-    scores: dict[HtmlElement, float] = {}
-    direct: dict[HtmlElement, float] = {}
+    scores: dict[Element, float] = {}
+    direct: dict[Element, float] = {}
     page_text = 0
     for el, size, links, weight in page.texts:
         if size < _MIN_PARAGRAPH:
@@ -90,11 +90,11 @@ def _words(text: str) -> str:
 
 
 def _confirm(
-    best: HtmlElement,
-    ranked: list[tuple[HtmlElement, float]],
+    best: Element,
+    ranked: list[tuple[Element, float]],
     declared: str,
     dropped: Dropped,
-) -> HtmlElement:
+) -> Element:
     """Check the choice against the body text the page declares in JSON-LD.
 
     The declared text only confirms: the region stays an element of the page,
@@ -118,8 +118,8 @@ def _confirm(
 
 
 def _ranked(
-    scores: dict[HtmlElement, float], dropped: Dropped
-) -> list[tuple[HtmlElement, float]]:
+    scores: dict[Element, float], dropped: Dropped
+) -> list[tuple[Element, float]]:
     """The strongest candidates, best first, once the page's own hints are weighed in."""
     top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:12]
     weighed = ((el, raw * _prior(el, dropped)) for el, raw in top)
@@ -127,12 +127,12 @@ def _ranked(
 
 
 def _widen(
-    best: HtmlElement,
+    best: Element,
     best_score: float,
-    ranked: list[tuple[HtmlElement, float]],
-    direct: dict[HtmlElement, float],
+    ranked: list[tuple[Element, float]],
+    direct: dict[Element, float],
     dropped: Dropped,
-) -> HtmlElement:
+) -> Element:
     """Join the best element with other strong chunks of the same body.
 
     Bodies split into chunks in separate wrappers ("article > div > div > p"
@@ -167,7 +167,7 @@ def _widen(
     return current
 
 
-def _prior(el: HtmlElement, dropped: Dropped) -> float:
+def _prior(el: Element, dropped: Dropped) -> float:
     """The page's own hints that an element is the article body."""
     factor = 1.0
     if el.get("itemprop") == "articleBody":
@@ -187,7 +187,7 @@ def _prior(el: HtmlElement, dropped: Dropped) -> float:
     return factor
 
 
-def _is_listing(el: HtmlElement, dropped: Dropped) -> bool:
+def _is_listing(el: Element, dropped: Dropped) -> bool:
     """An element holding several <article> elements lists stories; it is not one.
 
     Articles inside pruned chrome (a related-stories rail) do not count.
@@ -203,15 +203,15 @@ def _is_listing(el: HtmlElement, dropped: Dropped) -> bool:
 
 
 def _with_siblings(
-    best: HtmlElement, best_score: float, scores: dict[HtmlElement, float], page: Page
-) -> tuple[HtmlElement, ...]:
+    best: Element, best_score: float, scores: dict[Element, float], page: Page
+) -> tuple[Element, ...]:
     parent = best.getparent()
     if parent is None:
         return (best,)
     threshold = max(3.0, best_score * 0.2)
     best_class = best.get("class")
     sizes = {el: (size, links) for el, size, links, _ in page.texts if el.getparent() is parent}
-    chosen: list[HtmlElement] = []
+    chosen: list[Element] = []
     for sibling in parent:
         if sibling is best:
             chosen.append(sibling)

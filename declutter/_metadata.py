@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ._decode import clean_text
+from ._parse import text_of
 from ._prune import Page
 
 _ARTICLE_TYPES = frozenset(
@@ -54,7 +55,7 @@ def headline(page: Page) -> str | None:
         if candidate:
             return _strip_site(candidate, site)
     for h1 in page.h1:
-        text = " ".join(h1.text_content().split())
+        text = " ".join(text_of(h1).split())
         if text:
             return text
     if page.title_tag:
@@ -107,7 +108,7 @@ def _first_text(page: Page) -> str | None:
     meta = page.meta
     site = meta.get("og:site_name")
     og = meta.get("og:title") or meta.get("twitter:title")
-    h1s = [" ".join(h1.text_content().split()) for h1 in page.h1]
+    h1s = [" ".join(text_of(h1).split()) for h1 in page.h1]
     h1s = [text for text in h1s if text]
     if og:
         og = _strip_site(" ".join(og.split()), site)

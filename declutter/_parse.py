@@ -22,9 +22,15 @@ import re
 import threading
 from collections import Counter
 
-from lxml import etree, html
+from lxml import etree
 
 _local = threading.local()
+
+#: The element type of parsed pages: lxml's plain element, not lxml.html's HtmlElement,
+#: whose Python-level class lookup costs time on every element a stage touches.
+Element = etree._Element
+#: An element's text, as lxml.html's text_content() gives it, without the method.
+text_of = etree.XPath("string()", smart_strings=False)
 
 #: No element of a parsed page is deeper than this (libxml2's own default limit),
 #: so the stages that walk the tree recursively stay far from Python's recursion limit.
@@ -38,12 +44,12 @@ _FLAT_DEPTH = 200
 _INLINE_HEADROOM = 40
 
 
-def _parser(huge: bool = False) -> html.HTMLParser:
+def _parser(huge: bool = False) -> etree.HTMLParser:
     # lxml parsers keep per-parse state; one per thread keeps clean() thread-safe.
     name = "huge_parser" if huge else "parser"
     parser = getattr(_local, name, None)
     if parser is None:
-        parser = html.HTMLParser(
+        parser = etree.HTMLParser(
             encoding="utf-8",
             remove_comments=True,
             remove_pis=True,
@@ -57,7 +63,7 @@ def _parser(huge: bool = False) -> html.HTMLParser:
     return parser
 
 
-def parse(text: str) -> html.HtmlElement | None:
+def parse(text: str) -> Element | None:
     """The document's root element, or None when there is no document to speak of."""
     if not text.strip():
         return None
@@ -72,7 +78,7 @@ def parse(text: str) -> html.HtmlElement | None:
     return root
 
 
-def _attempt(data: bytes, parser: html.HTMLParser) -> tuple[html.HtmlElement | None, bool]:
+def _attempt(data: bytes, parser: etree.HTMLParser) -> tuple[Element | None, bool]:
     """Parse; also say whether libxml2 stopped at one of its resource limits."""
     try:
         root = etree.fromstring(data, parser)
@@ -83,7 +89,7 @@ def _attempt(data: bytes, parser: html.HTMLParser) -> tuple[html.HtmlElement | N
     return root, limited
 
 
-def _cap_depth(root: html.HtmlElement, limit: int) -> None:
+def _cap_depth(root: Element, limit: int) -> None:
     """Collapse every element at depth ``limit`` into its text, should the parser nest deeper."""
     stack = [(root, 1)]
     while stack:

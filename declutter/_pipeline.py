@@ -11,7 +11,6 @@ from copy import deepcopy
 from dataclasses import replace
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from ._article import Article, Block, Removal
 from ._decode import decode
@@ -20,7 +19,7 @@ from ._filter import Dropped, RawBlock, judge, segment
 from ._locate import Region, locate
 from ._metadata import declared_kind, description, headline, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
-from ._parse import parse
+from ._parse import Element, parse
 from ._prune import Page, prune
 from ._render import render_text
 from ._rules import ERROR_TITLE_RE
@@ -118,7 +117,7 @@ def _second_opinion(
 
 
 def _in_page_order(
-    blocks: list[RawBlock], body: HtmlElement, dropped: list[Dropped]
+    blocks: list[RawBlock], body: Element, dropped: list[Dropped]
 ) -> list[RawBlock]:
     """The blocks whose words stand in the page's text, in the page's order.
 
@@ -191,10 +190,10 @@ def _pruned_html(page: Page, text: str) -> str:
         for index in route:
             node = node[index]
         _detach(node)
-    return etree.tostring(copy, encoding="unicode")
+    return etree.tostring(copy, encoding="unicode", method="html")
 
 
-def _route(el: HtmlElement, root: HtmlElement) -> list[int] | None:
+def _route(el: Element, root: Element) -> list[int] | None:
     """Child positions from the root down to an element; None when it is not under root
     (broken markup can leave elements beside the root element)."""
     route: list[int] = []
@@ -208,7 +207,7 @@ def _route(el: HtmlElement, root: HtmlElement) -> list[int] | None:
     return route
 
 
-def _detach(el: HtmlElement) -> None:
+def _detach(el: Element) -> None:
     """Remove an element but not the text that follows it."""
     parent = el.getparent()
     if parent is None:
@@ -280,7 +279,7 @@ def _is_article(
     return not (teasers >= 4 and teasers >= len(prose))
 
 
-def _excerpt(el: HtmlElement, limit: int = 100) -> str:
+def _excerpt(el: Element, limit: int = 100) -> str:
     parts: list[str] = []
     size = 0
     for piece in el.itertext():
@@ -293,14 +292,14 @@ def _excerpt(el: HtmlElement, limit: int = 100) -> str:
 
 
 def _removals(
-    page: Page, region: Region | None, dropped: list[Dropped], removed_tables: list[HtmlElement],
+    page: Page, region: Region | None, dropped: list[Dropped], removed_tables: list[Element],
 ) -> tuple[Removal, ...]:
     """One record per removed element, in page order, with its XPath."""
     tree = page.root.getroottree()
-    records: list[tuple[HtmlElement | None, Removal]] = []
-    seen: set[HtmlElement] = set()
+    records: list[tuple[Element | None, Removal]] = []
+    seen: set[Element] = set()
 
-    def add(el: HtmlElement, category: str, rule: str, excerpt: str | None = None) -> None:
+    def add(el: Element, category: str, rule: str, excerpt: str | None = None) -> None:
         text = _short(excerpt if excerpt is not None else _excerpt(el))
         records.append((el, Removal(category, rule, text, tree.getpath(el), str(el.tag))))
 
@@ -309,7 +308,7 @@ def _removals(
         add(el, category, rule)
     if region is not None:
         inside = set(region.elements)
-        node: HtmlElement | None = region.elements[0]
+        node: Element | None = region.elements[0]
         while node is not None:
             parent = node.getparent()
             if parent is None:
@@ -330,7 +329,7 @@ def _removals(
         else:
             records.append((None, Removal(item.category, item.rule, _short(item.text), "", "")))
     targets = {el for el, _ in records}
-    order: dict[HtmlElement, int] = {}
+    order: dict[Element, int] = {}
     for position, el in enumerate(page.root.iter()):
         if el in targets:
             order[el] = position

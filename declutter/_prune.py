@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
-from lxml.html import HtmlElement
 
 from ._errors import RuleError
 from ._options import Options
+from ._parse import Element, text_of
 from ._rules import ROLE_RULES, SILENT_TAGS, TAG_RULES, classify_names
 
 #: Containers that hold the whole page: never dropped for their class names.
@@ -42,26 +42,26 @@ _TRUNCATED = ("...", "…", "[…]", "[...]")
 class Page:
     """What the prune walk learnt about a page; read by every later stage."""
 
-    root: HtmlElement
+    root: Element
     #: element -> (category, rule) for every element dropped with its subtree
-    dropped: dict[HtmlElement, tuple[str, str]] = field(default_factory=dict)
+    dropped: dict[Element, tuple[str, str]] = field(default_factory=dict)
     #: text-bearing elements outside dropped subtrees:
     #: (element, text length, link text length, weight of its vote for the article)
-    texts: list[tuple[HtmlElement, int, int, float]] = field(default_factory=list)
+    texts: list[tuple[Element, int, int, float]] = field(default_factory=list)
     #: meta tags by lower-cased name/property/itemprop (first one wins)
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
     title_tag: str | None = None
     canonical: str | None = None
-    h1: list[HtmlElement] = field(default_factory=list)
-    times: list[HtmlElement] = field(default_factory=list)
+    h1: list[Element] = field(default_factory=list)
+    times: list[Element] = field(default_factory=list)
     #: elements the caller asked to keep whatever the rules say
-    kept: frozenset[HtmlElement] = frozenset()
+    kept: frozenset[Element] = frozenset()
     #: the article body a site rule names, when one matched
-    forced_body: HtmlElement | None = None
+    forced_body: Element | None = None
 
 
-def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
+def prune(root: Element, options: Options, host: str | None) -> Page:
     page = Page(root)
     site_rules = options.rules_for(host)
     drop_selectors = list(options.drop)
@@ -72,11 +72,11 @@ def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
         if rule.body and page.forced_body is None:
             found = select(root, rule.body)
             page.forced_body = found[0] if found else None
-    user_drop: dict[HtmlElement, str] = {}
+    user_drop: dict[Element, str] = {}
     for selector in drop_selectors:
         for el in select(root, selector):
             user_drop.setdefault(el, selector)
-    kept: set[HtmlElement] = set()
+    kept: set[Element] = set()
     for selector in keep_selectors:
         kept.update(select(root, selector))
     page.kept = frozenset(kept)
@@ -85,7 +85,7 @@ def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
     texts = page.texts
     keep_captions = options.keep_captions
     keep_comments = options.keep_comments
-    stack: list[HtmlElement] = [root]
+    stack: list[Element] = [root]
     while stack:
         el = stack.pop()
         tag = el.tag
@@ -101,7 +101,7 @@ def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
             dropped[el] = reason
             continue
         if tag == "p" or tag in _PARAGRAPHS:
-            text = el.text_content().strip()
+            text = text_of(el).strip()
             size = len(text)
             if size:
                 weight = _VOTE_WEIGHT.get(tag, 1.0)
@@ -128,7 +128,7 @@ def prune(root: HtmlElement, options: Options, host: str | None) -> Page:
 
 
 def _verdict(
-    el: HtmlElement, tag: str, keep_captions: bool, keep_comments: bool
+    el: Element, tag: str, keep_captions: bool, keep_comments: bool
 ) -> tuple[str, str] | None:
     """Why this element is chrome, or None. Checks markup only, never text.
 
@@ -168,7 +168,7 @@ def _verdict(
     return found
 
 
-def _holds_article(el: HtmlElement) -> bool:
+def _holds_article(el: Element) -> bool:
     """True when an element marked as chrome holds several long paragraphs.
 
     Wrappers named "content with-sidebar" or a `<header>` around a whole post
@@ -178,23 +178,23 @@ def _holds_article(el: HtmlElement) -> bool:
         return False
     long = 0
     for p in el.iter("p"):
-        if len(p.text_content()) > 150:
+        if len(text_of(p)) > 150:
             long += 1
             if long >= 3:
                 return True
     return False
 
 
-def _link_length(el: HtmlElement) -> int:
+def _link_length(el: Element) -> int:
     if el.tag == "a":
-        return len(el.text_content().strip())
+        return len(text_of(el).strip())
     total = 0
     for a in el.iter("a"):
-        total += len(a.text_content().strip())
+        total += len(text_of(a).strip())
     return total
 
 
-def _gather_head(page: Page, el: HtmlElement, tag: str) -> None:
+def _gather_head(page: Page, el: Element, tag: str) -> None:
     if tag == "meta":
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = el.get("content")
@@ -209,7 +209,7 @@ def _gather_head(page: Page, el: HtmlElement, tag: str) -> None:
         if "canonical" in rel and page.canonical is None and el.get("href"):
             page.canonical = el.get("href", "").strip()
     elif tag == "title" and page.title_tag is None:
-        page.title_tag = el.text_content()
+        page.title_tag = text_of(el)
     elif tag == "head":
         for child in el:
             if isinstance(child.tag, str):
@@ -236,7 +236,7 @@ def _compile_selector(selector: str) -> etree.XPath:
         raise RuleError(f"cannot compile selector {selector!r}: {error}") from None
 
 
-def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
+def select(root: Element, selector: str) -> list[Element]:
     """Elements matching a user selector (CSS, or XPath when it starts with / or ()."""
     try:
         found = _compile_selector(selector)(root)
