@@ -338,9 +338,21 @@ def explain_html(
     It makes no network request when opened.
     """
     options = options or DEFAULT_OPTIONS
-    article = run(html, url, options, full=True)
-    root = parse(decode(html, options.max_bytes))
-    return build_report(root, article)
+    return report_for(html, run(html, url, options, full=True), options)
+
+
+def report_for(html: str | bytes, article: Article, options: Options | None = None) -> str:
+    """The explain report of ``article``, already extracted from ``html`` with ``options``.
+
+    What :func:`explain_html` does without running the extraction again: a bulk
+    worker that has just extracted a page for its output builds the page's
+    report from the same :class:`Article`, so the report's clean-text panel is
+    the output's text by construction, and the page is extracted once, not twice.
+    ``article`` must come from ``extract(html, options=options)`` (it carries
+    the removal paths the report draws).
+    """
+    options = options or DEFAULT_OPTIONS
+    return build_report(parse(decode(html, options.max_bytes)), article)
 
 
 @dataclass

@@ -76,6 +76,9 @@ DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 #: Name of the error log in an output directory.
 ERRORS_NAME = "_errors.jsonl"
 
+#: Extension of the explain reports a run writes with ``explain_dir``.
+REPORT_EXTENSION = ".explain.html"
+
 #: Temporary files start with this; a run removes any it finds left by a killed run.
 TEMP_PREFIX = ".declutter-tmp-"
 
@@ -164,6 +167,10 @@ class PageSettings:
     #: Read the page's own URL from it (saved-from comment, canonical link, og:url)
     #: when the task has none, so per-site rules apply to saved pages.
     guess_url: bool = True
+    #: Also build each page's explain report (:func:`declutter.explain_html`) into
+    #: :attr:`PageResult.report`, in the worker, from the same extraction as the
+    #: record: the parent only writes it, and never extracts a page itself.
+    report: bool = False
 
     def __post_init__(self) -> None:
         if self.fmt not in FORMATS:
@@ -180,6 +187,9 @@ class PageResult:
     #: Name of the exception class when the page failed, e.g. ``"NotHTMLError"``.
     error: str | None = None
     message: str = ""
+    #: The page's explain report (HTML) when the run asked for one (``PageSettings.report``).
+    #: Keyword-only, so subclasses that add fields keep their positional order.
+    report: str | None = field(default=None, repr=False, compare=False, kw_only=True)
 
     @property
     def ok(self) -> bool:
@@ -325,7 +335,7 @@ def article_record(article: Article, *, fmt: str = "text", explain: bool = False
 
 
 def process_page(
-    data: bytes,
+    data: str | bytes,
     *,
     url: str | None = None,
     options: Options | None = None,
@@ -346,6 +356,30 @@ def process_page(
     return article_record(article, fmt=fmt, explain=explain)
 
 
+def page_outputs(
+    html: str | bytes, url: str | None, settings: PageSettings
+) -> tuple[dict[str, Any], str | None]:
+    """The record of one page (see :func:`process_page`) and, when the settings ask, its report.
+
+    One extraction serves both, so a run with reports costs about what a
+    ``fmt="json"`` run costs, and the report's clean-text panel is the text of
+    the record whatever the extraction does. Page functions of other sources
+    (WARC records) call it too, so every source gets reports the same way.
+    """
+    if not settings.report:
+        record = process_page(
+            html, url=url, options=settings.options, fmt=settings.fmt,
+            explain=settings.explain, metadata=settings.metadata,
+        )
+        return record, None
+    from . import extract
+    from ._explain import report_for
+
+    article = extract(html, url=url, options=settings.options)
+    record = article_record(article, fmt=settings.fmt, explain=settings.explain)
+    return record, report_for(html, article, settings.options)
+
+
 def process_task(task: PageTask, settings: PageSettings) -> PageResult:
     """Read and clean one task's page: the function every executor runs in its workers.
 
@@ -364,15 +398,12 @@ def process_task(task: PageTask, settings: PageSettings) -> PageResult:
         url = task.url
         if url is None and settings.guess_url:
             url = guess_url(data)
-        record = process_page(
-            data, url=url, options=settings.options, fmt=settings.fmt,
-            explain=settings.explain, metadata=settings.metadata,
-        )
+        record, report = page_outputs(data, url, settings)
     except MemoryError:
         raise
     except Exception as error:
         return PageResult(task.key, None, type(error).__name__, _message(error))
-    return PageResult(task.key, {"path": task.key, **record})
+    return PageResult(task.key, {"path": task.key, **record}, report=report)
 
 
 def _message(error: BaseException) -> str:
@@ -1105,8 +1136,11 @@ class MirrorSink:
     def write(self, result: PageResult) -> None:
         if result.record is None:
             raise ValueError("only successful results are written")
-        data = render_output(result.record, self.fmt).encode("utf-8", "replace")
-        parts = self._parts(result.key)
+        self._store(result.key, render_output(result.record, self.fmt).encode("utf-8", "replace"))
+
+    def _store(self, key: str, data: bytes) -> None:
+        """Put ``data`` at the file of ``key``: a temporary file, then a rename into place."""
+        parts = self._parts(key)
         if self._root_fd is None:
             self._write_by_path(parts, data)
             return
@@ -1185,6 +1219,39 @@ class MirrorSink:
         if self._root_fd is not None:
             os.close(self._root_fd)  # also releases the lock
             self._root_fd = None
+
+
+class ReportSink(MirrorSink):
+    """The explain reports of a run: one ``.explain.html`` file per page, at the mirrored path.
+
+    ``news/2024/story.html.gz`` gets ``DIR/news/2024/story.explain.html`` (a
+    WARC page ``crawl.warc.gz/1234`` gets ``DIR/crawl.warc.gz/1234.explain.html``).
+    A :class:`MirrorSink` in everything but the content, so reports get the
+    outputs' guarantees for free: names planned without collisions, temporary
+    file and rename, no write through a symlink or outside ``DIR``, one run
+    per directory, leftovers of a killed run swept, resume by mtime. The
+    reports are built by the workers (:attr:`PageResult.report`); this only
+    writes them.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        super().__init__(directory, "html")
+        self.extension = REPORT_EXTENSION
+        self.needs_metadata = True
+
+    def write(self, result: PageResult) -> None:
+        if result.record is None:
+            raise ValueError("only successful results are written")
+        if result.report is None:
+            raise DeclutterError("no explain report for this page: the page function did not "
+                                 "build one (it must when PageSettings.report is set)")
+        self._store(result.key, result.report.encode("utf-8", "replace"))
+
+
+def _inside(path: str | os.PathLike[str], directory: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is ``directory`` or under it, once symlinks are resolved."""
+    real, base = os.path.realpath(path), os.path.realpath(directory)
+    return os.path.commonpath([real, base]) == base
 
 
 _SAFE_DIR_FD = (
@@ -1600,6 +1667,7 @@ def run_bulk(
     errors: str | os.PathLike[str] | ErrorLog | None = None,
     executor: Executor | None = None,
     page_function: Callable[..., PageResult] = process_task,
+    explain_dir: str | os.PathLike[str] | None = None,
 ) -> BulkSummary:
     """Clean every page of ``inputs`` into ``output``; never loses a page.
 
@@ -1617,6 +1685,16 @@ def run_bulk(
     ``page_function(task, settings=...)`` (module-level, picklable) turns a
     task into a result in the workers; other sources (WARC records) bring their own.
 
+    With ``explain_dir``, each page's explain report (what
+    :func:`declutter.explain_html` returns) is also written there, at the
+    page's mirrored path with the extension ``.explain.html``
+    (:class:`ReportSink`). The workers build it from the extraction that made
+    the output (``page_function`` must honour ``PageSettings.report``), so the
+    report's clean text is the output's text; a report that cannot be written
+    fails its page like an output would, and ``resume`` skips a page only when
+    its output and its report are both complete (a page missing only its
+    report gets the report, its output is left as it is).
+
     Raises :class:`BulkInterrupted` (carrying the summary so far) on Ctrl-C,
     and :class:`BulkError` when the run cannot start.
     """
@@ -1629,6 +1707,9 @@ def run_bulk(
                          "for the removals")
     log = errors if isinstance(errors, ErrorLog) else ErrorLog(
         errors if errors is not None else sink.default_errors_path())
+    reports = ReportSink(explain_dir) if explain_dir is not None else None
+    if reports is not None:
+        _check_report_directory(reports.directory, sink)
     if isinstance(inputs, str | os.PathLike):
         root = Path(inputs)
         if not root.is_dir():
@@ -1636,8 +1717,11 @@ def run_bulk(
         for path in sink.excluded():
             if os.path.realpath(path) == os.path.realpath(root):
                 raise BulkError(f"{root}: the output cannot be the input directory")
+        if reports is not None and os.path.realpath(reports.directory) == os.path.realpath(root):
+            raise BulkError(f"{root}: the explain directory cannot be the input directory")
         items: Iterable[PageTask | PageResult] = iter_directory(
-            root, patterns, exclude=[*sink.excluded(), log.path]
+            root, patterns,
+            exclude=[*sink.excluded(), log.path, *(reports.excluded() if reports else ())],
         )
     else:
         items = inputs
@@ -1651,13 +1735,15 @@ def run_bulk(
         executor = (InlineExecutor() if jobs == 0
                     else ProcessExecutor(jobs, timeout=timeout, memory_limit=memory_limit))
     settings = PageSettings(options or DEFAULT_OPTIONS, fmt, explain,
-                            metadata=sink.needs_metadata or explain)
+                            metadata=sink.needs_metadata or explain, report=reports is not None)
     done = failed = empty = skipped = 0
     interrupted = False
     sink.open(tasks, resume=resume)
     try:
+        if reports is not None:
+            reports.open(tasks, resume=resume)
         log.open()
-        todo = [task for task in tasks if not sink.is_done(task)] if resume else tasks
+        todo, report_only = _still_to_do(tasks, sink, reports) if resume else (tasks, set())
         skipped = len(tasks) - len(todo)
         if progress is not None:
             progress.start(len(todo) + len(unusable))
@@ -1673,7 +1759,11 @@ def run_bulk(
             for result in results:
                 if result.ok:
                     try:
-                        sink.write(result)
+                        if reports is not None:
+                            # first: an output on disk then means its report is there too
+                            reports.write(result)
+                        if result.key not in report_only:
+                            sink.write(result)
                     except (OSError, DeclutterError) as error:
                         result = PageResult(result.key, None, type(error).__name__,
                                             _message(error))
@@ -1695,6 +1785,8 @@ def run_bulk(
         if progress is not None:
             progress.finish()
         sink.close()
+        if reports is not None:
+            reports.close()
         log.close()
     stats = executor.stats
     summary = BulkSummary(
@@ -1718,6 +1810,44 @@ def run_bulk(
     return summary
 
 
+def _check_report_directory(directory: Path, sink: Sink) -> None:
+    """Refuse an explain directory that shares a tree with a mirrored output.
+
+    Report and output names could then collide (the report of ``a.html`` and
+    the ``--format html`` output of ``a.explain.html`` are both
+    ``a.explain.html``), and two sinks would lock and sweep the same tree. A
+    JSONL output may sit inside the explain directory: no report is named like it.
+    """
+    for path in sink.excluded():
+        if _inside(path, directory) if isinstance(sink, MirrorSink) else (
+            os.path.realpath(path) == os.path.realpath(directory)
+        ):
+            raise BulkError(f"{directory}: the explain directory cannot hold the output")
+        if _inside(directory, path):
+            raise BulkError(f"{directory}: the explain directory cannot be inside the output")
+
+
+def _still_to_do(
+    tasks: Sequence[PageTask], sink: Sink, reports: ReportSink | None
+) -> tuple[list[PageTask], set[str]]:
+    """For ``resume``: the tasks to run, and the keys of those that need only their report.
+
+    A page whose output is complete but whose report is not (a run without
+    reports before, a report that failed to write) runs again for the report
+    alone: rewriting its output would append a second record to a JSONL file.
+    """
+    todo: list[PageTask] = []
+    report_only: set[str] = set()
+    for task in tasks:
+        output_done = sink.is_done(task)
+        if output_done and (reports is None or reports.is_done(task)):
+            continue
+        todo.append(task)
+        if output_done:
+            report_only.add(task.key)
+    return todo, report_only
+
+
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
     "DEFAULT_PATTERNS",
@@ -1725,6 +1855,7 @@ __all__ = [
     "ERRORS_NAME",
     "FORMATS",
     "HANG_MARKER_ENV",
+    "REPORT_EXTENSION",
     "BulkError",
     "BulkInterrupted",
     "BulkSummary",
@@ -1742,6 +1873,7 @@ __all__ = [
     "PageTask",
     "ProcessExecutor",
     "Progress",
+    "ReportSink",
     "Sink",
     "TqdmProgress",
     "UnsafePathError",
@@ -1752,6 +1884,7 @@ __all__ = [
     "guess_url",
     "iter_directory",
     "make_sink",
+    "page_outputs",
     "plan_output_names",
     "prepare_page",
     "process_page",

@@ -90,6 +90,7 @@ examples:
   declutter bulk saved-pages/ -o corpus.jsonl           # one JSON record per page, one file
   declutter bulk crawl/ -o out/ --glob '*.php' --glob '*.html' --timeout 10 --jobs 8
   declutter bulk saved-pages/ -o json/ --format json --explain
+  declutter bulk saved-pages/ -o texts/ --explain-html reports/   # + reports/a/b/story.explain.html
   declutter bulk crawl.warc.gz -o pages.jsonl           # the HTML pages of a WARC file (or a
                                                         # directory of them); needs declutter[warc]
   declutter bulk crawl/ -o pages.jsonl --scheduler tcp://HOST:8786   # on a Dask cluster
@@ -229,6 +230,10 @@ def _bulk_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", action="store_true",
                         help="add every removal and its reason to each record (needs "
                              "--format json or a .jsonl output)")
+    parser.add_argument("--explain-html", metavar="DIR", type=Path,
+                        help="also write each page's explain report (as 'declutter explain' "
+                             "makes) to DIR, at the page's mirrored path with the extension "
+                             ".explain.html; DIR must be outside an output directory")
     parser.add_argument("--summary-json", metavar="FILE", type=Path,
                         help="also write the run's summary (counts, seconds, pages/s, peak "
                              "worker memory) as JSON, for scripts and benchmarks")
@@ -403,6 +408,7 @@ def _bulk(argv: Sequence[str]) -> int:
             patterns=tuple(args.glob) if args.glob else None,
             errors=args.errors,
             scheduler=args.scheduler,
+            explain_dir=args.explain_html,
         )
     except BulkInterrupted as interrupt:
         _report(interrupt.summary, quiet=False, json_path=args.summary_json)

@@ -58,10 +58,10 @@ from .bulk import (
     ProcessExecutor,
     Progress,
     Sink,
-    article_record,
     default_jobs,
     iter_directory,
     make_sink,
+    page_outputs,
     prepare_page,
     process_task,
     run_bulk,
@@ -657,21 +657,14 @@ def process_warc_task(task: PageTask, settings: PageSettings) -> PageResult:
             raise WarcFormatError(f"the record at offset {task.offset} is not "
                                   f"{task.record_id}: the file changed during the run")
         html = decode_payload(prepare_page(page.payload, options.max_bytes), page.charset)
-        url = page.target_uri
-        from . import clean, extract
-
-        if not settings.metadata and settings.fmt == "text" and not settings.explain:
-            record: dict[str, Any] = {"url": url, "text": clean(html, url=url, options=options)}
-        else:
-            article = extract(html, url=url, options=options)
-            record = article_record(article, fmt=settings.fmt, explain=settings.explain)
+        record, report = page_outputs(html, page.target_uri, settings)
     except MemoryError:
         raise
     except Exception as error:
         message = (error.strerror if isinstance(error, OSError) and error.strerror
                    else str(error)) or type(error).__name__
         return PageResult(task.key, None, type(error).__name__, message)
-    return PageResult(task.key, {"path": task.key, **page.fields(), **record})
+    return PageResult(task.key, {"path": task.key, **page.fields(), **record}, report=report)
 
 
 @dataclass(frozen=True)
@@ -745,6 +738,7 @@ def run_warc_bulk(
     patterns: Sequence[str] = WARC_PATTERNS,
     errors: str | os.PathLike[str] | None = None,
     executor: Executor | None = None,
+    explain_dir: str | os.PathLike[str] | None = None,
 ) -> WarcSummary:
     """Clean every HTML page of WARC files into ``output``: :func:`~declutter.run_bulk` for crawls.
 
@@ -755,14 +749,16 @@ def run_warc_bulk(
     before the article's metadata and text; failures go to the error log with
     the same WARC fields. Records that are not HTML or not status 200 are
     counted in the summary, not logged. The other arguments, the sinks,
-    ``resume`` and the guarantees are those of :func:`~declutter.run_bulk`;
-    ``executor`` may be a :class:`declutter.cluster.DaskExecutor`.
+    ``resume``, ``explain_dir`` (reports named ``FILE/OFFSET.explain.html``) and
+    the guarantees are those of :func:`~declutter.run_bulk`; ``executor`` may be
+    a :class:`declutter.cluster.DaskExecutor`.
     """
     sink: Sink = make_sink(output, fmt) if isinstance(output, str | os.PathLike) else output
     files: list[PageTask] = []
     unusable: list[PageResult] = []
     error_path = Path(errors) if errors is not None else sink.default_errors_path()
-    for item in _warc_files(inputs, patterns, exclude=[*sink.excluded(), error_path]):
+    exclude = [*sink.excluded(), error_path, *([Path(explain_dir)] if explain_dir else [])]
+    for item in _warc_files(inputs, patterns, exclude=exclude):
         (files if isinstance(item, PageTask) else unusable).append(item)  # type: ignore[arg-type]
     _warcio()  # fail before any output is touched when warcio is missing
     stats = WarcStats()
@@ -791,6 +787,7 @@ def run_warc_bulk(
             [*tasks.values(), *unusable], sink, options=options, fmt=fmt, explain=explain,
             jobs=jobs, timeout=timeout, memory_limit=memory_limit, resume=resume,
             progress=progress, errors=log, executor=executor, page_function=process_warc_task,
+            explain_dir=explain_dir,
         )
     except BulkInterrupted as interrupt:
         raise BulkInterrupted(_with(interrupt.summary, extra)) from None
