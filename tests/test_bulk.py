@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 import declutter
@@ -36,6 +37,7 @@ from declutter.bulk import (
     PageSettings,
     PageTask,
     ProcessExecutor,
+    ReportSink,
     UnsafePathError,
     guess_url,
     iter_directory,
@@ -555,3 +557,127 @@ def test_a_jsonl_output_inside_the_input_is_not_read_back(tmp_path: Path) -> Non
     second = run_bulk(tmp_path / "in", out, jobs=0, patterns=["*"])
     assert first.total == second.total == 6
     assert second.ok
+
+
+# --------------------------------------------------------------------------- explain reports
+
+
+def _panel(report: Path) -> str:
+    """The clean-text panel of an explain report, as a reader of the report sees it."""
+    (panel,) = lxml.html.parse(str(report)).xpath("//*[@id='dc-text']")
+    return str(panel.text_content())
+
+
+def _samples(root: Path, count: int) -> list[str]:
+    """``count`` sample pages copied into ``root`` (one in a subfolder); their keys."""
+    keys = []
+    for index, sample in enumerate(sorted(SAMPLES.glob("*/page.html"))[:count]):
+        key = f"{'sub/' if index % 2 else ''}{sample.parent.name}.html"
+        _touch(root / key, sample.read_bytes())
+        keys.append(key)
+    return keys
+
+
+def test_run_bulk_writes_one_explain_report_per_page_with_the_output_text(
+        tmp_path: Path) -> None:
+    keys = _samples(tmp_path / "in", 4)
+    reports = tmp_path / "reports"
+    summary = run_bulk(tmp_path / "in", tmp_path / "out", jobs=0, explain_dir=reports)
+    assert summary.ok and summary.done == len(keys)
+    written = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*") if p.is_file())
+    assert written == sorted(key.removesuffix(".html") + ".explain.html" for key in keys)
+    for key in keys:
+        stem = key.removesuffix(".html")
+        text = (tmp_path / "out" / f"{stem}.txt").read_text(encoding="utf-8")
+        panel = _panel(reports / f"{stem}.explain.html")
+        assert (panel + "\n" if panel else "") == text, key
+    # the walk never reads reports back as pages, even from inside the input
+    again = run_bulk(tmp_path / "in", tmp_path / "out2", jobs=0,
+                     explain_dir=tmp_path / "in" / "reports")
+    assert again.total == len(keys)
+    assert run_bulk(tmp_path / "in", tmp_path / "out2", jobs=0,
+                    explain_dir=tmp_path / "in" / "reports").total == len(keys)
+
+
+def test_the_report_is_the_one_explain_html_makes() -> None:
+    settings = PageSettings(report=True)
+    result = process_task(PageTask("a.html", ARTICLE, url="https://example.com/a"), settings)
+    assert result.ok and result.report == declutter.explain_html(
+        ARTICLE, url="https://example.com/a")
+    assert result.record is not None and result.record["title"]
+    assert process_task(PageTask("a.html", ARTICLE), PageSettings()).report is None
+
+
+def test_reports_are_built_in_the_workers(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parent process extracted a page")
+
+    # Workers start from the fork server, which never sees these patches.
+    monkeypatch.setattr(declutter, "extract", not_here)
+    monkeypatch.setattr(declutter._explain, "report_for", not_here)
+    keys = _samples(tmp_path / "in", 2)
+    summary = run_bulk(tmp_path / "in", tmp_path / "out.jsonl", jobs=2,
+                       explain_dir=tmp_path / "reports")
+    assert summary.ok and summary.done == len(keys)
+    for key in keys:
+        assert (tmp_path / "reports" / key.replace(".html", ".explain.html")).is_file()
+
+
+def test_a_report_path_never_leaves_its_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    os.symlink(outside, reports / "news")  # planted before the run
+    tasks = [PageTask("news/a.html", ARTICLE), PageTask("b.html", ARTICLE),
+             PageTask("../evil.html", ARTICLE)]
+    summary = run_bulk(tasks, tmp_path / "out", jobs=0, explain_dir=reports)
+    assert (summary.done, summary.failed) == (1, 2)  # failures are records, not a crash
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "evil.explain.html").exists()
+    errors = {e["path"]: e["error"] for e in map(
+        json.loads, (tmp_path / "out" / ERRORS_NAME).read_text().splitlines())}
+    assert errors == {"news/a.html": "UnsafePathError", "../evil.html": "UnsafePathError"}
+    # the report goes first: a page whose report failed has no output either
+    assert not (tmp_path / "out" / "news" / "a.txt").exists()
+    assert (reports / "b.explain.html").is_file() and (tmp_path / "out" / "b.txt").is_file()
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    sink = ReportSink(tmp_path / "r2")
+    sink.open([], resume=False)
+    with pytest.raises(UnsafePathError):
+        sink.write(PageResult("../x.html", {"text": ""}, report="<p>"))
+    sink.close()
+
+
+def test_resume_keeps_complete_reports_and_writes_only_missing_ones(tmp_path: Path) -> None:
+    keys = _samples(tmp_path / "in", 3)
+    reports, out = tmp_path / "reports", tmp_path / "out.jsonl"
+    assert run_bulk(tmp_path / "in", out, jobs=0, explain_dir=reports).ok
+    files = sorted(p for p in reports.rglob("*") if p.is_file())
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files}
+    again = run_bulk(tmp_path / "in", out, jobs=0, explain_dir=reports, resume=True)
+    assert (again.done, again.skipped) == (0, len(keys))
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files} == before
+    # a missing report is made again, without a second record for its page
+    files[0].unlink()
+    third = run_bulk(tmp_path / "in", out, jobs=0, explain_dir=reports, resume=True)
+    assert (third.done, third.skipped) == (1, len(keys) - 1)
+    assert files[0].is_file()
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files[1:]} == {
+        p: before[p] for p in files[1:]}
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["path"] for r in records) == sorted(keys)
+
+
+def test_run_bulk_refuses_an_explain_directory_sharing_the_output(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    for reports in (tmp_path / "out", tmp_path / "out" / "reports", tmp_path):
+        with pytest.raises(BulkError, match="explain directory"):
+            run_bulk(tmp_path / "in", tmp_path / "out", explain_dir=reports)
+    with pytest.raises(BulkError, match="explain directory cannot be the input"):
+        run_bulk(tmp_path / "in", tmp_path / "out", explain_dir=tmp_path / "in")
+    # a JSONL output may sit in the explain directory
+    summary = run_bulk(tmp_path / "in", tmp_path / "out" / "all.jsonl", jobs=0,
+                       explain_dir=tmp_path / "out")
+    assert summary.ok
