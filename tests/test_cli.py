@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -643,3 +644,89 @@ def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
     assert resumed.returncode == 0, _err(resumed)
     counts = _summary_counts(_err(resumed))
     assert counts["done"] + counts["skipped"] == total and counts["skipped"] >= 10
+
+
+# --------------------------------------------------------------------------- bulk explain reports
+
+
+def _report_panel(report: Path) -> str:
+    (panel,) = lxml.html.parse(str(report)).xpath("//*[@id='dc-text']")
+    return str(panel.text_content())
+
+
+def _stats(paths: list[Path]) -> dict[Path, tuple[int, int]]:
+    return {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in paths}
+
+
+def test_bulk_explain_html_writes_a_report_per_page_and_resume_keeps_them(
+        tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    keys = []
+    for index, sample in enumerate(sorted(SAMPLES.glob("*/page.html"))):
+        key = f"{'news/' if index % 2 else ''}{sample.parent.name}.html"
+        (source / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sample, source / key)
+        keys.append(key)
+    out, reports = tmp_path / "out", tmp_path / "reports"
+    result = run("bulk", source, "-o", out, "--explain-html", reports, "--jobs", "2")
+    assert result.returncode == 0, _err(result)
+    assert _summary_counts(_err(result)) == {"done": len(keys), "skipped": 0, "failed": 0}
+    written = sorted(p for p in reports.rglob("*") if p.is_file())
+    assert [p.relative_to(reports).as_posix() for p in written] == sorted(
+        _output_key(key, ".explain.html") for key in keys)
+    for key in keys:
+        text = (out / _output_key(key)).read_text(encoding="utf-8")
+        panel = _report_panel(reports / _output_key(key, ".explain.html"))
+        assert (panel + "\n" if panel else "") == text, key
+    before = _stats(written)
+    again = run("bulk", source, "-o", out, "--explain-html", reports, "--jobs", "0", "--resume")
+    assert again.returncode == 0, _err(again)
+    assert _summary_counts(_err(again)) == {"done": 0, "skipped": len(keys), "failed": 0}
+    assert _stats(written) == before
+    written[0].unlink()  # a lost report is written again, and only it
+    third = run("bulk", source, "-o", out, "--explain-html", reports, "--jobs", "0", "--resume")
+    assert _summary_counts(_err(third)) == {"done": 1, "skipped": len(keys) - 1, "failed": 0}
+    assert written[0].is_file() and _stats(written[1:]) == {p: before[p] for p in written[1:]}
+
+
+def test_bulk_explain_html_confined_to_its_directory(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    (source / "news").mkdir(parents=True)
+    shutil.copyfile(ARTICLE, source / "news" / "a.html")
+    shutil.copyfile(ARTICLE, source / "b.html")
+    outside, reports = tmp_path / "outside", tmp_path / "reports"
+    outside.mkdir()
+    reports.mkdir()
+    os.symlink(outside, reports / "news")  # planted before the run
+    result = run("bulk", source, "-o", tmp_path / "out", "--explain-html", reports,
+                 "--jobs", "0")
+    assert result.returncode == 1
+    _no_traceback(result)
+    assert list(outside.iterdir()) == []
+    errors = [json.loads(line)
+              for line in (tmp_path / "out" / ERRORS_NAME).read_text().splitlines()]
+    assert [(e["path"], e["error"]) for e in errors] == [("news/a.html", "UnsafePathError")]
+    assert (reports / "b.explain.html").is_file()
+    # an explain directory inside the output is refused before anything runs
+    refused = run("bulk", source, "-o", tmp_path / "o2", "--explain-html", tmp_path / "o2" / "r")
+    assert refused.returncode == 1 and "explain directory" in _err(refused)
+    _no_traceback(refused)
+
+
+def test_bulk_explain_html_names_warc_reports_by_file_and_offset(tmp_path: Path) -> None:
+    pytest.importorskip("warcio")
+    from benchmarks.scale import write_crawl
+
+    crawl = tmp_path / "crawl.warc.gz"
+    write_crawl(crawl, 3)
+    out, reports = tmp_path / "pages.jsonl", tmp_path / "reports"
+    result = run("bulk", crawl, "-o", out, "--explain-html", reports, "--jobs", "0", "-q")
+    assert result.returncode == 0, _err(result)
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 3
+    written = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*")
+                     if p.is_file())
+    assert written == sorted(f"{r['path']}.explain.html" for r in records)
+    for record in records:
+        assert record["path"].startswith("crawl.warc.gz/")
+        assert _report_panel(reports / f"{record['path']}.explain.html") == record["text"]
