@@ -31,7 +31,14 @@ sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
 import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
-from declutter.bulk import HANG_MARKER_ENV, BulkError, PageSettings, PageTask, process_task  # noqa: E402
+from declutter.bulk import (  # noqa: E402
+    HANG_MARKER_ENV,
+    BulkError,
+    PageSettings,
+    PageTask,
+    guess_url,
+    process_task,
+)
 from declutter.cluster import (  # noqa: E402
     RECORD_FIELDS,
     DaskExecutor,
@@ -351,3 +358,18 @@ def test_the_page_function_pickles_for_any_engine() -> None:
 
     function = functools.partial(extract_record, options=declutter.Options())
     assert pickle.loads(pickle.dumps(function))(ARTICLE)["text"]
+
+
+def test_explain_reports_come_back_from_the_dask_workers(two_workers: Any,
+                                                         tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    for name in ("a.html", "b.html", "c.html"):
+        (source / name).write_bytes(ARTICLE)
+    reports = tmp_path / "reports"
+    summary = declutter.run_bulk(source, tmp_path / "out", explain_dir=reports,
+                                 executor=DaskExecutor(two_workers, batch_size=2))
+    assert summary.ok and summary.done == 3
+    for name in ("a", "b", "c"):
+        report = (reports / f"{name}.explain.html").read_text(encoding="utf-8")
+        assert report == declutter.explain_html(ARTICLE, url=guess_url(ARTICLE))
