@@ -22,7 +22,7 @@ from ._options import DEFAULT_OPTIONS, Options
 from ._parse import Element, parse
 from ._prune import Page, prune
 from ._render import render_text
-from ._rules import ERROR_TITLE_RE
+from ._rules import ERROR_TITLE_RE, SILENT_TAGS
 
 #: Below this confidence the trafilatura fallback is asked for a second opinion.
 FALLBACK_BELOW = 0.35
@@ -315,7 +315,7 @@ def _removals(
                 break
             for sibling in parent:
                 if (sibling is node or sibling in inside or sibling in seen
-                        or not isinstance(sibling.tag, str) or sibling.tag == "head"):
+                        or not isinstance(sibling.tag, str) or sibling.tag in SILENT_TAGS):
                     continue
                 excerpt = _excerpt(sibling)
                 if excerpt:
