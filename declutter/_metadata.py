@@ -71,22 +71,19 @@ def description(page: Page) -> str | None:
 
 def article_body(page: Page) -> str | None:
     """The article text the page declares in JSON-LD (``articleBody``), if any."""
-    if not page.jsonld:
-        return None
-    for text in page.jsonld:
-        if "articleBody" in text:
-            return _text(_jsonld_article([text]).get("articleBody"))
-    return None
+    if not any("articleBody" in text for text in page.jsonld):
+        return None  # most pages: no JSON to parse at all
+    return _text(_jsonld_article(page).get("articleBody"))
 
 
 def declared_kind(page: Page) -> str | None:
     """What the page declares itself to be (see ``_declared_article``)."""
-    return _declared_article(page.meta, _jsonld_article(page.jsonld), page.jsonld)
+    return _declared_article(page.meta, _jsonld_article(page), _ld_objects(page))
 
 
 def read_metadata(page: Page, url: str | None) -> Metadata:
     meta = page.meta
-    ld = _jsonld_article(page.jsonld)
+    ld = _jsonld_article(page)
     site = meta.get("og:site_name") or _name(ld.get("publisher")) or meta.get("application-name")
     title = _first_text(page) or _text(ld.get("headline")) or headline(page)
     return Metadata(
@@ -100,7 +97,7 @@ def read_metadata(page: Page, url: str | None) -> Metadata:
             meta.get("og:description") or meta.get("description")
             or meta.get("twitter:description") or _text(ld.get("description"))
         ),
-        declared_kind=_declared_article(meta, ld, page.jsonld),
+        declared_kind=_declared_article(meta, ld, _ld_objects(page)),
     )
 
 
@@ -179,20 +176,29 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {k.casefold() for k in kinds if isinstance(k, str)}
 
 
-def _jsonld_article(texts: list[str]) -> dict[str, Any]:
-    for obj in _jsonld_objects(texts):
+def _ld_objects(page: Page) -> list[dict[str, Any]]:
+    """The page's JSON-LD objects, parsed once per page whichever stage asks first."""
+    if page.jsonld_objects is None:
+        page.jsonld_objects = _jsonld_objects(page.jsonld)
+    return page.jsonld_objects
+
+
+def _jsonld_article(page: Page) -> dict[str, Any]:
+    for obj in _ld_objects(page):
         if _types(obj) & _ARTICLE_TYPES:
             return obj
     return {}
 
 
-def _declared_article(meta: dict[str, str], ld: dict[str, Any], texts: list[str]) -> str | None:
+def _declared_article(
+    meta: dict[str, str], ld: dict[str, Any], objects: list[dict[str, Any]]
+) -> str | None:
     """What the page says it is: "article", "listing" (JSON-LD collection or search
     page), "website" (og:type website: home pages, but also many plain pages), or None."""
     og_type = meta.get("og:type", "").casefold()
     if ld or og_type == "article":
         return "article"
-    for obj in _jsonld_objects(texts):
+    for obj in objects:
         if _types(obj) & {"collectionpage", "searchresultspage", "profilepage"}:
             return "listing"
     if og_type == "website":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -51,6 +52,8 @@ class Page:
     #: meta tags by lower-cased name/property/itemprop (first one wins)
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
+    #: the JSON-LD parsed, filled by the first stage that needs it
+    jsonld_objects: list[dict[str, Any]] | None = None
     title_tag: str | None = None
     canonical: str | None = None
     h1: list[Element] = field(default_factory=list)
