@@ -18,6 +18,7 @@ it, so start tags are cut to MAX_ATTRIBUTES attributes before parsing.
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections import Counter
@@ -125,6 +126,7 @@ _LONG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9:_.-]*)[^>]{2047}")
 #: as many "=": below this count (most pages have one or two thousand) the slower
 #: search for such values is skipped.
 _MANY_VALUES = 4000
+_RAW_TAG_RE = re.compile(r"<(/?)(?:script|style)\b", re.IGNORECASE)
 _QUOTED_RE = re.compile(r""""[^"]*"|'[^']*'""")
 _ODD_VALUE_RE = re.compile(r"""=[\t\n\f\r ]*(["'])[^"'<>]*[<>]""")
 _SPACE = " \t\n\f\r"
@@ -136,8 +138,17 @@ _UNQUOTED_RE = re.compile(r"[^\t\n\f\r >]*")
 def _limit_attributes(text: str) -> str:
     """The text with every start tag cut to MAX_ATTRIBUTES attributes and the meaningful ones."""
     starts: list[int] = []  # where attributes begin in tags that may have too many
+    markers: list[tuple[int, int]] | None = None
     pos = 0
     while (match := _LONG_RE.search(text, pos)) is not None:
+        if markers is None:
+            markers = _raw_text_markers(text)
+        inside = _raw_text_end(markers, match.start(), len(text))
+        if inside is not None:
+            # "i<n.length ..." in a script is code, not a tag: rewriting it could run
+            # past the script's end tag and cut the page.
+            pos = inside
+            continue
         close = text.find(">", match.end())
         pos = close = len(text) if close < 0 else close  # each character counted once
         # Attributes are separated by white space, "/" or a closing quote; what stands
@@ -176,6 +187,20 @@ def _limit_attributes(text: str) -> str:
         return text
     out.append(text[copied:])
     return "".join(out)
+
+
+def _raw_text_markers(text: str) -> list[tuple[int, int]]:
+    """Positions of script and style start (1) and end (0) tags, in page order."""
+    return [(m.start(), 0 if m.group(1) else 1) for m in _RAW_TAG_RE.finditer(text)]
+
+
+def _raw_text_end(markers: list[tuple[int, int]], pos: int, size: int) -> int | None:
+    """Where the script or style around ``pos`` ends, or None when ``pos`` is outside one."""
+    index = bisect.bisect_left(markers, (pos, -1)) - 1
+    if index < 0 or markers[index][1] == 0:
+        return None
+    following = next((at for at, opens in markers[index + 1:] if not opens), None)
+    return size if following is None else following
 
 
 def _read_tag(text: str, pos: int) -> tuple[int, list[tuple[int, int, str]]]:

@@ -292,3 +292,13 @@ def test_odd_tag_names_around_removed_elements(name: str) -> None:
             f"Advertisement</div>short text</{name}><p>Short.</p></body></html>")
     for options in (Options(), OPEN):
         run_both(page, options)
+
+
+def test_code_that_looks_like_a_long_tag_is_not_rewritten() -> None:
+    """``i<n.length ...`` inside a script is code: the attribute cap must not read it as a
+    tag, or a quote opened in it would run on past the script's end and cut the article
+    that follows (here, up to the apostrophe of "board's")."""
+    code = "for(i=0;i<n.length ;i++){" + " q" * 1500 + " a='x"
+    plain = article(extra_before="<p>The board's statement came late on Monday night.</p>")
+    page = plain.replace("<body>", f"<body><script>{code}</script>", 1)
+    assert declutter.clean(page, options=OPEN) == declutter.clean(plain, options=OPEN)
