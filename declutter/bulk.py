@@ -1140,29 +1140,7 @@ class MirrorSink:
 
     def _store(self, key: str, data: bytes) -> None:
         """Put ``data`` at the file of ``key``: a temporary file, then a rename into place."""
-        self.store_at(self._parts(key), data)
-
-    def attach(self) -> None:
-        """Open the output directory for writing from a worker process.
-
-        The parent's :meth:`open` already created, locked and swept the
-        directory and planned every name; a worker only needs its own
-        descriptor of the root, so it can write by ``dir_fd`` with the same
-        symlink checks. No lock (the parent holds it for the run) and no sweep
-        (it would delete the other workers' files in flight).
-        """
-        if _SAFE_DIR_FD and self._root_fd is None:
-            self._root_fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-
-    def planned(self, key: str) -> tuple[str, ...] | UnsafePathError:
-        """The planned output name of ``key`` (parts under the directory), or why it has none."""
-        try:
-            return self._parts(key)
-        except UnsafePathError as error:
-            return error
-
-    def store_at(self, parts: tuple[str, ...], data: bytes) -> None:
-        """Put ``data`` at OUT/``parts``: a temporary file, then a rename into place."""
+        parts = self._parts(key)
         if self._root_fd is None:
             self._write_by_path(parts, data)
             return
@@ -1435,10 +1413,9 @@ class JsonlSink:
         return task.key in self._done
 
     def write(self, result: PageResult) -> None:
-        line = result.line if isinstance(result, StoredResult) else None
-        if self._fd is None or (result.record is None and line is None):
+        if self._fd is None or result.record is None:
             raise ValueError("write() needs an opened sink and a successful result")
-        _write_all(self._fd, line if line is not None else _json_line(result.record))
+        _write_all(self._fd, _json_line(result.record))
 
     def close(self) -> None:
         if self._fd is not None:
@@ -1503,109 +1480,6 @@ def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> MirrorSink |
     if os.fspath(output).endswith(".jsonl"):
         return JsonlSink(output, fmt)
     return MirrorSink(output, fmt)
-
-
-# --------------------------------------------------------------------------- writes in the workers
-
-
-@dataclass(frozen=True)
-class StoredResult(PageResult):
-    """A page whose outputs a worker already wrote: what the parent still needs of it.
-
-    Sent back instead of the full result when the workers write the mirrored
-    files themselves (:class:`ProcessExecutor` runs), so the parent neither
-    unpickles the text nor does any per-page file work: it only counts the
-    page, and for a JSONL output appends ``line``, rendered in the worker.
-    ``record`` is then only ``{"path": key}``.
-    """
-
-    #: The page has no article text (what :attr:`BulkSummary.empty` counts).
-    empty: bool = field(default=False, kw_only=True)
-    #: The JSONL line of the record, for a :class:`JsonlSink` (None for mirrored outputs).
-    line: bytes | None = field(default=None, repr=False, compare=False, kw_only=True)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """A task and where its worker writes it (planned by the parent's sinks)."""
-
-    task: PageTask
-    #: Parts of the output path under the mirror directory, the error that forbids
-    #: writing it, or None when the worker writes no output file (JSONL, report only).
-    output: tuple[str, ...] | UnsafePathError | None
-    #: The same for the explain report, None without reports.
-    report: tuple[str, ...] | UnsafePathError | None
-    #: Render the JSONL line of the record (a JSONL output that still needs this page).
-    line: bool = False
-
-
-@dataclass(frozen=True)
-class _WorkerWrites:
-    """The page function of a run whose workers write their pages' files themselves.
-
-    Runs ``page_function`` and stores its outputs from the worker, with the
-    same guarantees as the parent's sinks (temporary file and rename, no write
-    through a symlink or outside the directory, report before output), so the
-    parent's per-page cost shrinks to receiving a few bytes: with two workers
-    on two cores the parent would otherwise take a good share of a core.
-    Module-level and picklable, as executors require.
-    """
-
-    page_function: Callable[..., PageResult]
-    settings: PageSettings
-    #: Mirror directory and format of the outputs; None for a JSONL output.
-    output: tuple[str, str] | None
-    #: Directory of the explain reports; None without reports.
-    reports: str | None
-
-    def __call__(self, job: _Job) -> PageResult:
-        result = self.page_function(job.task, settings=self.settings)
-        if not result.ok or result.record is None:
-            return result
-        try:
-            if job.report is not None:
-                if result.report is None:
-                    raise DeclutterError("no explain report for this page: the page function "
-                                         "did not build one (it must when PageSettings.report "
-                                         "is set)")
-                assert self.reports is not None
-                _worker_sink(self.reports, None).store_at(
-                    _allowed(job.report), result.report.encode("utf-8", "replace"))
-            if job.output is not None:
-                assert self.output is not None
-                directory, fmt = self.output
-                _worker_sink(directory, fmt).store_at(
-                    _allowed(job.output),
-                    render_output(result.record, fmt).encode("utf-8", "replace"))
-        except (OSError, DeclutterError) as error:
-            return PageResult(result.key, None, type(error).__name__, _message(error))
-        return StoredResult(result.key, {"path": result.key},
-                            empty=not result.record.get("text"),
-                            line=_json_line(result.record) if job.line else None)
-
-
-def _allowed(parts: tuple[str, ...] | UnsafePathError) -> tuple[str, ...]:
-    if isinstance(parts, UnsafePathError):
-        raise parts
-    return parts
-
-
-#: The sinks a worker writes through, one per directory, opened at first use.
-_WORKER_SINKS: dict[tuple[str, str | None], MirrorSink] = {}
-
-
-def _worker_sink(directory: str, fmt: str | None) -> MirrorSink:
-    """The worker's own handle on an output (``fmt``) or report (None) directory."""
-    sink = _WORKER_SINKS.get((directory, fmt))
-    if sink is None:
-        sink = MirrorSink(directory, fmt) if fmt is not None else ReportSink(directory)
-        sink.attach()
-        _WORKER_SINKS[(directory, fmt)] = sink
-    return sink
-
-
-def _failed_job(job: _Job, error: str, message: str) -> PageResult:
-    return failed_result(job.task, error, message)
 
 
 # --------------------------------------------------------------------------- progress
@@ -1864,7 +1738,6 @@ def run_bulk(
                             metadata=sink.needs_metadata or explain, report=reports is not None)
     done = failed = empty = skipped = 0
     interrupted = False
-    worker_writes: Callable[[Callable[..., PageResult], PageSettings], Any] | None = None
     sink.open(tasks, resume=resume)
     try:
         if reports is not None:
@@ -1879,27 +1752,11 @@ def run_bulk(
             failed += 1
             if progress is not None:
                 progress.advance(False)
-        worker_writes = _writes_in_workers(executor, sink, reports)
-        results: Iterator[PageResult]
-        if worker_writes is not None:
-            results = executor.map_unordered(
-                worker_writes(page_function, settings),
-                _jobs(todo, sink, reports, report_only), _failed_job,
-            )
-        else:
-            results = executor.map_unordered(
-                functools.partial(page_function, settings=settings), todo, failed_result
-            )
+        results = executor.map_unordered(
+            functools.partial(page_function, settings=settings), todo, failed_result
+        )
         try:
             for result in results:
-                if isinstance(result, StoredResult):
-                    if result.line is not None:
-                        sink.write(result)
-                    done += 1
-                    empty += result.empty
-                    if progress is not None:
-                        progress.advance(True)
-                    continue
                 if result.ok:
                     try:
                         if reports is not None:
@@ -1927,13 +1784,6 @@ def run_bulk(
     finally:
         if progress is not None:
             progress.finish()
-        if worker_writes is not None and (interrupted or executor.stats.timeouts
-                                          or executor.stats.crashes):
-            # A worker killed mid-write leaves a temporary file; never an output.
-            if isinstance(sink, MirrorSink):
-                _sweep_temporaries(sink.directory)
-            if reports is not None:
-                _sweep_temporaries(reports.directory)
         sink.close()
         if reports is not None:
             reports.close()
@@ -1958,38 +1808,6 @@ def run_bulk(
     if interrupted:
         raise BulkInterrupted(summary)
     return summary
-
-
-def _writes_in_workers(
-    executor: Executor, sink: Sink, reports: ReportSink | None
-) -> Callable[[Callable[..., PageResult], PageSettings], _WorkerWrites] | None:
-    """How to let the workers write their pages' files, or None to write them here.
-
-    Only local worker processes (:class:`ProcessExecutor`) share this machine's
-    file system, and only the sinks of this module are known to write nothing
-    but what :class:`_WorkerWrites` writes; a sink of your own, a subclass, or
-    a cluster executor keeps the parent-side writes.
-    """
-    if not isinstance(executor, ProcessExecutor) or type(sink) not in (MirrorSink, JsonlSink):
-        return None
-    output = ((os.path.abspath(sink.directory), sink.fmt) if isinstance(sink, MirrorSink)
-              else None)
-    report_dir = os.path.abspath(reports.directory) if reports is not None else None
-    return functools.partial(_WorkerWrites, output=output, reports=report_dir)
-
-
-def _jobs(tasks: Iterable[PageTask], sink: Sink, reports: ReportSink | None,
-          report_only: set[str]) -> Iterator[_Job]:
-    """The tasks with their planned file names, for :class:`_WorkerWrites`."""
-    mirror = sink if isinstance(sink, MirrorSink) else None
-    for task in tasks:
-        needs_output = task.key not in report_only
-        yield _Job(
-            task,
-            mirror.planned(task.key) if mirror is not None and needs_output else None,
-            reports.planned(task.key) if reports is not None else None,
-            line=mirror is None and needs_output,
-        )
 
 
 def _check_report_directory(directory: Path, sink: Sink) -> None:

@@ -681,36 +681,3 @@ def test_run_bulk_refuses_an_explain_directory_sharing_the_output(tmp_path: Path
     summary = run_bulk(tmp_path / "in", tmp_path / "out" / "all.jsonl", jobs=0,
                        explain_dir=tmp_path / "out")
     assert summary.ok
-
-
-@pytest.mark.parametrize("output", ["out", "out.jsonl"])
-def test_worker_processes_write_the_same_outputs_as_the_parent(tmp_path: Path,
-                                                               output: str) -> None:
-    """With worker processes the workers write the files (and render JSONL lines) and the
-    parent only counts pages: the outputs, reports and counts must not change for that."""
-    pages = tmp_path / "in"
-    pages.mkdir()
-    for number in range(6):
-        (pages / f"p{number}.html").write_bytes(ARTICLE.replace(b"</body>",
-                                                f"<!-- {number} --></body>".encode()))
-    (pages / "empty.html").write_bytes(b"  ")
-
-    def run(where: str, jobs: int) -> tuple[BulkSummary, dict[str, bytes]]:
-        target = tmp_path / where / output
-        summary = run_bulk(pages, target, jobs=jobs, explain_dir=tmp_path / where / "reports")
-        files = {
-            str(path.relative_to(tmp_path / where)): path.read_bytes()
-            for path in sorted((tmp_path / where).rglob("*")) if path.is_file()
-        }
-        return summary, files
-
-    inline, inline_files = run("inline", 0)
-    workers, worker_files = run("workers", 2)
-    assert (workers.done, workers.failed, workers.empty) == (inline.done, inline.failed,
-                                                             inline.empty) == (6, 1, 0)
-    if output.endswith(".jsonl"):
-        key = str(Path(output))
-        lines = sorted(worker_files.pop(key).splitlines())
-        assert lines == sorted(inline_files.pop(key).splitlines())
-    assert worker_files == inline_files
-    assert not any(TEMP_PREFIX in name for name in worker_files)
