@@ -276,7 +276,9 @@ def _is_article(
         if item.rule == "links:list" and item.element is not None
     })
     teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
-    return not (teasers >= 4 and teasers >= len(prose))
+    # Teasers outnumbering the prose make a listing, unless the prose is an article's:
+    # a story of three long paragraphs may well carry a few lists of related links.
+    return not (teasers >= 4 and teasers >= len(prose) and long_paragraphs < 3)
 
 
 def _excerpt(el: Element, limit: int = 100) -> str:
