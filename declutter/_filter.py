@@ -67,13 +67,12 @@ class Dropped:
 
 
 class _Segmenter:
-    """Walks a region and emits RawBlocks; collects the pruned elements it meets."""
+    """Walks a region and emits RawBlocks, skipping the subtrees the prune stage marked."""
 
     def __init__(self, page: Page, options: Options) -> None:
         self.dropped = page.dropped
         self.keep_tables = options.keep_tables
         self.blocks: list[RawBlock] = []
-        self.met: list[Element] = []
         self.parts: list[str] = []
         self.linked: list[bool] = []
         self.in_link = 0
@@ -116,7 +115,6 @@ class _Segmenter:
             self.add(el.tail)
             return
         if el in self.dropped:
-            self.met.append(el)
             self.add(el.tail)
             return
         if tag in SILENT_TAGS:
@@ -317,7 +315,6 @@ def segment(page: Page, elements: tuple[Element, ...], options: Options) -> _Seg
     segmenter = _Segmenter(page, options)
     for el in elements:
         if el in page.dropped:
-            segmenter.met.append(el)
             continue
         segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
         segmenter.flush()
