@@ -45,7 +45,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -666,10 +666,28 @@ class _Slot:
     ready: bool = False
     #: CPU seconds the worker has used so far, from its last message
     cpu: float = 0.0
+    #: shared with the worker: [pages it has started, monotonic time the last one
+    #: started]. Written before every page, read only at deadlines, so the parent
+    #: knows which page of a batch is running without a message (a wake-up) per page.
+    state: Any = None
+    #: results received from this worker so far (the counterpart of state[0])
+    answered: int = 0
+    #: task messages (batches) sent and not fully answered, as counts of tasks
+    batches: deque[int] = field(default_factory=deque)
 
 
-# Messages from a worker: (kind, value, rss, peak_rss, cpu_seconds, retiring).
-_READY, _DONE, _RAISED = 0, 1, 2
+# Messages to a worker: a pickled list of pickled tasks (each unpickled on its own,
+# so one bad task fails alone), or b"" to stop. Messages from a worker:
+# (items, rss, peak_rss, cpu_seconds, retiring), items being None when it is ready,
+# else a list of (kind, value), one per finished task, in the order sent.
+_DONE, _RAISED = 1, 2
+#: Most tasks in one message to a worker: fewer parent wake-ups, yet a short tail.
+_TASK_BATCH = 8
+#: A worker sends its results once it has this many, ...
+_RESULT_BATCH = 8
+#: ... or when the oldest has waited this long, or when it runs out of tasks,
+#: whichever comes first.
+_RESULT_DELAY = 0.02
 _NOTHING: Any = object()
 #: Workers that die or hang before they are ready, in a row, before the run gives up.
 _STARTUP_FAILURES = 3
@@ -689,6 +707,9 @@ class _Pool(Generic[T, R]):
         self.backlog: deque[T] = deque()
         self.source: Iterator[T] | None = None
         self.startup_failures = 0
+        #: tasks in the run when known (a sequence), and tasks taken from the source
+        self.total: int | None = None
+        self.taken = 0
         # One selector for the whole run: building one per wait (as
         # multiprocessing.connection.wait does) costs more than a small page.
         self.selector: selectors.BaseSelector | None = (
@@ -696,6 +717,7 @@ class _Pool(Generic[T, R]):
         )
 
     def run(self, tasks: Iterable[T]) -> Iterator[R]:
+        self.total = len(tasks) if isinstance(tasks, Sized) else None
         self.source = iter(tasks)
         timeout = self.owner.timeout
         while True:
@@ -705,15 +727,28 @@ class _Pool(Generic[T, R]):
                 return
             wait_for = None
             if timeout is not None:
-                first = min(slot.started for slot in busy)
+                first = min(self._running(slot)[1] for slot in busy)
                 wait_for = max(0.0, first + timeout - time.monotonic())
             for slot, message_waiting in self._wait(wait_for):
                 yield from self._collect(slot, message_waiting)
             if timeout is not None:
                 now = time.monotonic()
                 for slot in list(self.slots):
-                    if slot.pending and now - slot.started >= timeout and not slot.conn.poll():
+                    if (slot.pending and now - self._running(slot)[1] >= timeout
+                            and not slot.conn.poll()):
                         yield from self._expire(slot, timeout)
+
+    def _running(self, slot: _Slot) -> tuple[int, float]:
+        """The index in ``slot.pending`` of the page the worker is on (-1: none of
+        them yet, or unknown) and the time its deadline counts from."""
+        if slot.ready and slot.state is not None:
+            count, since = slot.state[0], slot.state[1]
+            if slot.state[0] != count:  # the worker moved on while we read: it is alive
+                return -1, time.monotonic()
+            index = int(count) - 1 - slot.answered
+            if 0 <= index < len(slot.pending):
+                return index, since
+        return -1, slot.started
 
     # ---- feeding workers
 
@@ -722,9 +757,21 @@ class _Pool(Generic[T, R]):
             return self.backlog.popleft()
         if self.source is not None:
             for task in self.source:
+                self.taken += 1
                 return task
             self.source = None
         return _NOTHING
+
+    def _batch_size(self) -> int:
+        """Up to ``_TASK_BATCH`` tasks a message, fewer near the end so every worker
+        still gets a share (the run does not wait on one worker's long batch)."""
+        if self.source is None:
+            left = len(self.backlog)
+        elif self.total is not None:
+            left = len(self.backlog) + self.total - self.taken
+        else:
+            return _TASK_BATCH
+        return max(1, min(_TASK_BATCH, left // (2 * self.owner.jobs)))
 
     def _dispatch(self) -> None:
         for slot in self.slots:
@@ -737,24 +784,36 @@ class _Pool(Generic[T, R]):
             self._feed(self._spawn())
 
     def _feed(self, slot: _Slot) -> None:
-        # Two tasks per worker: the next one waits in its pipe, so a worker never
-        # idles for a round trip through the parent between pages.
-        while len(slot.pending) < 2:
-            task = self._take()
-            if task is _NOTHING:
-                return
-            payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
-            if slot.pending and len(payload) > _PREFETCH_MAX_BYTES:
-                self.backlog.appendleft(task)
+        # Two batches per worker: the next one waits in its pipe, so a worker never
+        # idles for a round trip through the parent between batches. Big tasks
+        # (page bytes) are not queued behind others, so batches stay small in bytes.
+        while len(slot.batches) < 2:
+            size = self._batch_size()
+            tasks: list[Any] = []
+            payloads: list[bytes] = []
+            total = 0
+            while len(tasks) < size:
+                task = self._take()
+                if task is _NOTHING:
+                    break
+                payload = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
+                if (slot.pending or tasks) and total + len(payload) > _PREFETCH_MAX_BYTES:
+                    self.backlog.appendleft(task)
+                    break
+                tasks.append(task)
+                payloads.append(payload)
+                total += len(payload)
+            if not tasks:
                 return
             try:
-                slot.conn.send_bytes(payload)
+                slot.conn.send_bytes(pickle.dumps(payloads, pickle.HIGHEST_PROTOCOL))
             except OSError:  # the worker is gone; its sentinel will say so
-                self.backlog.appendleft(task)
+                self.backlog.extendleft(reversed(tasks))
                 return
             if not slot.pending:
                 slot.started = time.monotonic()
-            slot.pending.append(task)
+            slot.pending.extend(tasks)
+            slot.batches.append(len(tasks))
 
     def _wait(self, timeout: float | None) -> list[tuple[_Slot, bool]]:
         """Workers with a message (True) or that died (False), waiting up to ``timeout``."""
@@ -775,16 +834,17 @@ class _Pool(Generic[T, R]):
     def _spawn(self) -> _Slot:
         parent_end, child_end = self.context.Pipe(duplex=True)
         number = self.owner.stats.workers_started + 1
+        state = self.context.RawArray("d", 2)  # type: ignore[attr-defined]
         process = self.context.Process(  # type: ignore[attr-defined]
             target=_worker_main,
-            args=(child_end, self.func, self.owner.memory_limit),
+            args=(child_end, self.func, self.owner.memory_limit, state),
             name=f"declutter-worker-{number}",
             daemon=True,
         )
         process.start()
         child_end.close()
         self.owner.stats.workers_started += 1
-        slot = _Slot(process, parent_end, started=time.monotonic())
+        slot = _Slot(process, parent_end, started=time.monotonic(), state=state)
         self.slots.append(slot)
         if self.selector is not None:
             self.selector.register(parent_end, selectors.EVENT_READ, (slot, True))
@@ -794,7 +854,7 @@ class _Pool(Generic[T, R]):
     # ---- reading results
 
     def _collect(self, slot: _Slot, message_waiting: bool) -> Iterator[R]:
-        """Read one message from a worker (the selector reports the next one), or bury it."""
+        """Read one message (a batch of results) from a worker, or bury it."""
         if slot not in self.slots:
             return  # removed while handling an earlier event of the same wait
         try:
@@ -804,21 +864,27 @@ class _Pool(Generic[T, R]):
         except (EOFError, OSError):
             yield from self._lost(slot)
             return
-        kind, value, rss, peak, slot.cpu, retiring = pickle.loads(data)
+        items, rss, peak, slot.cpu, retiring = pickle.loads(data)
         self._note_memory(max(rss, peak))
-        if kind == _READY:
-            slot.ready = True
-            slot.started = time.monotonic()
-            return
-        task = slot.pending.popleft()
         slot.started = time.monotonic()
+        if items is None:
+            slot.ready = True
+            return
+        results: list[R] = []
+        for kind, value in items:
+            task = slot.pending.popleft()
+            slot.answered += 1
+            if slot.batches[0] > 1:
+                slot.batches[0] -= 1
+            else:
+                slot.batches.popleft()
+            results.append(value if kind == _DONE else self.failed(task, *value))
         self.startup_failures = 0
-        result = value if kind == _DONE else self.failed(task, *value)
         if retiring:
             self.owner.stats.memory_recycles += 1
             self._remove(slot, kill=False)
             self._requeue(slot)
-        yield result
+        yield from results
 
     def _lost(self, slot: _Slot) -> Iterator[R]:
         """The worker died on its own: blame its current task, requeue the rest."""
@@ -829,18 +895,33 @@ class _Pool(Generic[T, R]):
             return
         self.owner.stats.crashes += 1
         if slot.pending:
-            task = slot.pending.popleft()
+            # The page it was on; pages of its batch it finished but had not sent
+            # yet are lost with it, so they run again elsewhere like the rest.
+            task = self._pop_running(slot)
             self._requeue(slot)
             yield self.failed(task, WorkerDiedError.__name__, _describe_exit(code))
 
+    def _pop_running(self, slot: _Slot) -> Any:
+        """Take the page a dead worker was on out of its pending tasks."""
+        index = max(0, self._running(slot)[0])
+        task = slot.pending[index]
+        del slot.pending[index]
+        return task
+
     def _expire(self, slot: _Slot, timeout: float) -> Iterator[R]:
         """The current task passed its deadline: kill the worker and go on without it."""
+        before = self._running(slot)[0]
         self._remove(slot, kill=True)
         if not slot.ready:
             self._startup_failed(slot, f"not ready after {timeout:g} s")
             return
+        if self._running(slot)[0] != before:
+            # It finished that page just before the kill (its result, unsent, died
+            # with it) and had begun another: no page was late; all run again.
+            self._requeue(slot)
+            return
         self.owner.stats.timeouts += 1
-        task = slot.pending.popleft()
+        task = self._pop_running(slot)
         self._requeue(slot)
         yield self.failed(
             task, TimeoutError.__name__,
@@ -856,6 +937,7 @@ class _Pool(Generic[T, R]):
     def _requeue(self, slot: _Slot) -> None:
         self.backlog.extendleft(reversed(slot.pending))
         slot.pending.clear()
+        slot.batches.clear()
 
     def _remove(self, slot: _Slot, *, kill: bool) -> None:
         self.owner.stats.worker_cpu_seconds += slot.cpu
@@ -914,46 +996,115 @@ def _describe_exit(code: int | None) -> str:
 # ---- inside a worker process
 
 
-def _worker_main(conn: Connection, func: Callable[[Any], Any], memory_limit: int | None) -> None:
-    """A worker's life: announce itself, then run tasks until told to stop or retired."""
+def _worker_main(
+    conn: Connection, func: Callable[[Any], Any], memory_limit: int | None, state: Any = None
+) -> None:
+    """A worker's life: announce itself, then run batches of tasks until told to stop
+    or retired, sending results back a few at a time (each message wakes the parent,
+    which shares the CPUs with the workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _exit_with_parent(conn)
     if memory_limit:
         _cap_address_space(memory_limit)
-    conn.send_bytes(pickle.dumps((_READY, None, _rss(), _peak_rss(), time.process_time(),
-                                  False)))
+    conn.send_bytes(pickle.dumps((None, _rss(), _peak_rss(), time.process_time(), False)))
+    outbox = _Outbox(conn)
+    queue: deque[bytes] = deque()
+    started = 0
     while True:
-        try:
-            payload = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        if not payload:
-            return
+        if not queue:
+            if not outbox.flush():
+                return
+            try:
+                payload = conn.recv_bytes()
+            except (EOFError, OSError):
+                return
+            if not payload:
+                return
+            queue.extend(pickle.loads(payload))
+            continue
+        task = queue.popleft()
+        if state is not None:
+            # Time first: a reader that sees the new count sees the new start too.
+            state[1] = time.monotonic()
+            started += 1
+            state[0] = started
         retiring = False
         try:
-            message: tuple[int, Any] = (_DONE, func(pickle.loads(payload)))
+            message: tuple[int, Any] = (_DONE, func(pickle.loads(task)))
         except MemoryError:
             message = (_RAISED, ("MemoryError", "out of memory: the page needs more than the "
                                                 "worker memory limit allows"))
             retiring = True
         except Exception as error:
             message = (_RAISED, (type(error).__name__, _message(error)))
-        rss = _rss()
-        if memory_limit and rss > memory_limit:
+        if memory_limit and _rss() > memory_limit:
             retiring = True
+        if not outbox.add(message, retiring) or retiring:
+            return
+
+
+class _Outbox:
+    """A worker's finished results, sent in batches: at ``_RESULT_BATCH`` results, when
+    the worker runs out of tasks, or (from a thread, even in the middle of a long or
+    stuck page) once the oldest has waited ``_RESULT_DELAY``. So a page that hangs
+    or crashes costs its batch-mates nothing: their results are already out."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.items: list[tuple[int, Any]] = []
+        self.oldest = 0.0
+        self.alive = True
+        self.lock = threading.Condition()
+        threading.Thread(target=self._flusher, name="declutter-results", daemon=True).start()
+
+    def add(self, item: tuple[int, Any], retiring: bool) -> bool:
+        """Queue one result (sending the batch when due); False when the parent is gone."""
+        with self.lock:
+            self.items.append(item)
+            if len(self.items) == 1:
+                self.oldest = time.monotonic()
+                self.lock.notify()
+            if retiring or len(self.items) >= _RESULT_BATCH:
+                return self._send(retiring)
+            return self.alive
+
+    def flush(self) -> bool:
+        with self.lock:
+            return self._send(False) if self.items else self.alive
+
+    def _flusher(self) -> None:
+        with self.lock:
+            while self.alive:
+                if not self.items:
+                    self.lock.wait()
+                    continue
+                left = self.oldest + _RESULT_DELAY - time.monotonic()
+                if left > 0:
+                    self.lock.wait(left)
+                else:
+                    self._send(False)
+
+    def _send(self, retiring: bool) -> bool:
+        """Send the queued results in one message (the lock is held)."""
+        done, self.items = self.items, []
+        rss, peak, cpu = _rss(), _peak_rss(), time.process_time()
         try:
-            data = pickle.dumps((*message, rss, _peak_rss(), time.process_time(), retiring),
-                                pickle.HIGHEST_PROTOCOL)
-        except Exception as error:
-            failure = (type(error).__name__, f"the result cannot be sent back: {error}")
-            data = pickle.dumps((_RAISED, failure, rss, _peak_rss(), time.process_time(),
-                                 retiring))
+            data = pickle.dumps((done, rss, peak, cpu, retiring), pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a result that cannot be pickled fails its own task only
+            safe: list[tuple[int, Any]] = []
+            for item in done:
+                try:
+                    pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
+                    safe.append(item)
+                except Exception as error:
+                    safe.append((_RAISED, (type(error).__name__,
+                                           f"the result cannot be sent back: {error}")))
+            data = pickle.dumps((safe, rss, peak, cpu, retiring), pickle.HIGHEST_PROTOCOL)
         try:
-            conn.send_bytes(data)
+            self.conn.send_bytes(data)
         except OSError:
-            return
-        if retiring:
-            return
+            self.alive = False
+        return self.alive
 
 
 def _exit_with_parent(conn: Connection) -> None:
@@ -1147,8 +1298,10 @@ class MirrorSink:
         folder = self._folder(parts[:-1])
         temporary = f"{TEMP_PREFIX}{os.getpid()}-{next(self._counter)}"
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(temporary, flags, 0o666, dir_fd=folder)
+        # The open is inside the try: a signal handler (SIGTERM, Ctrl-C) can raise the
+        # moment it returns, and the temporary must not be left behind then either.
         try:
+            fd = os.open(temporary, flags, 0o666, dir_fd=folder)
             try:
                 _write_all(fd, data)
             finally:

@@ -281,6 +281,64 @@ def test_a_worker_that_dies_costs_its_task_only() -> None:
     assert executor.stats.crashes == 2
 
 
+def _logged(log: Path, n: int) -> str:
+    """A task that notes each run of it in ``log`` and returns ``n``."""
+    return f"open({str(log)!r}, 'a').write('{n}\\n') and {n}"
+
+
+def _runs(log: Path) -> list[int]:
+    return sorted(int(line) for line in log.read_text().split())
+
+
+def test_a_hanging_page_inside_a_batch_times_out_alone(tmp_path: Path) -> None:
+    # One worker, 16 tasks: batches of 8, the stuck one fourth in the first.
+    log = tmp_path / "runs"
+    tasks = [_logged(log, n) for n in range(16)]
+    tasks[3] = "__import__('time').sleep(60)"
+    executor = ProcessExecutor(1, timeout=1.5)
+    results = _run(executor, tasks)
+    assert [(f[1], f[2]) for f in _failures(results)] == [(tasks[3], "TimeoutError")]
+    expected = [n for n in range(16) if n != 3]
+    assert sorted(r for r in results if isinstance(r, int)) == expected  # each once
+    assert _runs(log) == expected  # and each ran once: finished results were sent first
+    assert executor.stats.timeouts == 1
+
+
+def test_a_crashing_page_inside_a_batch_costs_its_page_only(tmp_path: Path) -> None:
+    log = tmp_path / "runs"
+    tasks = [_logged(log, n) for n in range(16)]
+    tasks[3] = "__import__('time').sleep(0.1) or __import__('os')._exit(3)"
+    executor = ProcessExecutor(1, timeout=20)
+    results = _run(executor, tasks)
+    failures = _failures(results)
+    assert [(f[1], f[2]) for f in failures] == [(tasks[3], "WorkerDiedError")]
+    assert "exited with code 3" in failures[0][3]
+    expected = [n for n in range(16) if n != 3]
+    assert sorted(r for r in results if isinstance(r, int)) == expected
+    assert executor.stats.crashes == 1
+
+
+def test_results_of_a_partial_last_batch_all_come_back() -> None:
+    # Fewer tasks than a batch, quicker than the results delay: the worker must
+    # send them when it runs out of work, not wait for a full batch.
+    executor = ProcessExecutor(2, timeout=20)
+    started = time.monotonic()
+    assert sorted(_run(executor, [str(n) for n in range(5)])) == [0, 1, 2, 3, 4]  # type: ignore[type-var]
+    many = _run(executor, [str(n) for n in range(203)])
+    assert sorted(many) == list(range(203))  # type: ignore[type-var]
+    assert time.monotonic() - started < 20
+
+
+def test_a_worker_retired_for_memory_mid_batch_hands_back_the_rest() -> None:
+    executor = ProcessExecutor(1, timeout=20, memory_limit=256 * 2**20)
+    tasks = [str(n) for n in range(8)] + ["len(bytearray(4 * 2**30))"]
+    tasks += [str(n) for n in range(8, 20)]
+    results = _run(executor, tasks)
+    assert [(f[1], f[2]) for f in _failures(results)] == [(tasks[8], "MemoryError")]
+    assert sorted(r for r in results if isinstance(r, int)) == list(range(20))
+    assert executor.stats.memory_recycles == 1
+
+
 def test_an_allocation_past_the_memory_limit_is_a_memory_error_for_that_task() -> None:
     executor = ProcessExecutor(1, timeout=20, memory_limit=256 * 2**20)
     tasks = ["1", "len(bytearray(4 * 2**30))", "2", "3"]
