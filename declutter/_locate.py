@@ -14,10 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lxml import etree
-
 from ._metadata import article_body
-from ._parse import Element
+from ._parse import Element, text_of
 from ._prune import SOUP, Page
 from ._rules import is_body_name
 
@@ -37,7 +35,6 @@ _TWIN_MIN = 1.0
 _DECLARED_MIN_WORDS = 60
 _DECLARED_PROBE = 8
 _WORD_RE = re.compile(r"\w+")
-_string = etree.XPath("string()", smart_strings=False)
 _MAX_LINK_DENSITY = 0.5
 
 
@@ -108,7 +105,7 @@ def _confirm(
     tail = " ".join(words[-_DECLARED_PROBE:])
     candidates = [best, *best.iterancestors()][: _CHUNK_LEVELS + 2]
     candidates += [el for el, _ in ranked[1:] if el not in candidates]
-    texts = {el: _words(_string(el)) for el in candidates if el.tag not in ("body", "html")}
+    texts = {el: _words(text_of(el)) for el in candidates if el.tag not in ("body", "html")}
     tail_shown = any(tail in text for text in texts.values())
     for el, text in texts.items():
         if head in text and (tail in text or not tail_shown):

@@ -19,7 +19,7 @@ from ._filter import Dropped, RawBlock, judge, segment
 from ._locate import Region, locate
 from ._metadata import declared_kind, description, headline, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
-from ._parse import Element, parse
+from ._parse import Element, parse, text_of
 from ._prune import Page, prune
 from ._render import render_text
 from ._rules import ERROR_TITLE_RE, SILENT_TAGS
@@ -27,7 +27,6 @@ from ._rules import ERROR_TITLE_RE, SILENT_TAGS
 #: Below this confidence the trafilatura fallback is asked for a second opinion.
 FALLBACK_BELOW = 0.35
 _WORD_RE = re.compile(r"\w+")
-_BODY_TEXT = etree.XPath("string()", smart_strings=False)
 #: Less text than this is not an article, whatever the page says.
 _MIN_ARTICLE_CHARS = 80
 
@@ -124,7 +123,7 @@ def _in_page_order(
     trafilatura may move a ``<main>`` ahead of what precedes it or add text
     the page does not show; declutter's output never reorders or adds a word.
     """
-    page_words = " " + " ".join(_WORD_RE.findall(_BODY_TEXT(body))) + " "
+    page_words = " " + " ".join(_WORD_RE.findall(text_of(body))) + " "
     spans: list[tuple[int, int]] = []  # (start, end) in page_words, or (-1, -1)
     for block in blocks:
         words = " " + " ".join(_WORD_RE.findall(block.text)) + " "
