@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from typing import NamedTuple
 
 from ._errors import InputTooLargeError, NotHTMLError
 
@@ -100,8 +101,20 @@ def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("declutter.cp1252", _as_cp1252)
 
 
-def decode(html: object, max_bytes: int) -> str:
+class Source(NamedTuple):
+    """The decoded page, and the same text as UTF-8: what the parser reads.
+
+    Both travel together so no page is encoded twice (a UTF-8 page given as
+    bytes is not encoded at all).
+    """
+
+    text: str
+    data: bytes
+
+
+def decode(html: object, max_bytes: int) -> Source:
     """Return the page as text, or raise the error the caller should see."""
+    data: bytes | None = None
     if isinstance(html, str):
         # A character is 1 to 4 bytes in UTF-8: encode only when the count could matter.
         size = len(html)
@@ -116,10 +129,10 @@ def decode(html: object, max_bytes: int) -> str:
             raise InputTooLargeError(
                 f"input is {size} bytes, over the size limit of {max_bytes} bytes"
             )
-        text = _decode_bytes(html if isinstance(html, bytes) else bytes(html))
+        text, data = _decode_bytes(html if isinstance(html, bytes) else bytes(html))
     else:
         raise TypeError(f"html must be str or bytes, not {type(html).__name__}")
-    return clean_text(text)
+    return _clean(text, data)
 
 
 def clean_text(text: str) -> str:
@@ -134,13 +147,19 @@ def clean_text(text: str) -> str:
     finds lone surrogates, and ``bytes.translate`` deletes the control bytes
     (in UTF-8 they never occur inside a multi-byte character).
     """
+    return _clean(text, None).text
+
+
+def _clean(text: str, data: bytes | None) -> Source:
+    """``clean_text``, given the text's UTF-8 bytes when the caller has them."""
     if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = _SURROGATE_RE.sub("\ufffd", text)
-        data = text.encode("utf-8")
+        text, data = text[1:], None
+    if data is None:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _SURROGATE_RE.sub("\ufffd", text)
+            data = text.encode("utf-8")
     cleaned = data.translate(_SPACES, _CONTROL_BYTES)
     if b"\r" in cleaned:
         cleaned = cleaned.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -148,7 +167,9 @@ def clean_text(text: str) -> str:
         cleaned = _C1_RE.sub(_c1_as_cp1252, cleaned)
     if b"&#" in cleaned:  # literal replacements: no Python call per reference
         cleaned = _CONTROL_REF_RE.sub(b"", _CARRIAGE_REF_RE.sub(b"\n", cleaned))
-    return text if cleaned == data else cleaned.decode("utf-8")
+    if cleaned == data:
+        return Source(text, data)
+    return Source(cleaned.decode("utf-8"), cleaned)
 
 
 def _c1_as_cp1252(match: re.Match[bytes]) -> bytes:
@@ -169,27 +190,27 @@ def _refuse_binary_text(text: str) -> None:
         raise NotHTMLError("input is binary data, not HTML or text")
 
 
-def _decode_bytes(data: bytes) -> str:
+def _decode_bytes(data: bytes) -> tuple[str, bytes | None]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding, "replace")
+            return data[len(bom):].decode(encoding, "replace"), None
     if data[:2] in (b"<\x00", b" \x00", b"\n\x00") or data[:2] in (b"\x00<", b"\x00 ", b"\x00\n"):
         # UTF-16 without a byte-order mark: a NUL beside every ASCII character.
         encoding = "utf-16-le" if data[1] == 0 else "utf-16-be"
-        return data.decode(encoding, "replace")
+        return data.decode(encoding, "replace"), None
     _refuse_binary_bytes(data)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), data  # valid UTF-8: the parser reads these very bytes
     except UnicodeDecodeError as error:
         if error.reason == "unexpected end of data":
             # A download cut short inside the last character; all before it is UTF-8.
-            return data[: error.start].decode("utf-8")
+            return data[: error.start].decode("utf-8"), None
     if _mostly_utf8(data):
-        return data.decode("utf-8", "declutter.cp1252")
+        return data.decode("utf-8", "declutter.cp1252"), None
     declared = declared_encoding(data[:4096])
     if declared and declared != "utf-8":
-        return data.decode(declared, "replace")
-    return _detect(data)
+        return data.decode(declared, "replace"), None
+    return _detect(data), None
 
 
 def _mostly_utf8(data: bytes) -> bool:

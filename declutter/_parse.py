@@ -25,6 +25,8 @@ from collections import Counter
 
 from lxml import etree
 
+from ._decode import Source
+
 _local = threading.local()
 
 #: The element type of parsed pages: lxml's plain element, not lxml.html's HtmlElement,
@@ -64,12 +66,15 @@ def _parser(huge: bool = False) -> etree.HTMLParser:
     return parser
 
 
-def parse(text: str) -> Element | None:
+def parse(source: Source | str) -> Element | None:
     """The document's root element, or None when there is no document to speak of."""
-    if not text.strip():
+    text, data = (source, None) if isinstance(source, str) else source
+    if not text or text.isspace():
         return None
-    text = _limit_attributes(text)
-    root, limited = _attempt(text.encode("utf-8", "replace"), _parser())
+    limited_text = _limit_attributes(text)
+    if data is None or limited_text is not text:
+        text, data = limited_text, limited_text.encode("utf-8", "replace")
+    root, limited = _attempt(data, _parser())
     if limited:
         root, _ = _attempt(_flatten(text, _FLAT_DEPTH).encode("utf-8", "replace"), _parser(True))
         if root is not None:
@@ -120,7 +125,8 @@ _MEANINGFUL = frozenset({
 #: the search off the many ordinary long tags (URLs, srcset) every page has. Both
 #: searches are linear; the few tags found are then read attribute by attribute, as the
 #: parser reads them, and cut to MAX_ATTRIBUTES.
-_LONG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9:_.-]*)[^>]{2047}")
+_LONG_RE = re.compile(r"<[A-Za-z][^>]{2047}")  # no group: the search stays in C
+_TAG_NAME_RE = re.compile(r"[A-Za-z0-9:_.-]*")
 #: A quoted value with "<" or ">" can hide a long tag from _LONG_RE, but only a tag of
 #: thousands of attributes costs libxml2 real time, and that many attribute values means
 #: as many "=": below this count (most pages have one or two thousand) the slower
@@ -156,7 +162,7 @@ def _limit_attributes(text: str) -> str:
         span = _QUOTED_RE.sub('""', text[match.start():close])
         separators = sum(span.count(char) for char in " \n\t/\r\f") + span.count('""')
         if separators >= MAX_ATTRIBUTES:
-            starts.append(match.end(1))
+            starts.append(_TAG_NAME_RE.match(text, match.start() + 2).end())  # type: ignore[union-attr]
     pos = 0 if text.count("=") >= _MANY_VALUES else len(text)
     while (match := _ODD_VALUE_RE.search(text, pos)) is not None:
         close = text.find(match.group(1), match.start(1) + 1)

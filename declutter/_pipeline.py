@@ -34,8 +34,8 @@ _MIN_ARTICLE_CHARS = 80
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:
     """Extract one page. ``full`` adds metadata, block paths and removal records."""
     options = _checked(url, options)
-    text = decode(html, options.max_bytes)
-    root = parse(text)
+    source = decode(html, options.max_bytes)
+    root = parse(source)
     if root is None:
         return Article(text="", url=url)
     page = prune(root, options, host_of(url))
@@ -47,7 +47,7 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     used_fallback = False
     if confidence < FALLBACK_BELOW and options.fallback:
         kept, dropped, used_fallback = _second_opinion(
-            page, text, url, options, title, kept, dropped
+            page, source.text, url, options, title, kept, dropped
         )
     is_article = _is_article(kept, dropped, page, title, used_fallback)
     if options.articles_only and not is_article:
