@@ -421,11 +421,20 @@ def _standfirst(
             continue
         if _same_text(block.text, description):
             el = block.element
-            if block.kind == "heading" or el.get("class") or el.get("itemprop") or el.tag != "p":
+            marked = (block.kind == "heading" or el.tag != "p"
+                      or el.get("class") or el.get("itemprop"))
+            # The leading line of a container that goes on with the body (a blog engine's
+            # <br>-separated post, whose description is cut from it) is the body's start.
+            if marked and not _holds_more(el, block.text):
                 verdicts[index] = ("header", "standfirst:description")
             return
         if len(block.text) >= 200:
             return
+
+
+def _holds_more(el: Element, text: str) -> bool:
+    """True when the element's text goes well beyond the block's (the block is its lead)."""
+    return len(text_of(el)) > 2 * len(text) + 200
 
 
 #: Categories whose label marks its whole (small) box: "Sign up ..." heads a newsletter box.

@@ -18,7 +18,7 @@ from lxml import etree
 from ._errors import RuleError
 from ._options import Options
 from ._parse import Element, text_of
-from ._rules import ROLE_RULES, SILENT_TAGS, TAG_RULES, classify_names
+from ._rules import ROLE_RULES, SILENT_TAGS, TAG_RULES, classify_names, is_body_compound
 
 #: Containers that hold the whole page: never dropped for their class names.
 _PROTECTED = frozenset({"html", "body", "main"})
@@ -35,6 +35,9 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
 #: List items and headings vote less than paragraphs: teaser lists are made of them.
 _VOTE_WEIGHT = {"li": 0.5, "h2": 0.5, "h3": 0.5, "h4": 0.5, "dd": 0.7}
+#: Descendants that may name the article body, and how much text makes one an article's.
+_NAMED = etree.XPath(".//*[@class or @id]")
+_BODY_TEXT = 500
 #: A text cut short ("...") is a teaser for another page, not part of this one.
 _TRUNCATED = ("...", "…", "[…]", "[...]")
 
@@ -185,6 +188,12 @@ def _holds_article(el: Element) -> bool:
             long += 1
             if long >= 3:
                 return True
+    # Posts without <p> markup (a blog engine's <br>-separated text): a container named
+    # for the article body, holding text of an article's length, is the article.
+    for inner in _NAMED(el):
+        names = f"{inner.get('class') or ''} {inner.get('id') or ''}"
+        if is_body_compound(names) and len(text_of(inner)) >= _BODY_TEXT:
+            return True
     return False
 
 

@@ -143,11 +143,18 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
 
 #: Class/id values that name the article body itself. An element with one of these
 #: is never dropped for its other class names ("article-body has-ads").
-BODY_CLASSES = (
+#: Compound names of the body container ("article-body", "post-content"), optionally
+#: behind a one- or two-letter namespace ("l-", "c-", "js-" in BEM-style markup) and
+#: before a layout word ("-segment", "-wrapper"). Specific enough to tell a wrapper
+#: around the article from a sidebar, which "content" alone is not.
+BODY_COMPOUNDS = (
+    r"(?:[a-z]{1,2}-)?"
     r"(?:article|story|entry|post|blog|news|main|page|single|td-post|c-article|field-name)"
-    r"[-_]*(?:body|content|text|copy|inner|main|entry)(?:[-_]*(?:inner|wrapper|container))?"
-    r"|articlebody|storybody|content|main-?content|article|story|post|entry|body-?text"
+    r"[-_]*(?:body|content|text|copy|inner|main|entry)"
+    r"(?:[-_]*(?:inner|wrapper|container|segment|section|area|region|wrap|holder|block))?"
+    r"|articlebody|storybody|main-?content|body-?text"
 )
+BODY_CLASSES = rf"{BODY_COMPOUNDS}|content|article|story|post|entry"
 
 _BOUND_L = r"(?<![a-z0-9])"
 _BOUND_R = r"(?![a-z0-9])"
@@ -166,6 +173,7 @@ def _compile_class_rules() -> re.Pattern[str]:
 
 _CLASS_RE = _compile_class_rules()
 _BODY_RE = re.compile(rf"(?<![\w-])(?:{BODY_CLASSES})(?![\w-])")
+_BODY_COMPOUND_RE = re.compile(rf"(?<![\w-])(?:{BODY_COMPOUNDS})(?![\w-])")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -190,6 +198,12 @@ def classify_names(names: str) -> tuple[str, str] | None:
 def is_body_name(names: str) -> bool:
     """True when a class/id value names the article body ("article-body", "entry-content")."""
     return _BODY_RE.search(_CAMEL_RE.sub("-", names).lower()) is not None
+
+
+@lru_cache(maxsize=65536)
+def is_body_compound(names: str) -> bool:
+    """True for the specific body names ("article-body", "post-content"), not "content"."""
+    return _BODY_COMPOUND_RE.search(_CAMEL_RE.sub("-", names).lower()) is not None
 
 
 # ---------------------------------------------------------------------------
@@ -366,6 +380,7 @@ __all__ = [
     "TAG_RULES",
     "TRANSPARENT_TAGS",
     "classify_names",
+    "is_body_compound",
     "is_body_name",
     "is_dateline",
     "match_label",

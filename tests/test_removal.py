@@ -398,6 +398,50 @@ def test_sidebar() -> None:
                   "sidebar", "Most read")
 
 
+MOST_READ = (
+    '<div class="l-col__sidebar"><h2>Most read</h2><ul>'
+    '<li><a href="/a">Storm warning issued for the coast</a></li>'
+    '<li><a href="/b">New bakery opens on Quay Street</a></li></ul></div>'
+)
+
+
+def test_layout_wrapper_named_for_sidebar_and_article_body_is_kept() -> None:
+    """BEM-style layout names ("l-sidebar-fixed l-article-body-segment") say both: the
+    article-body name wins, and only the true sidebar inside goes."""
+    body = p(*EN[:2]) + "<ul>" + "".join(f"<li>{text}</li>" for text in EN[2:4]) + "</ul>"
+    wrapper = (f'<div class="l-sidebar-fixed l-segment l-article-body-segment">'
+               f'<div class="l-col__main">{body}</div>{MOST_READ}</div>')
+    article = declutter.extract(page(wrapper, chrome=False))
+    assert not article.fallback
+    for text in EN[:4]:
+        assert text in article.text
+    assert "Most read" not in article.text and "Storm warning" not in article.text
+    assert has_record(article, "sidebar", "Most read"), records(article)
+
+
+def test_blog_post_without_paragraph_markup_inside_a_widget_is_kept() -> None:
+    """Blog engines put the post in a "widget" and separate its lines with <br>: a
+    container named for the post body, with an article's worth of text, is the article.
+    Its first line, copied into the page's description, is the body's start, not a dek."""
+    lines = "<br><br>\n".join(EN)
+    post = (f'<div class="widget Blog" id="Blog1"><div class="post hentry">'
+            f'<div class="post-body entry-content">{lines}</div></div></div>'
+            f'<div class="widget PopularPosts">{MOST_READ}</div>')
+    head = f'<meta property="og:description" content="{EN[0]}">'
+    article = declutter.extract(page(post, head=head, chrome=False))
+    assert not article.fallback
+    assert article.text.split("\n\n") == list(EN)
+
+
+def test_description_paragraph_marked_as_dek_is_still_removed() -> None:
+    """The lead line rule is narrow: a dek that repeats the description goes."""
+    dek = f'<p class="article-dek">{EN[0]}</p>'
+    head = f'<meta property="og:description" content="{EN[0]}">'
+    article = declutter.extract(page(dek + p(*EN[1:]), head=head))
+    assert article.text.split("\n\n") == list(EN[1:])
+    assert has_record(article, "header", EN[0][:40]), records(article)
+
+
 HIDDEN = {
     "display-none": (
         '<div style="display: none"><p>An earlier version of this story, kept in the page by '
