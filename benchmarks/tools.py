@@ -60,6 +60,18 @@ def _declutter() -> Tool:
     )
 
 
+def _declutter_nofallback() -> Tool:
+    """declutter alone, without its trafilatura fallback: what the fallback buys."""
+    import declutter
+
+    options = declutter.Options(fallback=False)
+    return Tool(
+        "declutter-nofallback",
+        lambda html: declutter.clean(html, options=options),
+        version=getattr(declutter, "__version__", ""),
+    )
+
+
 def _trafilatura(name: str, **kwargs: bool) -> Callable[[], Tool]:
     def factory() -> Tool:
         import trafilatura
@@ -141,6 +153,7 @@ def _alltext() -> Tool:
 #: Every known tool, in report order.
 REGISTRY: dict[str, Callable[[], Tool]] = {
     "declutter": _declutter,
+    "declutter-nofallback": _declutter_nofallback,
     "trafilatura": _trafilatura("trafilatura"),
     "trafilatura-nocomments": _trafilatura("trafilatura-nocomments", include_comments=False),
     "trafilatura-precision": _trafilatura("trafilatura-precision", favor_precision=True),
@@ -152,7 +165,7 @@ REGISTRY: dict[str, Callable[[], Tool]] = {
 }
 DEFAULT_TOOLS = ("declutter", "trafilatura", "trafilatura-nocomments")
 #: Baselines that ``--tools all`` leaves out; name them explicitly to run them.
-EXPLICIT_ONLY = frozenset({"alltext"})
+EXPLICIT_ONLY = frozenset({"alltext", "declutter-nofallback"})
 #: The tool every speed ratio is relative to.
 BASELINE = "trafilatura"
 
