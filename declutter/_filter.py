@@ -24,6 +24,7 @@ from ._rules import (
     CAPTION_RE,
     CREDIT_RE,
     SILENT_TAGS,
+    URL_LINE_RE,
     is_dateline,
     match_label,
     match_prefix,
@@ -396,6 +397,8 @@ def _verdict(block: RawBlock, options: Options, title: str | None) -> tuple[str,
             return ("byline", "pattern:byline")
     if kind in ("paragraph", "heading") and size < 200 and density >= 0.8:
         return ("related", "links:paragraph")
+    if kind == "paragraph" and size <= 2048 and URL_LINE_RE.fullmatch(text):
+        return ("boilerplate", "text:url")
     return None
 
 
@@ -421,7 +424,7 @@ def _standfirst(
             continue
         if _same_text(block.text, description):
             el = block.element
-            marked = (block.kind == "heading" or el.tag != "p"
+            marked = (block.kind == "heading" or el.tag not in _PLAIN_TEXT_TAGS
                       or el.get("class") or el.get("itemprop"))
             # The leading line of a container that goes on with the body (a blog engine's
             # <br>-separated post, whose description is cut from it) is the body's start.
@@ -430,6 +433,10 @@ def _standfirst(
             return
         if len(block.text) >= 200:
             return
+
+
+#: Elements that hold body text when nothing marks them (a paragraph, a page of <div>s).
+_PLAIN_TEXT_TAGS = frozenset({"p", "div", "span", "font", "td", "center", "section"})
 
 
 def _holds_more(el: Element, text: str) -> bool:

@@ -35,6 +35,11 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
 #: List items and headings vote less than paragraphs: teaser lists are made of them.
 _VOTE_WEIGHT = {"li": 0.5, "h2": 0.5, "h3": 0.5, "h4": 0.5, "dd": 0.7}
+#: Phrasing elements: a container holding only these is one paragraph of text.
+_PHRASING = frozenset({
+    "span", "font", "b", "strong", "em", "i", "u", "s", "a", "small", "big", "sup", "sub",
+    "mark", "abbr", "cite", "q", "code", "time", "br", "img", "wbr",
+})
 #: Descendants that may name the article body, and how much text makes one an article's.
 _NAMED = etree.XPath(".//*[@class or @id]")
 _BODY_TEXT = 500
@@ -124,6 +129,11 @@ def prune(root: Element, options: Options, host: str | None) -> Page:
             lead = el.text
             if lead and (size := len(lead.strip())) > 1:
                 texts.append((el, size, 0, 1.0))
+            elif len(el) and all(child.tag in _PHRASING for child in el):
+                # <div><span><span>text</span></span></div>: a paragraph in font wrappers.
+                size = len(text_of(el).strip())
+                if size > 1:
+                    texts.append((el, size, _link_length(el), 1.0))
         elif tag == "h1":
             page.h1.append(el)
         elif tag == "time":

@@ -139,6 +139,9 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     ("hidden", "class:hidden",
      r"token:(?:hidden|hide|d-none|sr-only|screen-reader-text|visually-hidden|visuallyhidden"
      r"|is-hidden|u-hidden|element-invisible|invisible|offscreen|print-only|noscript)"),
+    # the logo and address a page prints at the top of a printout
+    ("hidden", "class:print",
+     r"print-?header|print-?footer|print-?logo|print-?url|visible-?print|show-?for-?print"),
 )
 
 #: Class/id values that name the article body itself. An element with one of these
@@ -316,6 +319,10 @@ BYLINE_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: A line that is nothing but a web address: the page's own URL in a print header, a
+#: link written out under an embed. No sentence, so nothing a reader of the text needs.
+URL_LINE_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
 #: Words a dateline may consist of besides numbers: months, weekdays, time zones and the
 #: verbs that introduce a date, in several languages.
 DATE_WORDS = frozenset(
@@ -379,6 +386,7 @@ __all__ = [
     "SILENT_TAGS",
     "TAG_RULES",
     "TRANSPARENT_TAGS",
+    "URL_LINE_RE",
     "classify_names",
     "is_body_compound",
     "is_body_name",

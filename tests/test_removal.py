@@ -442,6 +442,32 @@ def test_description_paragraph_marked_as_dek_is_still_removed() -> None:
     assert has_record(article, "header", EN[0][:40]), records(article)
 
 
+def test_paragraphs_in_font_wrappers_are_found_and_lead_is_kept() -> None:
+    """Editor markup: each paragraph a <div> holding only <span> wrappers, the first one
+    copied into the description. Found by our own locator, and the lead is body."""
+    divs = "\n".join(
+        f'<div style="text-align: justify;"><span style="font-family: Arial;">'
+        f'<span style="font-size: small;">{text}</span></span></div>'
+        for text in EN
+    )
+    head = f'<meta property="og:description" content="{EN[0]}">'
+    article = declutter.extract(page(divs, head=head, chrome=False))
+    assert not article.fallback
+    assert article.text.split("\n\n") == list(EN)
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="print-header"><img src="/logo.png" alt="logo">'
+    "<span>https://news.example.com/2024/harbour-wall-vote.html</span></div>",
+    "<div><span>https://news.example.com/2024/harbour-wall-vote.html</span></div>",
+    "<p>www.news.example.com/2024/harbour-wall-vote</p>",
+])
+def test_bare_address_line_is_removed(markup: str) -> None:
+    article = check_removed(page(between(markup)), ["harbour-wall-vote"], "hidden"
+                            if "print" in markup else "boilerplate")
+    assert not article.fallback
+
+
 HIDDEN = {
     "display-none": (
         '<div style="display: none"><p>An earlier version of this story, kept in the page by '
