@@ -67,8 +67,9 @@ class Dropped:
     text: str
 
 
-class _Segmenter:
-    """Walks a region and emits RawBlocks, skipping the subtrees the prune stage marked."""
+class Segments:
+    """Walks a region and collects its RawBlocks, skipping the subtrees the prune stage
+    marked; the walk's result (``blocks``, ``removed_tables``) is read from it."""
 
     def __init__(self, page: Page, options: Options) -> None:
         self.dropped = page.dropped
@@ -312,8 +313,8 @@ def _visible_text(el: Element, dropped: dict[Element, tuple[str, str]]) -> str:
     return "".join(parts)
 
 
-def segment(page: Page, elements: tuple[Element, ...], options: Options) -> _Segmenter:
-    segmenter = _Segmenter(page, options)
+def segment(page: Page, elements: tuple[Element, ...], options: Options) -> Segments:
+    segmenter = Segments(page, options)
     for el in elements:
         if el in page.dropped:
             continue

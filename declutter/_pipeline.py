@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from copy import deepcopy
 from dataclasses import replace
+from typing import NamedTuple
 
 from lxml import etree
 
 from ._article import Article, Block, Removal
 from ._decode import decode
 from ._fallback import fallback_blocks
-from ._filter import Dropped, RawBlock, judge, segment
+from ._filter import Dropped, RawBlock, Segments, judge, segment
 from ._locate import Region, locate
 from ._metadata import declared_kind, description, headline, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
@@ -38,12 +39,11 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     root = parse(source)
     if root is None:
         return Article(text="", url=url)
-    page = prune(root, options, host_of(url))
-    region = locate(page)
-    title, standfirst = headline(page), description(page)
-    segments = segment(page, region.elements if region else (), options)
-    kept, dropped = judge(segments.blocks, options, title, standfirst, page.kept, region)
-    confidence = _confidence(kept, region)
+    first = _own_pass(root, options, url, thorough=False)
+    if first.confidence < FALLBACK_BELOW:  # unsure: loosen the guards, then ask trafilatura
+        second = _own_pass(root, options, url, thorough=True)
+        first = second if second.confidence > first.confidence else first
+    page, region, title, segments, kept, dropped, confidence = first
     used_fallback = False
     if confidence < FALLBACK_BELOW and options.fallback:
         kept, dropped, used_fallback = _second_opinion(
@@ -73,6 +73,28 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
         confidence=round(confidence, 3),
         fallback=used_fallback,
     )
+
+
+class _Pass(NamedTuple):
+    """What one pass of our own stages found."""
+
+    page: Page
+    region: Region | None
+    title: str | None
+    segments: Segments
+    kept: list[RawBlock]
+    dropped: list[Dropped]
+    confidence: float
+
+
+def _own_pass(root: Element, options: Options, url: str | None, *, thorough: bool) -> _Pass:
+    """prune → locate → filter blocks, once."""
+    page = prune(root, options, host_of(url), thorough=thorough)
+    region = locate(page)
+    title, standfirst = headline(page), description(page)
+    segments = segment(page, region.elements if region else (), options)
+    kept, dropped = judge(segments.blocks, options, title, standfirst, page.kept, region)
+    return _Pass(page, region, title, segments, kept, dropped, _confidence(kept, region))
 
 
 def _checked(url: object, options: object) -> Options:

@@ -41,7 +41,7 @@ _PHRASING = frozenset({
     "mark", "abbr", "cite", "q", "code", "time", "br", "img", "wbr",
 })
 #: Descendants that may name the article body, and how much text makes one an article's.
-_NAMED = etree.XPath(".//*[@class or @id]")
+#: Text that makes a container named for the body an article's (see ``thorough``).
 _BODY_TEXT = 500
 #: A text cut short ("...") is a teaser for another page, not part of this one.
 _TRUNCATED = ("...", "…", "[…]", "[...]")
@@ -70,9 +70,18 @@ class Page:
     kept: frozenset[Element] = frozenset()
     #: the article body a site rule names, when one matched
     forced_body: Element | None = None
+    #: containers named for the article body, found when a thorough guard first needs them
+    body_named: list[Element] | None = None
 
 
-def prune(root: Element, options: Options, host: str | None) -> Page:
+def prune(root: Element, options: Options, host: str | None, *, thorough: bool = False) -> Page:
+    """Mark the page's chrome.
+
+    ``thorough`` also spares chrome-named wrappers that hold a container named
+    for the article body (a blog engine's post "widget" without <p> markup).
+    That search costs a walk of the page, so it is the second pass, run only
+    when the first one found no confident article.
+    """
     page = Page(root)
     site_rules = options.rules_for(host)
     drop_selectors = list(options.drop)
@@ -108,7 +117,9 @@ def prune(root: Element, options: Options, host: str | None) -> Page:
         reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
         if el in user_drop and el not in kept:
             reason = ("user", f"selector:{user_drop[el]}")
-        if reason is not None and (reason[0] not in _GUARDED or not _holds_article(el)):
+        if reason is not None and (
+            reason[0] not in _GUARDED or not _holds_article(el, page, thorough)
+        ):
             dropped[el] = reason
             continue
         if tag == "p" or tag in _PARAGRAPHS:
@@ -184,7 +195,7 @@ def _verdict(
     return found
 
 
-def _holds_article(el: Element) -> bool:
+def _holds_article(el: Element, page: Page, thorough: bool) -> bool:
     """True when an element marked as chrome holds several long paragraphs.
 
     Wrappers named "content with-sidebar" or a `<header>` around a whole post
@@ -198,13 +209,26 @@ def _holds_article(el: Element) -> bool:
             long += 1
             if long >= 3:
                 return True
+    if not thorough:
+        return False
     # Posts without <p> markup (a blog engine's <br>-separated text): a container named
     # for the article body, holding text of an article's length, is the article.
-    for inner in _NAMED(el):
-        names = f"{inner.get('class') or ''} {inner.get('id') or ''}"
-        if is_body_compound(names) and len(text_of(inner)) >= _BODY_TEXT:
-            return True
-    return False
+    if page.body_named is None:
+        page.body_named = _body_named(page.root)
+    return any(el in inner.iterancestors() for inner in page.body_named)
+
+
+def _body_named(root: Element) -> list[Element]:
+    """The page's containers named for the article body that hold an article's text."""
+    found = []
+    for el in root.iter(etree.Element):  # a Python walk: faster here than an XPath test
+        names = el.get("class")
+        ident = el.get("id")
+        if ident:
+            names = f"{names} {ident}" if names else ident
+        if names and is_body_compound(names) and len(text_of(el)) >= _BODY_TEXT:
+            found.append(el)
+    return found
 
 
 def _link_length(el: Element) -> int:
