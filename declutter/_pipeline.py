@@ -35,8 +35,7 @@ _MIN_ARTICLE_CHARS = 80
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:
     """Extract one page. ``full`` adds metadata, block paths and removal records."""
     options = _checked(url, options)
-    source = decode(html, options.max_bytes)
-    root = parse(source)
+    root = parse(decode(html, options.max_bytes))
     if root is None:
         return Article(text="", url=url)
     first = _own_pass(root, options, url, thorough=False)
@@ -47,7 +46,7 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     used_fallback = False
     if confidence < FALLBACK_BELOW and options.fallback:
         kept, dropped, used_fallback = _second_opinion(
-            page, source.text, url, options, title, kept, dropped
+            page, url, options, title, kept, dropped
         )
     is_article = _is_article(kept, dropped, page, title, used_fallback)
     if options.articles_only and not is_article:
@@ -107,7 +106,6 @@ def _checked(url: object, options: object) -> Options:
 
 def _second_opinion(
     page: Page,
-    text: str,
     url: str | None,
     options: Options,
     title: str | None,
@@ -119,7 +117,7 @@ def _second_opinion(
     Its paragraphs are judged by the same block rules as ours (headline,
     labels, captions), and used only when they bring clearly more text.
     """
-    rescued = fallback_blocks(_pruned_html(page, text), url)
+    rescued = fallback_blocks(_pruned_html(page), url)
     if not rescued:
         return kept, dropped, False
     body = page.root.find("body")
@@ -188,13 +186,15 @@ _HIDDEN = etree.XPath(
 )
 
 
-def _pruned_html(page: Page, text: str) -> str:
+def _pruned_html(page: Page) -> str:
     """The page as markup, without what the fallback must not bring back."""
     removed = [el for el, (category, _) in page.dropped.items() if category in _NEVER_SHOWN]
     # Hidden elements inside chrome the walk did not enter (an ad slot) are hidden too.
     removed += _HIDDEN(page.root)
     if not removed:
-        return text
+        # From the tree, not the caller's text: the parse stage cut tags of thousands
+        # of attributes, which would cost trafilatura's own parse minutes.
+        return etree.tostring(page.root, encoding="unicode", method="html")
     # Found again in the copy by child positions, not XPath: tag names such as <o:p>
     # are no XPath names. Deepest and last first, so earlier positions stay valid.
     chosen = set(removed)

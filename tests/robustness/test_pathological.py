@@ -175,6 +175,28 @@ def test_many_attributes_stay_fast_and_keep_the_meaningful_ones() -> None:
     assert "Buy a thing" not in text  # class and hidden still read after 50,000 others
 
 
+@pytest.mark.parametrize("count", [7_000, 50_000])
+def test_many_attributes_behind_a_quoted_angle_bracket_stay_fast(count: int) -> None:
+    """A ">" inside a quoted value hides the rest of the tag from the long-tag search."""
+    attributes = " ".join(f"data-x{i}=1" for i in range(count))
+    page = article(f'<div title="a > b" {attributes} class="ad-slot"><p>Buy a thing now.</p></div>')
+    start = time.perf_counter()
+    text = declutter.clean(page, options=OPEN)
+    assert time.perf_counter() - start < PAGE_SECONDS
+    assert "zanzibarite" in text
+
+
+@pytest.mark.parametrize("hide", ["", 'title="a > b" '])
+def test_many_attributes_on_a_page_for_the_fallback_stay_fast(hide: str) -> None:
+    """A page too thin for our locator goes to the fallback, which must get the cut tags."""
+    attributes = " ".join(f"data-x{i}=1" for i in range(50_000))
+    page = (f"<html><body><p>A short note on the harbour wall vote.</p>"
+            f"<div {hide}{attributes} class='ad'><p>Buy a thing now.</p></div></body></html>")
+    start = time.perf_counter()
+    declutter.extract(page, options=OPEN)
+    assert time.perf_counter() - start < PAGE_SECONDS
+
+
 # --------------------------------------------------------------------------- broken markup
 
 
