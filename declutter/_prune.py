@@ -105,14 +105,17 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
     texts = page.texts
     keep_captions = options.keep_captions
     keep_comments = options.keep_comments
-    stack: list[Element] = [root]
-    while stack:
-        el = stack.pop()
+    # lxml's own walk, in document order, skipping what is dropped: about half the cost
+    # of a Python stack of children on news pages.
+    walker = etree.iterwalk(root, events=("start",))
+    skip = walker.skip_subtree
+    for _, el in walker:
         tag = el.tag
         if not isinstance(tag, str):
             continue
         if tag in SILENT_TAGS:
             _gather_head(page, el, tag)
+            skip()
             continue
         reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
         if el in user_drop and el not in kept:
@@ -121,6 +124,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             reason[0] not in _GUARDED or not _holds_article(el, page, thorough)
         ):
             dropped[el] = reason
+            skip()
             continue
         if tag == "p" or tag in _PARAGRAPHS:
             text = text_of(el).strip()
@@ -149,8 +153,6 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             page.h1.append(el)
         elif tag == "time":
             page.times.append(el)
-        if len(el):
-            stack.extend(reversed(el))
     return page
 
 
