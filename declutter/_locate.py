@@ -103,6 +103,12 @@ def _confirm(
         return best
     head = " ".join(words[:_DECLARED_PROBE])
     tail = " ".join(words[-_DECLARED_PROBE:])
+    if best.tag not in ("body", "html"):
+        # The usual case, decided without the words of every candidate: the choice
+        # holds the declared opening and close.
+        text = _words(text_of(best))
+        if head in text and tail in text:
+            return best
     candidates = [best, *best.iterancestors()][: _CHUNK_LEVELS + 2]
     candidates += [el for el, _ in ranked[1:] if el not in candidates]
     texts = {el: _words(text_of(el)) for el in candidates if el.tag not in ("body", "html")}

@@ -362,12 +362,13 @@ ERROR_TITLE_RE = re.compile(
 ISO_TIMESTAMP_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
+_DIGIT_RE = re.compile(r"\d")
 _ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th|er|e|º|ª|\.)?$", re.IGNORECASE)
 
 
 def is_dateline(text: str) -> bool:
     """True for a short line made only of a date, a time and the words around them."""
-    if len(text) > 120 or not any(ch.isdigit() for ch in text):
+    if len(text) > 120 or not _DIGIT_RE.search(text):
         return False
     if ISO_TIMESTAMP_RE.match(text.strip()):
         return True
