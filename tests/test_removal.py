@@ -787,3 +787,19 @@ def test_seed_like_page_loses_boilerplate_and_damages_no_word() -> None:
     assert paragraphs[-len(SEED_BODY):] == list(SEED_BODY)
     for category in ("ad", "related", "caption", "byline", "dateline", "share"):
         assert has_record(article, category), f"no {category} record:\n{records(article)}"
+
+
+def test_body_cut_into_chunks_with_one_body_class_is_joined() -> None:
+    """A body the page cut into chunks in separate wrappers, each chunk marked with the same
+    body class ("story-body story-body-1", "story-body story-body-2"): a short first chunk
+    is part of the story, however few votes it has."""
+    body = (
+        '<div class="supplemental"><div class="story-body story-body-1">'
+        + p(EN[0]) + "</div></div>\n"
+        '<div class="ad-slot"><a href="/ads">Advertise with us</a></div>\n'
+        '<div class="supplemental"><div class="story-body story-body-2">'
+        + p(*EN[1:]) + "</div></div>"
+    )
+    out = declutter.clean(page(body))
+    assert out == BODY, out
+
