@@ -803,3 +803,11 @@ def test_body_cut_into_chunks_with_one_body_class_is_joined() -> None:
     out = declutter.clean(page(body))
     assert out == BODY, out
 
+
+def test_keeps_section_heading_that_links_into_the_page() -> None:
+    """A heading made of a link to its own anchor (a contents back-link) is a heading of the
+    story; a heading that links to another page is a teaser."""
+    heading = '<h2><a class="toc-backref" href="#contents">Cost and timetable</a></h2>'
+    teaser = '<h3><a href="/news/ferry-fares-rise">Ferry fares to rise in spring</a></h3>'
+    out = declutter.clean(page(between(heading, at=3) + "\n" + teaser))
+    assert out == "\n\n".join([*EN[:3], "Cost and timetable", *EN[3:]]), out
