@@ -35,6 +35,10 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
 #: List items and headings vote less than paragraphs: teaser lists are made of them.
 _VOTE_WEIGHT = {"li": 0.5, "h2": 0.5, "h3": 0.5, "h4": 0.5, "dd": 0.7}
+#: Phrasing elements: named like chrome in the middle of a sentence ("Rafael Nadal" as
+#: <a class="player-link">), they are words of that sentence.
+_PHRASING = frozenset({"a", "span", "em", "strong", "b", "i", "abbr", "cite", "mark", "small"})
+_WORD = re.compile(r"\w")
 #: A text cut short ("...") is a teaser for another page, not part of this one.
 _TRUNCATED = ("...", "…", "[…]", "[...]")
 
@@ -98,6 +102,9 @@ def prune(root: Element, options: Options, host: str | None) -> Page:
             _gather_head(page, el, tag)
             continue
         reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
+        if reason is not None and tag in _PHRASING and reason[1].startswith("class:"):
+            if reason[0] != "hidden" and _in_running_text(el):
+                reason = None
         if el in user_drop and el not in kept:
             reason = ("user", f"selector:{user_drop[el]}")
         if reason is not None and (reason[0] not in _GUARDED or not _holds_article(el)):
@@ -169,6 +176,20 @@ def _verdict(
     if "itemprop" in keys and el.get("itemprop") == "articleBody":
         return None
     return found
+
+
+def _in_running_text(el: Element) -> bool:
+    """True when words stand on both sides of an element: it is part of a sentence."""
+    tail = el.tail
+    if not tail or not _WORD.search(tail):
+        return False
+    previous = el.getprevious()
+    if previous is not None:
+        before = previous.tail
+    else:
+        parent = el.getparent()
+        before = parent.text if parent is not None else None
+    return bool(before) and _WORD.search(before) is not None
 
 
 def _holds_article(el: Element) -> bool:

@@ -811,3 +811,18 @@ def test_keeps_section_heading_that_links_into_the_page() -> None:
     teaser = '<h3><a href="/news/ferry-fares-rise">Ferry fares to rise in spring</a></h3>'
     out = declutter.clean(page(between(heading, at=3) + "\n" + teaser))
     assert out == "\n\n".join([*EN[:3], "Cost and timetable", *EN[3:]]), out
+
+
+def test_keeps_link_named_like_chrome_inside_a_sentence() -> None:
+    """A link in the middle of a sentence is words of that sentence, whatever its class
+    ("player" names a video player, and an athlete's profile link alike); the same class on
+    a link standing alone is still chrome."""
+    sentence = ('<p>MADRID — <a class="sn-player-post-link" href="/players/nadal">Rafael '
+                "Nadal</a> kept Spain's hopes alive, then the doubles pair completed the comeback "
+                "in the decisive match to give the hosts a 2-1 win.</p>")
+    alone = '<p><a class="video-player" href="/video/1">Watch the highlights</a></p>'
+    article = declutter.extract(page(between(sentence + "\n" + alone)))
+    expected = ("MADRID — Rafael Nadal kept Spain's hopes alive, then the doubles pair "
+                "completed the comeback in the decisive match to give the hosts a 2-1 win.")
+    assert article.text == "\n\n".join([*EN[:2], expected, *EN[2:]]), article.text
+    assert has_record(article, "boilerplate", "Watch the highlights")
