@@ -167,6 +167,10 @@ RELATED = [
      "Los pescadores temen tres años de obras en el puerto"),
     ("DONT MISS", EN, "<p><strong>DON'T MISS:</strong> {}</p>",
      "Inside The Lighthouse That Could Become A Museum"),
+    ("LE PUEDE INTERESAR", ES, "<p><strong>LE PUEDE INTERESAR:</strong> {}</p>",
+     "Los pescadores temen tres años de obras en el puerto"),
+    ("PUEDES VER", ES, "<p><strong>PUEDES VER:</strong> {}</p>",
+     "El ferri subirá sus tarifas un cinco por ciento en abril"),
 ]
 
 
@@ -177,6 +181,16 @@ def test_related_link_paragraph(name: str, body: Sequence[str], markup: str,
     """An inserted "READ: <headline link>" paragraph goes, label and headline together."""
     html = page(between(markup.format(HEADLINE_LINK.format(headline)), body, 1))
     check_removed(html, [headline], "related", headline, body=body)
+
+
+@pytest.mark.parametrize("label", ["Schon gelesen?", "Das könnte dich auch interessieren:",
+                                   "Notas relacionadas", "Lust auf mehr?"])
+def test_related_label_heading_then_link_list(label: str) -> None:
+    """A bare label heading a list of headline links goes with its list."""
+    links = "".join(f"<li>{HEADLINE_LINK.format(h)}</li>" for h in (
+        "Fährpreise steigen im April um fünf Prozent", "Händler fürchten drei Jahre Baustelle"))
+    html = page(between(f"<h3>{label}</h3>\n<ul>{links}</ul>", DE, 2), lang="de")
+    check_removed(html, [label.rstrip("?:"), "Fährpreise steigen"], "related", label, body=DE)
 
 
 def test_related_label_paragraph_then_link_paragraph() -> None:
