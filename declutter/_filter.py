@@ -397,10 +397,24 @@ def _verdict(block: RawBlock, options: Options, title: str | None) -> tuple[str,
         if BYLINE_RE.match(text) and _looks_like_names(text):
             return ("byline", "pattern:byline")
     if kind in ("paragraph", "heading") and size < 200 and density >= 0.8:
+        if kind == "heading" and _links_within_page(block.element):
+            # A section heading that links to itself or to the contents ("#section-2").
+            return None
         return ("related", "links:paragraph")
     if kind == "paragraph" and size <= 2048 and URL_LINE_RE.fullmatch(text):
         return ("boilerplate", "text:url")
     return None
+
+
+def _links_within_page(el: Element) -> bool:
+    """True when every link in an element points into the page itself (``href="#..."``)."""
+    found = False
+    for link in el.iter("a"):
+        href = (link.get("href") or "").strip()
+        if href and not href.startswith("#"):
+            return False
+        found = found or bool(href)
+    return found
 
 
 def _is_kept(el: Element, kept: frozenset[Element]) -> bool:

@@ -154,7 +154,9 @@ def _widen(
         if direct.get(ancestor, 0.0) >= enough:
             reach = level
     for el, score in ranked[1:]:
-        if score < enough or el in lineage:
+        if el in lineage:
+            continue
+        if score < enough and not (score >= _TWIN_MIN and _body_twins(el, best)):
             continue
         for ancestor in el.iterancestors():
             if ancestor is best:
@@ -168,6 +170,18 @@ def _widen(
             break
         current = ancestor
     return current
+
+
+def _body_twins(a: Element, b: Element) -> bool:
+    """Two elements of one tag that share a class naming the article body: chunks of one
+    body ("story-body story-body-1", "story-body story-body-2")."""
+    if a.tag != b.tag:
+        return False
+    names_a, names_b = a.get("class"), b.get("class")
+    if not names_a or not names_b:
+        return False
+    shared = set(names_a.split()) & set(names_b.split())
+    return any(is_body_name(name) for name in shared)
 
 
 def _prior(el: Element, dropped: Dropped) -> float:

@@ -16,11 +16,11 @@ from lxml import etree
 from ._article import Article, Block, Removal
 from ._decode import decode
 from ._fallback import fallback_blocks
-from ._filter import Dropped, RawBlock, Segments, judge, segment
+from ._filter import BLOCK_TAGS, Dropped, RawBlock, Segments, judge, segment
 from ._locate import Region, locate
 from ._metadata import declared_kind, description, headline, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
-from ._parse import Element, parse, text_of
+from ._parse import Element, parse
 from ._prune import Page, prune
 from ._render import render_text
 from ._rules import ERROR_TITLE_RE, SILENT_TAGS
@@ -114,7 +114,7 @@ def _second_opinion(
 ) -> tuple[list[RawBlock], list[Dropped], bool]:
     """Ask trafilatura when our locator is unsure, on the page less what we pruned.
 
-    Its paragraphs are judged by the same block rules as ours (headline,
+    Its blocks are judged by the same block rules as ours (headline,
     labels, captions), and used only when they bring clearly more text.
     """
     rescued = fallback_blocks(_pruned_html(page), url)
@@ -122,7 +122,11 @@ def _second_opinion(
         return kept, dropped, False
     body = page.root.find("body")
     owner = body if body is not None else page.root
-    raw = [RawBlock("paragraph", block.text, owner, 0) for block in rescued]
+    raw = [
+        RawBlock(block.kind, block.text, owner, 0, block.level, block.list_id, block.ordered)
+        for block in rescued
+        if block.kind != "table" or options.keep_tables
+    ]
     # No standfirst test: without its element, a first paragraph that repeats the
     # page's description cannot be told from a dek.
     rescued_kept, rescued_dropped = judge(raw, options, title, None, page.kept, None)
@@ -143,7 +147,7 @@ def _in_page_order(
     trafilatura may move a ``<main>`` ahead of what precedes it or add text
     the page does not show; declutter's output never reorders or adds a word.
     """
-    page_words = " " + " ".join(_WORD_RE.findall(text_of(body))) + " "
+    page_words = " " + " ".join(_WORD_RE.findall(_laid_out_text(body))) + " "
     spans: list[tuple[int, int]] = []  # (start, end) in page_words, or (-1, -1)
     for block in blocks:
         words = " " + " ".join(_WORD_RE.findall(block.text)) + " "
@@ -173,6 +177,27 @@ def _in_page_order(
         else:
             dropped.append(Dropped("outside", "fallback:out-of-order", block.element, block.text))
     return kept
+
+
+def _laid_out_text(body: Element) -> str:
+    """The text of an element with a space where a block or a line break separates words:
+    ``<li>a</li><li>b</li>`` and ``a<br>b`` are two words each, as in trafilatura's output."""
+    parts: list[str] = []
+    for event, el in etree.iterwalk(body, events=("start", "end")):
+        tag = el.tag
+        if event == "start":
+            if not isinstance(tag, str):
+                continue
+            if tag == "br" or tag in BLOCK_TAGS:
+                parts.append(" ")
+            if el.text:
+                parts.append(el.text)
+        else:
+            if isinstance(tag, str) and tag in BLOCK_TAGS:
+                parts.append(" ")
+            if el.tail and el is not body:
+                parts.append(el.tail)
+    return "".join(parts)
 
 
 #: What the fallback never sees: what the caller removed, and chrome whose markup is

@@ -40,7 +40,10 @@ _PHRASING = frozenset({
     "span", "font", "b", "strong", "em", "i", "u", "s", "a", "small", "big", "sup", "sub",
     "mark", "abbr", "cite", "q", "code", "time", "br", "img", "wbr",
 })
-#: Descendants that may name the article body, and how much text makes one an article's.
+#: Inline elements named like chrome in the middle of a sentence ("Rafael Nadal" as
+#: <a class="player-link">): they are words of that sentence.
+_INLINE_WORDS = frozenset({"a", "span", "em", "strong", "b", "i", "abbr", "cite", "mark", "small"})
+_WORD = re.compile(r"\w")
 #: Text that makes a container named for the body an article's (see ``thorough``).
 _BODY_TEXT = 500
 #: A text cut short ("...") is a teaser for another page, not part of this one.
@@ -118,6 +121,9 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             skip()
             continue
         reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
+        if reason is not None and tag in _INLINE_WORDS and reason[1].startswith("class:"):
+            if reason[0] != "hidden" and _in_running_text(el):
+                reason = None
         if el in user_drop and el not in kept:
             reason = ("user", f"selector:{user_drop[el]}")
         if reason is not None and (
@@ -195,6 +201,20 @@ def _verdict(
     if "itemprop" in keys and el.get("itemprop") == "articleBody":
         return None
     return found
+
+
+def _in_running_text(el: Element) -> bool:
+    """True when words stand on both sides of an element: it is part of a sentence."""
+    tail = el.tail
+    if not tail or not _WORD.search(tail):
+        return False
+    previous = el.getprevious()
+    if previous is not None:
+        before = previous.tail
+    else:
+        parent = el.getparent()
+        before = parent.text if parent is not None else None
+    return bool(before) and _WORD.search(before) is not None
 
 
 def _holds_article(el: Element, page: Page, thorough: bool) -> bool:

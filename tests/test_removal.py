@@ -167,6 +167,10 @@ RELATED = [
      "Los pescadores temen tres años de obras en el puerto"),
     ("DONT MISS", EN, "<p><strong>DON'T MISS:</strong> {}</p>",
      "Inside The Lighthouse That Could Become A Museum"),
+    ("LE PUEDE INTERESAR", ES, "<p><strong>LE PUEDE INTERESAR:</strong> {}</p>",
+     "Los pescadores temen tres años de obras en el puerto"),
+    ("PUEDES VER", ES, "<p><strong>PUEDES VER:</strong> {}</p>",
+     "El ferri subirá sus tarifas un cinco por ciento en abril"),
 ]
 
 
@@ -177,6 +181,16 @@ def test_related_link_paragraph(name: str, body: Sequence[str], markup: str,
     """An inserted "READ: <headline link>" paragraph goes, label and headline together."""
     html = page(between(markup.format(HEADLINE_LINK.format(headline)), body, 1))
     check_removed(html, [headline], "related", headline, body=body)
+
+
+@pytest.mark.parametrize("label", ["Schon gelesen?", "Das könnte dich auch interessieren:",
+                                   "Notas relacionadas", "Lust auf mehr?"])
+def test_related_label_heading_then_link_list(label: str) -> None:
+    """A bare label heading a list of headline links goes with its list."""
+    links = "".join(f"<li>{HEADLINE_LINK.format(h)}</li>" for h in (
+        "Fährpreise steigen im April um fünf Prozent", "Händler fürchten drei Jahre Baustelle"))
+    html = page(between(f"<h3>{label}</h3>\n<ul>{links}</ul>", DE, 2), lang="de")
+    check_removed(html, [label.rstrip("?:"), "Fährpreise steigen"], "related", label, body=DE)
 
 
 def test_related_label_paragraph_then_link_paragraph() -> None:
@@ -857,3 +871,42 @@ def test_seed_like_page_loses_boilerplate_and_damages_no_word() -> None:
     assert paragraphs[-len(SEED_BODY):] == list(SEED_BODY)
     for category in ("ad", "related", "caption", "byline", "dateline", "share"):
         assert has_record(article, category), f"no {category} record:\n{records(article)}"
+
+
+def test_body_cut_into_chunks_with_one_body_class_is_joined() -> None:
+    """A body the page cut into chunks in separate wrappers, each chunk marked with the same
+    body class ("story-body story-body-1", "story-body story-body-2"): a short first chunk
+    is part of the story, however few votes it has."""
+    body = (
+        '<div class="supplemental"><div class="story-body story-body-1">'
+        + p(EN[0]) + "</div></div>\n"
+        '<div class="ad-slot"><a href="/ads">Advertise with us</a></div>\n'
+        '<div class="supplemental"><div class="story-body story-body-2">'
+        + p(*EN[1:]) + "</div></div>"
+    )
+    out = declutter.clean(page(body))
+    assert out == BODY, out
+
+
+def test_keeps_section_heading_that_links_into_the_page() -> None:
+    """A heading made of a link to its own anchor (a contents back-link) is a heading of the
+    story; a heading that links to another page is a teaser."""
+    heading = '<h2><a class="toc-backref" href="#contents">Cost and timetable</a></h2>'
+    teaser = '<h3><a href="/news/ferry-fares-rise">Ferry fares to rise in spring</a></h3>'
+    out = declutter.clean(page(between(heading, at=3) + "\n" + teaser))
+    assert out == "\n\n".join([*EN[:3], "Cost and timetable", *EN[3:]]), out
+
+
+def test_keeps_link_named_like_chrome_inside_a_sentence() -> None:
+    """A link in the middle of a sentence is words of that sentence, whatever its class
+    ("player" names a video player, and an athlete's profile link alike); the same class on
+    a link standing alone is still chrome."""
+    sentence = ('<p>MADRID — <a class="sn-player-post-link" href="/players/nadal">Rafael '
+                "Nadal</a> kept Spain's hopes alive, then the doubles pair completed the comeback "
+                "in the decisive match to give the hosts a 2-1 win.</p>")
+    alone = '<p><a class="video-player" href="/video/1">Watch the highlights</a></p>'
+    article = declutter.extract(page(between(sentence + "\n" + alone)))
+    expected = ("MADRID — Rafael Nadal kept Spain's hopes alive, then the doubles pair "
+                "completed the comeback in the decisive match to give the hosts a 2-1 win.")
+    assert article.text == "\n\n".join([*EN[:2], expected, *EN[2:]]), article.text
+    assert has_record(article, "boilerplate", "Watch the highlights")
