@@ -4,10 +4,15 @@ Run ``python -m benchmarks.bulk`` from the repository root. It builds a
 directory of saved pages from ``samples/*/page.html`` (copies in nested
 folders, some gzip-compressed, each made unique), runs the real command line
 in a fresh process per measurement, so every run pays the same worker
-start-up, and prints a markdown table: pages/s, the speed-up over one job and
-the peak resident memory of any worker. The target is a speed-up of at least
-1.8x with two jobs on two cores; on a machine shared with other work expect
-noise, which is why each figure is the best of ``--repeat`` runs.
+start-up, and prints a markdown table: pages/s, the speed-up over one job,
+the parent process's CPU seconds per 1,000 pages, the CPU other processes
+used meanwhile and the peak resident memory of any worker. The target is a
+speed-up of at least 1.8x with two jobs on two cores; on a machine shared
+with other work expect noise, which is why each figure is the best of
+``--repeat`` runs. The parent's CPU time is the steadier figure: with two
+jobs on two cores every parent CPU second is taken from the workers, and
+other load barely changes it (recent mass deletions on the same file system
+can: see :func:`measure`).
 
 :func:`generate_corpus` is also what the command-line tests use to build
 their page directory.
@@ -19,12 +24,12 @@ import argparse
 import gzip
 import json
 import os
-import shutil
+import resource
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +77,11 @@ class Measurement:
     failed: int
     #: CPU seconds the workers used (they report it themselves).
     worker_cpu: float
+    #: CPU seconds (user + system) the parent process spent in the run.
+    parent_cpu: float = 0.0
+    #: CPU seconds other processes used during the command (None when unknown): a
+    #: shared machine's load, which slows a 2-job run and says how far to trust it.
+    other_cpu: float | None = None
 
     @property
     def pages_per_second(self) -> float:
@@ -83,57 +93,121 @@ class Measurement:
         return self.pages / self.worker_cpu if self.worker_cpu else 0.0
 
     @property
+    def parent_cpu_per_1000(self) -> float:
+        """Parent CPU seconds per 1,000 pages: the cores the parent takes from the workers.
+
+        Other load on the machine barely moves it, unlike pages/s, so it is the
+        figure to watch when tuning the parent's side of a run."""
+        return 1000 * self.parent_cpu / self.pages if self.pages else 0.0
+
+    @property
     def cpu_share(self) -> float:
         """How much of ``jobs`` cores the workers got: 1.0 is all of them, all the time."""
         return self.worker_cpu / (self.run * self.jobs) if self.run else 0.0
 
 
-def measure(corpus: Path, jobs: int, *, fmt: str = "text", work: Path) -> Measurement:
-    """One ``declutter bulk`` run in a fresh process, into a fresh output directory."""
-    out = work / f"out-{jobs}"
-    shutil.rmtree(out, ignore_errors=True)
-    summary_path = work / f"summary-{jobs}.json"
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds every core of the machine has spent busy since boot (Linux), else None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as file:
+            ticks = [int(value) for value in file.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command_environment(work: Path) -> dict[str, str]:
+    """The environment of the measured commands: this checkout first on the path, and
+    imports from bytecode, as an installed package does.
+
+    With PYTHONDONTWRITEBYTECODE set, the command and its fork server would
+    compile declutter's sources on every run, a start-up cost (tens of ms, paid
+    once per run whatever the job count, so it lowers the speed-up) that no
+    user pays. The cache lives in ``work``, so the checkout gets no
+    ``__pycache__`` folders; :func:`main` fills it with a small untimed run first.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
+
+
+def measure(corpus: Path, jobs: int, *, fmt: str = "text", work: Path) -> Measurement:
+    """One ``declutter bulk`` run in a fresh process, into a fresh output directory.
+
+    Outputs of earlier runs are left in place until the whole benchmark ends:
+    deleting thousands of files just before a run makes the file system's
+    inode allocation slower for a while (ext4 without a journal skips every
+    inode freed in the last minutes, testing each one), which loads the
+    parent process that creates the outputs and measures the deletion, not
+    declutter.
+    """
+    out = Path(tempfile.mkdtemp(prefix=f"out-{jobs}-", dir=work))
+    summary_path = work / f"summary-{jobs}.json"
+    env = command_environment(work)
     command = [sys.executable, "-m", "declutter", "bulk", str(corpus), "-o", str(out),
                "--jobs", str(jobs), "--format", fmt, "--quiet",
                "--summary-json", str(summary_path)]
+    busy_before, own_before = _busy_cpu_seconds(), _children_cpu_seconds()
     started = time.perf_counter()
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
+    busy_after, own_after = _busy_cpu_seconds(), _children_cpu_seconds()
     if completed.returncode not in (0, 1):
         raise RuntimeError(f"declutter bulk failed ({completed.returncode}): {completed.stderr}")
     summary = json.loads(summary_path.read_text())
+    other = None
+    if busy_before is not None and busy_after is not None:
+        # the command's own CPU: itself and what it reaped, plus the workers' own figure
+        own = own_after - own_before + summary["worker_cpu_seconds"]
+        other = max(0.0, busy_after - busy_before - own)
     return Measurement(jobs, summary["done"] + summary["failed"], wall, summary["seconds"],
                        summary["peak_worker_rss"], summary["failed"],
-                       summary["worker_cpu_seconds"])
+                       summary["worker_cpu_seconds"], summary.get("parent_cpu_seconds", 0.0),
+                       other)
 
 
 def best(corpus: Path, jobs: list[int], repeat: int, *, fmt: str,
          work: Path) -> list[Measurement]:
     """The fastest of ``repeat`` runs per job count, taken in turns (1, 2, 1, 2...) so
-    that a change in the machine's other load hits every job count alike."""
+    that a change in the machine's other load hits every job count alike. Its parent
+    CPU time is the lowest of the runs, which need not be the fastest one: on a
+    shared machine the two are disturbed by different things."""
     runs: dict[int, list[Measurement]] = {count: [] for count in jobs}
     for _ in range(repeat):
         for count in jobs:
             runs[count].append(measure(corpus, count, fmt=fmt, work=work))
-    return [min(runs[count], key=lambda run: run.run) for count in jobs]
+    return [
+        replace(min(runs[count], key=lambda run: run.run),
+                parent_cpu=min(run.parent_cpu for run in runs[count]))
+        for count in jobs
+    ]
 
 
 def table(results: list[Measurement]) -> str:
     base = results[0].pages_per_second
     lines = [
         "| jobs | pages | run (s) | wall (s) | pages/s | speed-up | pages per worker CPU s "
-        "| worker CPU share | peak worker RSS (MiB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| worker CPU share | parent CPU s per 1,000 pages | other load (CPU s) "
+        "| peak worker RSS (MiB) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         rss = f"{result.peak_worker_rss / 2**20:.0f}" if result.peak_worker_rss else "?"
         speedup = result.pages_per_second / base if base else 0.0
+        other = f"{result.other_cpu:.1f}" if result.other_cpu is not None else "?"
         lines.append(
             f"| {result.jobs} | {result.pages} | {result.run:.2f} | {result.wall:.2f} "
             f"| {result.pages_per_second:.0f} | {speedup:.2f}x "
-            f"| {result.pages_per_cpu_second:.0f} | {result.cpu_share:.0%} | {rss} |"
+            f"| {result.pages_per_cpu_second:.0f} | {result.cpu_share:.0%} "
+            f"| {result.parent_cpu_per_1000:.3f} | {other} | {rss} |"
         )
     return "\n".join(lines)
 
@@ -155,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
         corpus = args.dir or work / "pages"
         if args.dir is None:
             generate_corpus(corpus, args.pages)
+        # one small untimed run fills the bytecode cache for the command, its fork
+        # server and its workers
+        generate_corpus(work / "warm-up", 16)
+        measure(work / "warm-up", 2, fmt=args.format, work=work)
         results = best(corpus, args.jobs, args.repeat, fmt=args.format, work=work)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") \

@@ -1772,6 +1772,10 @@ class BulkSummary:
     #: CPU seconds used by the workers (0.0 when not measured, as in-process).
     worker_cpu_seconds: float = 0.0
     interrupted: bool = False
+    #: CPU seconds (user + system) this process spent in the run: its share of the
+    #: cores, taken from the workers on a machine with few of them. Unlike wall
+    #: time it is not blurred by other load, so it is what tuning the parent watches.
+    parent_cpu_seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
@@ -1852,6 +1856,7 @@ def run_bulk(
     and :class:`BulkError` when the run cannot start.
     """
     started = time.monotonic()
+    cpu_started = time.process_time()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     sink: Sink = make_sink(output, fmt) if isinstance(output, str | os.PathLike) else output
@@ -1957,6 +1962,7 @@ def run_bulk(
         peak_worker_rss=stats.peak_worker_rss,
         worker_cpu_seconds=round(stats.worker_cpu_seconds, 3),
         interrupted=interrupted,
+        parent_cpu_seconds=round(time.process_time() - cpu_started, 3),
     )
     if interrupted:
         raise BulkInterrupted(summary)
