@@ -470,6 +470,22 @@ def test_paragraphs_in_font_wrappers_are_found_and_lead_is_kept() -> None:
     assert article.text.split("\n\n") == list(EN)
 
 
+def test_text_after_inline_elements_is_found() -> None:
+    """Portal markup: the story is the tail of an <img> in a layout <div>, with no <p>
+    and no <br>. Our own locator finds it; no fallback is needed."""
+    html = (f'<html><head><title>{TITLE}</title></head><body><div id="main">'
+            f'<div class="menu"><a href="/">Home</a> <a href="/news">News</a></div>'
+            f'<div class="col-md-9"><p class="titulo">{TITLE}</p>'
+            f'<img src="/a.jpg" alt="">{EN[0]} {EN[1]}\n'
+            f'<img src="/b.jpg" alt="">{EN[2]}\n<div class="row"><a href="/s">Share</a></div>'
+            f'</div></div><div class="rodape">Harbour Ledger Building - 1111 Quay Street - '
+            f'Harbour City - Postal Box 421 - Phone: (047) 2106-8000 - Opening hours: '
+            f'Monday to Friday, 8 am to 6 pm</div></body></html>')
+    article = declutter.extract(html)
+    assert not article.fallback
+    assert article.text == " ".join(EN[:3])
+
+
 @pytest.mark.parametrize("markup", [
     '<div class="print-header"><img src="/logo.png" alt="logo">'
     "<span>https://news.example.com/2024/harbour-wall-vote.html</span></div>",
