@@ -44,6 +44,8 @@ _PHRASING = frozenset({
 #: <a class="player-link">): they are words of that sentence.
 _INLINE_WORDS = frozenset({"a", "span", "em", "strong", "b", "i", "abbr", "cite", "mark", "small"})
 _WORD = re.compile(r"\w")
+#: Paragraph text that makes a chrome-named wrapper an article's, however few the <p>s.
+_STORY_CHARS = 2000
 #: Text that makes a container named for the body an article's (see ``thorough``).
 _BODY_TEXT = 500
 #: A text cut short ("...") is a teaser for another page, not part of this one.
@@ -231,11 +233,14 @@ def _holds_article(el: Element, page: Page, thorough: bool) -> bool:
     """
     if len(el) == 0:
         return False
-    long = 0
+    long = chars = 0
     for p in el.iter("p"):
-        if len(text_of(p)) > 150:
+        size = len(text_of(p))
+        if size > 150:
             long += 1
-            if long >= 3:
+            chars += size
+            # Several long paragraphs, or a story written as one <p> broken by <br>.
+            if long >= 3 or chars >= _STORY_CHARS:
                 return True
     if not thorough:
         return False

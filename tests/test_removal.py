@@ -470,6 +470,27 @@ def test_paragraphs_in_font_wrappers_are_found_and_lead_is_kept() -> None:
     assert article.text.split("\n\n") == list(EN)
 
 
+def test_wrapper_named_sidebar_around_a_one_paragraph_story_is_kept() -> None:
+    """A theme's "sidebar_content" column holding the post, written as one <p> broken by
+    <br>: one long paragraph is as much an article as three."""
+    body = (*EN, "Local historians welcomed the plan as well. The granite for the first wall "
+            "came from a quarry upriver, and several of the original blocks still carry the "
+            "marks of the masons who cut them more than a century ago, which the engineers "
+            "have promised to keep visible.", "The council will vote on the contractor in "
+            "January. Three firms have bid for the work, and the mayor said the choice would "
+            "be made on quality and on the time each firm needs, not on price alone.",
+            "Until then, the ferry company has asked passengers to check the timetable "
+            "before travelling, since test drilling at the harbour entrance may close the "
+            "northern berth for a few hours on some mornings.")
+    story = "<p>" + "<br><br>".join(body) + "</p>"
+    wrapper = (f'<div class="sidebar_content"><div class="post hentry">{story}</div></div>'
+               f'<div class="sidebar_last">{MOST_READ}</div>')
+    article = declutter.extract(page(wrapper, chrome=False))
+    assert not article.fallback
+    assert article.text.split("\n\n") == list(body)
+    assert "Most read" not in article.text
+
+
 def test_text_after_inline_elements_is_found() -> None:
     """Portal markup: the story is the tail of an <img> in a layout <div>, with no <p>
     and no <br>. Our own locator finds it; no fallback is needed."""
