@@ -172,13 +172,21 @@ def _limit_attributes(text: str) -> str:
         separators = sum(span.count(char) for char in " \n\t/\r\f") + span.count('""')
         if separators >= MAX_ATTRIBUTES:
             starts.append(_TAG_NAME_RE.match(text, match.start() + 2).end())  # type: ignore[union-attr]
-    pos = 0 if text.count("=") >= _MANY_VALUES else len(text)
-    while (match := _ODD_VALUE_RE.search(text, pos)) is not None:
-        close = text.find(match.group(1), match.start(1) + 1)
-        if close < 0:
-            break  # the value runs to the end of the page: no attributes after it
-        starts.append(close + 1)
-        pos = close + 1
+    if text.count("=") >= _MANY_VALUES:
+        # Script and style text holds most of a big page's "=" and no attributes at all:
+        # only the markup between them is counted, and searched.
+        if markers is None:
+            markers = _raw_text_markers(text)
+        markup = _outside_raw_text(markers, len(text))
+        if sum(text.count("=", first, last) for first, last in markup) >= _MANY_VALUES:
+            for first, last in markup:
+                pos = first
+                while (match := _ODD_VALUE_RE.search(text, pos, last)) is not None:
+                    close = text.find(match.group(1), match.start(1) + 1)
+                    if close < 0:
+                        break  # the value runs to the end of the page: no attributes after it
+                    starts.append(close + 1)
+                    pos = close + 1
     if not starts:
         return text
     out: list[str] = []
@@ -207,6 +215,21 @@ def _limit_attributes(text: str) -> str:
 def _raw_text_markers(text: str) -> list[tuple[int, int]]:
     """Positions of script and style start (1) and end (0) tags, in page order."""
     return [(m.start(), 0 if m.group(1) else 1) for m in _RAW_TAG_RE.finditer(text)]
+
+
+def _outside_raw_text(markers: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The (start, end) spans of the page that are not inside a script or style."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = 0
+    for at, opens in markers:
+        if opens and start is not None:
+            spans.append((start, at))
+            start = None
+        elif not opens and start is None:
+            start = at
+    if start is not None:
+        spans.append((start, size))
+    return spans
 
 
 def _raw_text_end(markers: list[tuple[int, int]], pos: int, size: int) -> int | None:

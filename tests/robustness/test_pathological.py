@@ -186,6 +186,24 @@ def test_many_attributes_behind_a_quoted_angle_bracket_stay_fast(count: int) -> 
     assert "zanzibarite" in text
 
 
+def test_attribute_limit_reads_markup_not_scripts() -> None:
+    """Scripts hold most of a big page's "=" and quoted ">", but no attributes: the
+    search for hidden long tags leaves them as they are, and still finds one in markup."""
+    from declutter._parse import MAX_ATTRIBUTES, _limit_attributes
+
+    script = "<script>var t = 'a>b'; " + " ".join(f"v{i} = {i};" for i in range(6_000))
+    script += ' run("x > y") ' + " ".join(f"w{i}" for i in range(100)) + "</script>"
+    page = article(script)
+    assert _limit_attributes(page) == page
+    attributes = " ".join(f"data-x{i}=1" for i in range(6_000))
+    hidden = article(script + f'<div title="a > b" {attributes} class="ad">x</div>')
+    limited = _limit_attributes(hidden)
+    assert script in limited
+    # Read from the hiding value on: 64 attributes, and the meaningful class beyond them.
+    assert limited.count("data-x") == MAX_ATTRIBUTES
+    assert 'class="ad"' in limited
+
+
 @pytest.mark.parametrize("hide", ["", 'title="a > b" '])
 def test_many_attributes_on_a_page_for_the_fallback_stay_fast(hide: str) -> None:
     """A page too thin for our locator goes to the fallback, which must get the cut tags."""
