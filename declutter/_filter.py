@@ -26,7 +26,7 @@ from ._rules import (
     SILENT_TAGS,
     URL_LINE_RE,
     is_dateline,
-    match_label,
+    label_of,
     match_prefix,
     normalize_label,
 )
@@ -328,8 +328,8 @@ def segment(page: Page, elements: tuple[Element, ...], options: Options) -> Segm
 # ---------------------------------------------------------------------------
 
 
-def _same_text(a: str, b: str) -> bool:
-    a, b = normalize_label(a), normalize_label(b)
+def _same_key(a: str, b: str) -> bool:
+    """Two texts in ``normalize_label`` form are the same, or one is most of the other."""
     if not a or not b:
         return False
     return a == b or (min(len(a), len(b)) >= 0.8 * max(len(a), len(b)) and (a in b or b in a))
@@ -345,8 +345,9 @@ def judge(
 ) -> tuple[list[RawBlock], list[Dropped]]:
     """Split blocks into the kept ones and the removed ones (with reasons)."""
     roots = region.elements if region is not None else ()
+    title_key = normalize_label(title) if title else ""
     verdicts: list[tuple[str, str] | None] = [
-        _verdict(block, options, title) for block in blocks
+        _verdict(block, options, title_key) for block in blocks
     ]
     _standfirst(blocks, verdicts, description)
     _link_lists(blocks, verdicts)
@@ -365,17 +366,18 @@ def judge(
     return kept_blocks, dropped
 
 
-def _verdict(block: RawBlock, options: Options, title: str | None) -> tuple[str, str] | None:
+def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, str] | None:
     text = block.text
     kind = block.kind
     size = len(text)
     if kind in ("table", "preformatted"):
         return None
-    if kind == "heading" and (block.level == 1 or (title and _same_text(text, title))):
+    key = normalize_label(text)  # once per block: the headline and label tests share it
+    if kind == "heading" and (block.level == 1 or _same_key(key, title_key)):
         return ("title", "title:headline")
-    if title and size < 300 and _same_text(text, title):
+    if size < 300 and _same_key(key, title_key):
         return ("title", "title:repeated")
-    label = match_label(text)
+    label = label_of(key)
     if label is not None:
         return label
     density = block.link_chars / size if size else 0.0
@@ -434,10 +436,11 @@ def _standfirst(
     """
     if not description:
         return
+    description_key = normalize_label(description)
     for index, block in enumerate(blocks):
         if verdicts[index] is not None:
             continue
-        if _same_text(block.text, description):
+        if _same_key(normalize_label(block.text), description_key):
             el = block.element
             marked = (block.kind == "heading" or el.tag not in _PLAIN_TEXT_TAGS
                       or el.get("class") or el.get("itemprop"))

@@ -272,7 +272,11 @@ LEXICONS: tuple[Lexicon, ...] = tuple(_load_lexicon(name) for name in LEXICON_CA
 
 def match_label(text: str) -> tuple[str, str] | None:
     """(category, rule) when the whole block is a label of some category."""
-    key = normalize_label(text)
+    return label_of(normalize_label(text))
+
+
+def label_of(key: str) -> tuple[str, str] | None:
+    """``match_label`` for a text already in its ``normalize_label`` form."""
     if not key:
         return None
     for lexicon in LEXICONS:
@@ -394,6 +398,7 @@ __all__ = [
     "is_body_compound",
     "is_body_name",
     "is_dateline",
+    "label_of",
     "match_label",
     "match_prefix",
     "normalize_label",
