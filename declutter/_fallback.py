@@ -110,8 +110,8 @@ class _Reader:
         rows = []
         for row in el.iter("row"):
             cells = [" ".join(_lines(cell)) for cell in row if cell.tag == "cell"]
-            if any(cells):
-                rows.append("\t".join(cells))
+            if any(cells):  # trailing empty cells leave no trailing tabs
+                rows.append("\t".join(cells).rstrip("\t"))
         if rows:
             self.blocks.append(Block("table", "\n".join(rows)))
 

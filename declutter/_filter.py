@@ -285,8 +285,8 @@ def _table_text(table: Element, dropped: dict[Element, tuple[str, str]]) -> str:
         for cell in row:
             if cell.tag in ("td", "th") and cell not in dropped:
                 cells.append(" ".join(_visible_text(cell, dropped).split()))
-        if any(cells):
-            rows.append("\t".join(cells))
+        if any(cells):  # trailing empty cells leave no trailing tabs
+            rows.append("\t".join(cells).rstrip("\t"))
     return "\n".join(rows)
 
 

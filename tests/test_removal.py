@@ -652,6 +652,13 @@ def test_data_table_rows_and_tabs() -> None:
     assert declutter.clean(page(between(TABLE))) == "\n\n".join(expected)
 
 
+def test_table_row_with_empty_last_cells_has_no_trailing_tabs() -> None:
+    table = TABLE.replace("<td>Final budget</td>", "<td></td>").replace(
+        "<td>42  million</td>", "<td> </td>")
+    expected = TABLE_TEXT.replace("2026\t42 million\tFinal budget", "2026")
+    assert declutter.clean(page(between(table))) == "\n\n".join([*EN[:2], expected, *EN[2:]])
+
+
 def test_blockquote_paragraphs_stay_separate() -> None:
     quote = ["We have waited long enough for this wall to be fixed.",
              "Now the hard part begins, and we will be watching every stone."]
