@@ -25,10 +25,12 @@ def fallback_blocks(text: str, url: str | None) -> tuple[Block, ...]:
         import trafilatura
     except ImportError:  # an optional helper: without it we keep our own result
         return ()
+    # fast: without trafilatura's own second opinions (readability, jusText), which cost
+    # a fifth of each fallback page (28.6 -> 22.7 ms) and changed no benchmark score.
     try:
         result = trafilatura.extract(
             text, url=url, output_format="xml", include_comments=False, include_tables=True,
-            deduplicate=False, with_metadata=False,
+            deduplicate=False, with_metadata=False, fast=True,
         )
     except Exception:  # trafilatura failing on a page must not fail ours
         return ()
