@@ -82,8 +82,10 @@ def locate(page: Page) -> Region | None:
     return Region(elements, page_text)
 
 
-def _words(text: str) -> str:
-    return " ".join(_WORD_RE.findall(text))
+def _phrase(words: list[str]) -> re.Pattern[str]:
+    """A pattern that finds these words in a text as a substring of the text's words
+    joined by single spaces would: the first and last may be parts of longer words."""
+    return re.compile(r"\W+".join(map(re.escape, words)))
 
 
 def _confirm(
@@ -101,20 +103,16 @@ def _confirm(
     words = _WORD_RE.findall(declared)
     if len(words) < _DECLARED_MIN_WORDS:
         return best
-    head = " ".join(words[:_DECLARED_PROBE])
-    tail = " ".join(words[-_DECLARED_PROBE:])
-    if best.tag not in ("body", "html"):
-        # The usual case, decided without the words of every candidate: the choice
-        # holds the declared opening and close.
-        text = _words(text_of(best))
-        if head in text and tail in text:
-            return best
+    # The declared opening and close, matched in an element's text as its words would
+    # be: with any non-word characters between them, read in C over the raw text.
+    head = _phrase(words[:_DECLARED_PROBE])
+    tail = _phrase(words[-_DECLARED_PROBE:])
     candidates = [best, *best.iterancestors()][: _CHUNK_LEVELS + 2]
     candidates += [el for el, _ in ranked[1:] if el not in candidates]
-    texts = {el: _words(text_of(el)) for el in candidates if el.tag not in ("body", "html")}
-    tail_shown = any(tail in text for text in texts.values())
+    texts = {el: text_of(el) for el in candidates if el.tag not in ("body", "html")}
+    tail_shown = any(tail.search(text) for text in texts.values())
     for el, text in texts.items():
-        if head in text and (tail in text or not tail_shown):
+        if head.search(text) and (not tail_shown or tail.search(text)):
             if el is best or not _is_listing(el, dropped):
                 return el
     return best

@@ -491,6 +491,26 @@ def test_wrapper_named_sidebar_around_a_one_paragraph_story_is_kept() -> None:
     assert "Most read" not in article.text
 
 
+def test_declared_body_moves_the_region_to_the_element_holding_its_opening() -> None:
+    """JSON-LD articleBody confirms the choice: the region moves up from a chunk to the
+    element that holds the declared opening and close, matched word by word whatever
+    the punctuation (the declared text has straight quotes, the page curly ones)."""
+    from declutter._locate import _confirm
+    from declutter._parse import parse
+
+    curly = [text.replace("'", "\u2019") for text in EN]
+    root = parse(f'<html><body><div id="story"><div id="intro"><p>{curly[0]}</p></div>'
+                 f'<div id="rest">{p(*curly[1:])}</div></div><div id="other">'
+                 f'<p>{EN[3]}</p></div></body></html>')
+    assert root is not None
+    (rest,) = root.xpath("//*[@id='rest']")
+    (other,) = root.xpath("//*[@id='other']")
+    declared = " ".join(EN).replace("council", "council,")
+    assert _confirm(rest, [(rest, 1.0), (other, 0.5)], declared, {}).get("id") == "story"
+    # A declared text the page does not show leaves the choice alone.
+    assert _confirm(rest, [(rest, 1.0)], " ".join(DE * 3), {}) is rest
+
+
 def test_text_after_inline_elements_is_found() -> None:
     """Portal markup: the story is the tail of an <img> in a layout <div>, with no <p>
     and no <br>. Our own locator finds it; no fallback is needed."""
