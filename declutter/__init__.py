@@ -8,15 +8,46 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._article import BLOCK_KINDS, CATEGORIES, Article, Block, Removal
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
-from ._explain import explain_html
 from ._options import Options, SiteRule
 from ._pipeline import run
 from ._rulefile import RuleSet, load_rules, parse_rules
-from .bulk import BulkSummary, run_bulk
-from .cluster import DaskExecutor
-from .warc import WarcPage, WarcReader, extract_warc, run_warc_bulk
+
+if TYPE_CHECKING:
+    from ._explain import explain_html
+    from .bulk import BulkSummary, run_bulk
+    from .cluster import DaskExecutor
+    from .warc import WarcPage, WarcReader, extract_warc, run_warc_bulk
+
+#: Names whose modules load on first use: a page piped through the command line, or a
+#: bulk worker, never pays for the report builder, Dask or WARC support it does not use.
+_LAZY = {
+    "explain_html": "._explain",
+    "BulkSummary": ".bulk",
+    "run_bulk": ".bulk",
+    "DaskExecutor": ".cluster",
+    "WarcPage": ".warc",
+    "WarcReader": ".warc",
+    "extract_warc": ".warc",
+    "run_warc_bulk": ".warc",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'declutter' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 __version__ = "0.1.0"
 
