@@ -17,7 +17,9 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -238,6 +240,56 @@ def score(
     return figures, [rows[i] for i in order], leaks
 
 
+# --------------------------------------------------------------------------- memory
+
+#: Run in a fresh interpreter per tool: peak resident memory before and after extracting
+#: one page, after a warm-up, so imports and caches are not counted against the page.
+_MEMORY_PROBE = """
+import resource, sys
+from benchmarks.run import WARMUP_HTML
+from benchmarks.tools import load_tools
+(tool,) = load_tools([sys.argv[1]], log=lambda message: None)
+with open(sys.argv[2], encoding="utf-8") as file:
+    html = file.read()
+tool.extract(WARMUP_HTML)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tool.extract(html)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024)
+"""
+
+
+def peak_memory(tool: str, html: str) -> float | None:
+    """MiB by which extracting ``html`` raises the peak resident memory of a process
+    (Linux ``ru_maxrss``); None when the probe fails. C allocations (libxml2) count,
+    which tracemalloc would miss."""
+    with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8") as page:
+        page.write(html)
+        page.flush()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                          env.get("PYTHONPATH")]))
+        completed = subprocess.run(
+            [sys.executable, "-c", _MEMORY_PROBE, tool, page.name],
+            capture_output=True, text=True, env=env, cwd=REPO_ROOT, check=False,
+        )
+    try:
+        return float(completed.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def add_memory(results: Results, datasets: Sequence[Dataset], tools: Sequence[Tool]) -> None:
+    """The largest page of each dataset, and each tool's peak memory on it."""
+    for dataset in datasets:
+        largest = max(dataset.pages, key=lambda page: len(page.html))
+        for tool in tools:
+            figures = results[dataset.name][tool.name]
+            figures["largest_page"] = largest.name
+            figures["largest_page_kb"] = len(largest.html.encode("utf-8")) / 1024
+            figures["largest_page_peak_mib"] = peak_memory(tool.name, largest.html)
+
+
 # --------------------------------------------------------------------------- reporting
 
 Results = dict[str, dict[str, dict[str, Any]]]  # dataset -> tool -> figures
@@ -329,6 +381,11 @@ def markdown(results: Results, env: dict[str, Any]) -> str:
             if "slowest_page" in f:
                 notes.append(
                     f"{tool} slowest page: {f['slowest_page']} ({f['slowest_seconds']:.3f} s)"
+                )
+            if f.get("largest_page_peak_mib") is not None:
+                notes.append(
+                    f"{tool} peak memory on the largest page ({f['largest_page']}, "
+                    f"{f['largest_page_kb']:.0f} KiB): +{f['largest_page_peak_mib']:.1f} MiB"
                 )
             if "fallback_pages" in f:
                 notes.append(
@@ -488,6 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs[dataset.name, tool.name] = run
                 details[dataset.name, tool.name] = (rows, leaks)
     add_ratios(results)
+    if not args.no_speed:
+        add_memory(results, datasets, tools)
     env = environment(tools)
     table = markdown(results, env)
     print(table)

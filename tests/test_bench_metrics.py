@@ -277,3 +277,14 @@ def test_timed_run_keeps_outputs_and_reports_speed() -> None:
     figures, _, _ = score(Dataset("aeb", "shingle", pages), run)
     assert figures["f1"] == 1.0 and figures["para_precision"] == 1.0
     assert figures["pages_per_s"] > 0 and figures["slowest_page"] == "p1"
+
+
+def test_peak_memory_of_a_big_page_is_measured_in_a_fresh_process() -> None:
+    from benchmarks.run import peak_memory
+
+    rows = "".join(f"<p>Paragraph {i} of a long page, with a few words.</p>"
+                   for i in range(40_000))
+    page = f"<html><body><article>{rows}</article></body></html>"
+    grown = peak_memory("declutter", page)
+    assert grown is not None and grown > 5  # a 2.4 MB page of 40,000 elements
+    assert peak_memory("no-such-tool", page) is None
