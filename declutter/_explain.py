@@ -561,7 +561,7 @@ def _copy_attributes(src: Element, dst: etree._Element) -> None:
         if not isinstance(name, str):
             continue
         name = name.lower()
-        value = _safe(value) or ""
+        value = _safe(str(value)) or ""
         if name == "class":
             classes = [c for c in value.split() if not c.startswith("dc-")]
             if classes:
@@ -720,7 +720,8 @@ def _tooltip(src: Element, mark: _Mark) -> str:
     lines = [f"#{i + 1} {r.category} — {r.rule}" for i, r in zip(mark.indices, mark.removals,
                                                                  strict=True)]
     attributes = " ".join(
-        f'{name}="{src.get(name)[:80]}"' for name in ("id", "class", "role") if src.get(name)
+        f'{name}="{(src.get(name) or "")[:80]}"' for name in ("id", "class", "role")
+        if src.get(name)
     )
     lines.append(f"<{src.tag}{' ' + attributes if attributes else ''}>")
     return "\n".join(lines)

@@ -82,7 +82,8 @@ class _Reader:
 
     def block(self, el: etree._Element, kind: str) -> None:
         if kind == "preformatted":
-            text = "\n".join(line.rstrip() for line in "".join(el.itertext()).split("\n"))
+            raw = "".join(str(piece) for piece in el.itertext())
+            text = "\n".join(line.rstrip() for line in raw.split("\n"))
             text = text.strip("\n")
             if text.strip():
                 self.blocks.append(Block(kind, text))

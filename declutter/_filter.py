@@ -550,7 +550,7 @@ def _headings_without_body(blocks: list[RawBlock], verdicts: list[tuple[str, str
             )
             nxt = blocks[following] if following is not None else None
             if nxt is None or (nxt.kind == "heading" and nxt.level <= block.level):
-                removed_next = index + 1 < last and verdicts[index + 1] is not None
-                if nxt is None or removed_next:
-                    category = verdicts[index + 1][0] if removed_next else "boilerplate"
+                next_verdict = verdicts[index + 1] if index + 1 < last else None
+                if nxt is None or next_verdict is not None:
+                    category = next_verdict[0] if next_verdict is not None else "boilerplate"
                     verdicts[index] = (category, "heading:empty-section")

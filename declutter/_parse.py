@@ -42,7 +42,7 @@ def text_of(el: Element) -> str:
     lxml's text serialiser is about a third faster than an XPath ``string()``
     on news pages, and this is called for most elements of a page.
     """
-    return _TEXT(el)  # type: ignore[no-any-return]
+    return _TEXT(el)
 
 #: No element of a parsed page is deeper than this (libxml2's own default limit),
 #: so the stages that walk the tree recursively stay far from Python's recursion limit.
@@ -68,7 +68,7 @@ def _parser(huge: bool = False) -> etree.HTMLParser:
             no_network=True,
             recover=True,
             huge_tree=huge,
-            default_doctype=False,
+            default_doctype=False,  # type: ignore[call-arg]  # an lxml option the stubs lack
             collect_ids=False,
         )
         setattr(_local, name, parser)

@@ -215,7 +215,9 @@ def _pruned_html(page: Page) -> str:
     """The page as markup, without what the fallback must not bring back."""
     removed = [el for el, (category, _) in page.dropped.items() if category in _NEVER_SHOWN]
     # Hidden elements inside chrome the walk did not enter (an ad slot) are hidden too.
-    removed += _HIDDEN(page.root)
+    hidden = _HIDDEN(page.root)
+    if isinstance(hidden, list):  # a node-set expression: always a list of elements
+        removed += [el for el in hidden if isinstance(el, etree._Element)]
     if not removed:
         # From the tree, not the caller's text: the parse stage cut tags of thousands
         # of attributes, which would cost trafilatura's own parse minutes.
@@ -331,7 +333,7 @@ def _excerpt(el: Element, limit: int = 100) -> str:
     parts: list[str] = []
     size = 0
     for piece in el.itertext():
-        parts.append(piece)
+        parts.append(str(piece))
         size += len(piece)
         if size > 4 * limit:
             break

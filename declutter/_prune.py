@@ -222,7 +222,7 @@ def _in_running_text(el: Element) -> bool:
     else:
         parent = el.getparent()
         before = parent.text if parent is not None else None
-    return bool(before) and _WORD.search(before) is not None
+    return before is not None and _WORD.search(before) is not None
 
 
 def _holds_article(el: Element, page: Page, thorough: bool) -> bool:

@@ -115,7 +115,7 @@ def _load(text: str, fmt: str, source: str) -> Any:
         try:
             import tomllib
         except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[import-not-found,no-redef]
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

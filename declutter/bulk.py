@@ -834,7 +834,7 @@ class _Pool(Generic[T, R]):
     def _spawn(self) -> _Slot:
         parent_end, child_end = self.context.Pipe(duplex=True)
         number = self.owner.stats.workers_started + 1
-        state = self.context.RawArray("d", 2)  # type: ignore[attr-defined]
+        state = self.context.RawArray("d", 2)
         process = self.context.Process(  # type: ignore[attr-defined]
             target=_worker_main,
             args=(child_end, self.func, self.owner.memory_limit, state),
