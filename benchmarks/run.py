@@ -242,27 +242,45 @@ def score(
 
 # --------------------------------------------------------------------------- memory
 
-#: Run in a fresh interpreter per tool: peak resident memory before and after extracting
-#: one page, after a warm-up, so imports and caches are not counted against the page.
+#: Run in a fresh interpreter per tool. After a warm-up, freed memory goes back to the
+#: system (malloc_trim) and the kernel's peak-RSS mark is reset (clear_refs), so the
+#: figure is what extracting the page itself adds at its peak: imports, caches and
+#: allocator slack left from start-up are not counted, and libxml2's allocations are.
 _MEMORY_PROBE = """
-import resource, sys
+import ctypes, gc, resource, sys
 from benchmarks.run import WARMUP_HTML
 from benchmarks.tools import load_tools
+
+def status(key):
+    with open("/proc/self/status") as file:
+        for line in file:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise KeyError(key)
+
 (tool,) = load_tools([sys.argv[1]], log=lambda message: None)
 with open(sys.argv[2], encoding="utf-8") as file:
     html = file.read()
 tool.extract(WARMUP_HTML)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-tool.extract(html)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+gc.collect()
+try:
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as file:
+        file.write("5")
+    before = status("VmRSS")
+    tool.extract(html)
+    after = status("VmHWM")
+except OSError:  # not Linux, or no /proc: the process's peak so far
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tool.extract(html)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print((after - before) / 1024)
 """
 
 
 def peak_memory(tool: str, html: str) -> float | None:
-    """MiB by which extracting ``html`` raises the peak resident memory of a process
-    (Linux ``ru_maxrss``); None when the probe fails. C allocations (libxml2) count,
-    which tracemalloc would miss."""
+    """MiB by which extracting ``html`` raises a process's resident memory at its peak;
+    None when the probe fails. C allocations (libxml2) count, which tracemalloc misses."""
     with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8") as page:
         page.write(html)
         page.flush()
