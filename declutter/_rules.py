@@ -135,6 +135,7 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     # overlays and players that are never article text
     ("boilerplate", "class:overlay",
      r"popup|modal|overlay|lightbox|interstitial|toast|banner-?ad|video-?player|player"
+     r"|rollover-(?:[a-z]+-)?block|hover-?card|popover"
      r"|gallery|slideshow|carousel"),
     ("hidden", "class:hidden",
      r"token:(?:hidden|hide|d-none|sr-only|screen-reader-text|visually-hidden|visuallyhidden"

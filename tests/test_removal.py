@@ -414,6 +414,21 @@ def test_embedded_tweet_is_kept_and_share_buttons_go() -> None:
     assert has_record(article, "share", "Share on Twitter"), records(article)
 
 
+def test_hover_card_inside_a_sentence_goes_and_the_name_stays() -> None:
+    """A person link with a pop-up card of headlines, in the middle of a sentence."""
+    card = ('Councillor <span><span class="rollover-people"><a class="rollover-people-link" '
+            'href="/people/ostrowski">Maria Ostrowski</a><span class="rollover-people-block">'
+            '<span><img src="/m.jpg" alt=""><a href="/people/ostrowski">Maria Ostrowski</a>'
+            '<a href="/a">Ferry timetable changes for the winter season</a> '
+            '<a href="/b">Fish market hall to reopen in May</a></span></span></span></span> '
+            "(Northern Quays) said the vote showed that the council was finally listening.")
+    article = declutter.extract(page(between(f"<p>{card}</p>")))
+    assert ("Councillor Maria Ostrowski (Northern Quays) said the vote showed that the "
+            "council was finally listening.") in article.text
+    assert "Ferry timetable" not in article.text
+    assert has_record(article, "boilerplate", "Ferry timetable"), records(article)
+
+
 def test_sidebar() -> None:
     aside = (
         '<aside class="sidebar"><h2>Most read</h2><ol>'
