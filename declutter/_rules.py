@@ -181,8 +181,9 @@ _CLASS_RE = _compile_class_rules()
 #: Embedded posts (a tweet, an Instagram or TikTok post) quoted in the story: the story's
 #: own material, however "social" their wrapper is named; share buttons are not embeds.
 _EMBED_RE = re.compile(
-    r"(?<![a-z0-9])(?:social-?(?:media-?)?embed|embed-?(?:social|twitter|tweet|instagram)"
-    r"|twitter-?(?:tweet|embed)|instagram-?(?:media|embed)|tiktok-?embed)(?![a-z0-9])"
+    r"(?<![a-z0-9])(?:(?:social-?(?:media-?)?embed|embed-?(?:social|twitter|tweet|instagram)"
+    r"|twitter-?embed|instagram-?(?:media|embed)|tiktok-?embed)(?![a-z0-9])"
+    r"|(?:[a-z]+-)+tweet(?![a-z0-9-]))"  # twitter-tweet, article-tweet; not tweet-button
 )
 _BODY_RE = re.compile(rf"(?<![\w-])(?:{BODY_CLASSES})(?![\w-])")
 _BODY_COMPOUND_RE = re.compile(rf"(?<![\w-])(?:{BODY_COMPOUNDS})(?![\w-])")
@@ -197,7 +198,9 @@ def classify_names(names: str) -> tuple[str, str] | None:
     across sites; the function is pure, so the cache cannot change a result.
     """
     lowered = _CAMEL_RE.sub("-", names).lower()
-    if _BODY_RE.search(lowered) or _EMBED_RE.search(lowered):
+    if _BODY_RE.search(lowered):
+        return None
+    if _EMBED_RE.search(lowered) and "shar" not in lowered:  # not "share-tweet" buttons
         return None
     match = _CLASS_RE.search(lowered)
     if match is None or match.lastgroup is None:

@@ -399,18 +399,20 @@ def test_site_header_nav_footer() -> None:
     assert has_record(article, "footer", "All rights reserved"), records(article)
 
 
-def test_embedded_tweet_is_kept_and_share_buttons_go() -> None:
-    """A tweet the story quotes is the story's material, in a wrapper named "social";
-    the share bar beside it is not."""
-    tweet = ('<div class="social-media-embed"><blockquote class="twitter-tweet">'
+@pytest.mark.parametrize("wrapper", ["social-media-embed", "article-widget article-tweet"])
+def test_embedded_tweet_is_kept_and_share_buttons_go(wrapper: str) -> None:
+    """A tweet the story quotes is the story's material, in a wrapper named "social" or
+    "widget"; the share buttons beside it are not."""
+    tweet = (f'<div class="{wrapper}"><blockquote class="twitter-tweet">'
              "<p>The new harbour wall will cost more than the old one did in today's money, "
              "and that is fine by me.</p>&mdash; Maria Ostrowski (@quaysidemaria) "
              '<a href="https://twitter.com/x/status/1">March 4, 2024</a></blockquote></div>')
-    share = '<div class="social-share"><a href="#">Share on Twitter</a></div>'
+    share = ('<div class="social-share"><a href="#">Share on Twitter</a></div>'
+             '<div class="share-tweet"><a href="#">Post this to X now</a></div>')
     article = declutter.extract(page(between(tweet + share)))
     assert "that is fine by me." in article.text
     assert "Maria Ostrowski (@quaysidemaria)" in article.text
-    assert "Share on Twitter" not in article.text
+    assert "Share on Twitter" not in article.text and "Post this" not in article.text
     assert has_record(article, "share", "Share on Twitter"), records(article)
 
 
