@@ -180,13 +180,23 @@ def _limit_attributes(text: str) -> str:
         markup = _outside_raw_text(markers, len(text))
         if sum(text.count("=", first, last) for first, last in markup) >= _MANY_VALUES:
             for first, last in markup:
-                pos = first
+                pos = scanned = first
+                opened = closed = -1  # the last "<" and ">" met outside quoted values
                 while (match := _ODD_VALUE_RE.search(text, pos, last)) is not None:
+                    at = match.start()
+                    # Inside a tag only: 'x = "a>b"' in a <pre> is text, not an attribute.
+                    # Each stretch is searched once, so pages of such lines stay linear.
+                    opened = max(opened, text.rfind("<", scanned, at))
+                    closed = max(closed, text.rfind(">", scanned, at))
+                    scanned = at
+                    if opened <= closed:
+                        pos = match.end()
+                        continue
                     close = text.find(match.group(1), match.start(1) + 1)
                     if close < 0:
                         break  # the value runs to the end of the page: no attributes after it
                     starts.append(close + 1)
-                    pos = close + 1
+                    pos = scanned = close + 1
     if not starts:
         return text
     out: list[str] = []

@@ -204,6 +204,18 @@ def test_attribute_limit_reads_markup_not_scripts() -> None:
     assert 'class="ad"' in limited
 
 
+def test_attribute_limit_leaves_text_that_looks_like_an_attribute() -> None:
+    """'config = "a>b"' and 80 words in a <pre>, on a page of many attribute values:
+    text, not a tag, so no word of it is cut."""
+    from declutter._parse import _limit_attributes
+
+    words = " ".join(f"word{i}" for i in range(80))
+    spans = "".join(f'<span data-a="{i}"></span>' for i in range(4_100))
+    page = article(f'<pre>config = "a>b" {words}</pre>{spans}')
+    assert _limit_attributes(page) == page
+    assert "word79" in declutter.clean(page, options=OPEN)
+
+
 @pytest.mark.parametrize("hide", ["", 'title="a > b" '])
 def test_many_attributes_on_a_page_for_the_fallback_stay_fast(hide: str) -> None:
     """A page too thin for our locator goes to the fallback, which must get the cut tags."""
