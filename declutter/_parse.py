@@ -90,7 +90,34 @@ def parse(source: Source | str) -> Element | None:
             _cap_depth(root, MAX_DEPTH)
     if root is None or not isinstance(root.tag, str):
         return None
+    _open_stray_noscript(root)
     return root
+
+
+#: A <noscript> holding more text than this may be wrapped around the page by accident.
+_NOSCRIPT_TEXT = 500
+
+
+def _open_stray_noscript(root: Element) -> None:
+    """Turn a <noscript> that holds most of the page into a plain wrapper.
+
+    Browsers read <noscript> content as raw text, so '<noscript><div></noscript>'
+    closes at once for them; libxml2 parses it as markup, the open <div> swallows
+    the end tag, and the whole rest of the page lands inside the noscript, which
+    the later stages skip as a fallback for browsers without scripts.
+    """
+    body = root.find("body")
+    if body is None:
+        return
+    page_text = 0
+    for noscript in list(body.iter("noscript")):
+        size = len(text_of(noscript))
+        if size < _NOSCRIPT_TEXT:
+            continue
+        page_text = page_text or len(text_of(body))
+        if size * 2 > page_text:
+            noscript.tag = "div"  # a plain wrapper: what it holds is the page
+            return
 
 
 def _attempt(data: bytes, parser: etree.HTMLParser) -> tuple[Element | None, bool]:

@@ -543,6 +543,18 @@ def test_declared_body_moves_the_region_to_the_element_holding_its_opening() -> 
     assert _confirm(rest, [(rest, 1.0)], " ".join(DE * 3), {}) is rest
 
 
+def test_page_swallowed_by_a_stray_noscript_is_read() -> None:
+    """'<noscript><div></noscript>' puts the rest of the page inside the noscript for
+    libxml2 (browsers read it as text); a small, real noscript stays silent."""
+    story = (f'<noscript><div id="nojs"></noscript><div id="main"><h1>{TITLE}</h1>'
+             f'<div id="text">{p(*EN)}</div></div>')
+    html = (f"<html><head><title>{TITLE}</title></head><body><noscript><p>Please enable "
+            f"JavaScript to see the comments.</p></noscript>{story}</body></html>")
+    article = declutter.extract(html)
+    assert not article.fallback
+    assert article.text.split("\n\n") == list(EN)
+
+
 def test_text_after_inline_elements_is_found() -> None:
     """Portal markup: the story is the tail of an <img> in a layout <div>, with no <p>
     and no <br>. Our own locator finds it; no fallback is needed."""
