@@ -190,6 +190,11 @@ _BODY_COMPOUND_RE = re.compile(rf"(?<![\w-])(?:{BODY_COMPOUNDS})(?![\w-])")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+def _name_form(names: str) -> str:
+    """class/id values as the rules read them: camelCase split, lower case."""
+    return _CAMEL_RE.sub("-", names).lower()
+
+
 @lru_cache(maxsize=65536)
 def classify_names(names: str) -> tuple[str, str] | None:
     """Category and rule for an element's ``class`` and ``id`` values, or None.
@@ -197,7 +202,7 @@ def classify_names(names: str) -> tuple[str, str] | None:
     Cached because the same class strings recur on every page of a site and
     across sites; the function is pure, so the cache cannot change a result.
     """
-    lowered = _CAMEL_RE.sub("-", names).lower()
+    lowered = _name_form(names)
     if _BODY_RE.search(lowered):
         return None
     if _EMBED_RE.search(lowered) and "shar" not in lowered:  # not "share-tweet" buttons
@@ -212,13 +217,13 @@ def classify_names(names: str) -> tuple[str, str] | None:
 @lru_cache(maxsize=65536)
 def is_body_name(names: str) -> bool:
     """True when a class/id value names the article body ("article-body", "entry-content")."""
-    return _BODY_RE.search(_CAMEL_RE.sub("-", names).lower()) is not None
+    return _BODY_RE.search(_name_form(names)) is not None
 
 
 @lru_cache(maxsize=65536)
 def is_body_compound(names: str) -> bool:
     """True for the specific body names ("article-body", "post-content"), not "content"."""
-    return _BODY_COMPOUND_RE.search(_CAMEL_RE.sub("-", names).lower()) is not None
+    return _BODY_COMPOUND_RE.search(_name_form(names)) is not None
 
 
 # ---------------------------------------------------------------------------
@@ -280,13 +285,9 @@ def _load_lexicon(category: str) -> Lexicon:
 LEXICONS: tuple[Lexicon, ...] = tuple(_load_lexicon(name) for name in LEXICON_CATEGORIES)
 
 
-def match_label(text: str) -> tuple[str, str] | None:
-    """(category, rule) when the whole block is a label of some category."""
-    return label_of(normalize_label(text))
-
-
 def label_of(key: str) -> tuple[str, str] | None:
-    """``match_label`` for a text already in its ``normalize_label`` form."""
+    """(category, rule) when a whole block, in its ``normalize_label`` form, is a label
+    of some category."""
     if not key:
         return None
     for lexicon in LEXICONS:
@@ -409,7 +410,6 @@ __all__ = [
     "is_body_name",
     "is_dateline",
     "label_of",
-    "match_label",
     "match_prefix",
     "normalize_label",
 ]
