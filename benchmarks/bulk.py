@@ -32,7 +32,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from benchmarks import REPO_ROOT, child_env
+
 SAMPLES_DIR = REPO_ROOT / "samples"
 
 #: Input suffixes cycled through, so the walk meets every kind it must accept.
@@ -132,8 +133,7 @@ def command_environment(work: Path) -> dict[str, str]:
     user pays. The cache lives in ``work``, so the checkout gets no
     ``__pycache__`` folders; :func:`main` fills it with a small untimed run first.
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = child_env()
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     return env

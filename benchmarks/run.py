@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import metrics
+from . import REPO_ROOT, child_env, metrics
 from .datasets import ALL_DATASETS, Dataset, Page, load_datasets
 from .tools import BASELINE, DEFAULT_TOOLS, Tool, load_tools
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BENCH_DIR = Path("..") / "shared" / "bench"
 
 #: A small page to warm each tool up (imports, caches, lazily compiled patterns).
@@ -284,12 +283,9 @@ def peak_memory(tool: str, html: str) -> float | None:
     with tempfile.NamedTemporaryFile("w", suffix=".html", encoding="utf-8") as page:
         page.write(html)
         page.flush()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT),
-                                                          env.get("PYTHONPATH")]))
         completed = subprocess.run(
             [sys.executable, "-c", _MEMORY_PROBE, tool, page.name],
-            capture_output=True, text=True, env=env, cwd=REPO_ROOT, check=False,
+            capture_output=True, text=True, env=child_env(), cwd=REPO_ROOT, check=False,
         )
     try:
         return float(completed.stdout.strip().splitlines()[-1])

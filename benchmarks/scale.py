@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.bulk import REPO_ROOT, SAMPLES_DIR, generate_corpus
+from benchmarks import child_env
+from benchmarks.bulk import SAMPLES_DIR, generate_corpus
 
 
 def write_crawl(path: Path, pages: int, *, samples: Path = SAMPLES_DIR,
@@ -104,8 +105,7 @@ def measure(source: Path, engine: str, *, scheduler: str | None, work: Path) -> 
     out = work / "out.jsonl"
     out.unlink(missing_ok=True)
     summary_path = work / "summary.json"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = child_env()
     env.pop("DASK_SCHEDULER_ADDRESS", None)
     command = [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out),
                "--quiet", "--summary-json", str(summary_path)]
