@@ -22,12 +22,17 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from .metrics import split_lines, split_paragraphs
+from .split import Part, part_of, site_of
 
-#: Names of the datasets, in the order they are run and reported.
-BENCH_DATASETS = ("aeb", "readability", "trafilatura-eval")
+#: Names of the datasets, in the order they are run and reported. ``wcxb-dev`` holds the
+#: WCXB dev split's article pages, ``wcxb-other`` its pages of other kinds (forums,
+#: products, listings, ...), which a news extractor should tell apart from articles.
+BENCH_DATASETS = ("aeb", "readability", "trafilatura-eval", "wcxb-dev", "wcxb-other")
 ALL_DATASETS = (*BENCH_DATASETS, "samples")
+#: The folder each dataset is read from, under the bench directory.
+FOLDERS = {"wcxb-other": "wcxb-dev"}
 
-Kind = Literal["shingle", "snippet"]
+Kind = Literal["shingle", "snippet", "word"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,21 @@ class Page:
     with_snippets: tuple[str, ...] = ()
     without_snippets: tuple[str, ...] = ()
     is_article: bool | None = None
+    #: the page's site (registrable host name) and the part of the set it falls in
+    site: str = ""
+    part: Part = "fit"
+    #: what kind of page it is, where the set says so (WCXB: article, forum, product, ...)
+    page_type: str = "article"
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A named list of pages scored with one kind of metric."""
+    """A named list of pages scored with one kind of metric.
+
+    ``shingle``: the AEB shingle metric against a reference text; ``snippet``:
+    trafilatura's must/must-not snippets; ``word``: WCXB's word metric against a
+    reference text, with its snippets (the shingle metric is reported too).
+    """
 
     name: str
     kind: Kind
@@ -210,6 +225,7 @@ def load_aeb(root: Path, limit: int | None = None) -> Dataset:
     for page_id in _limited(sorted(truth), limit):
         reference = truth[page_id]["articleBody"]
         html = decode_html(read_maybe_gzip(root / "html" / f"{page_id}.html.gz"))
+        site = site_of(truth[page_id].get("url") or page_id)
         pages.append(
             Page(
                 page_id,
@@ -217,6 +233,8 @@ def load_aeb(root: Path, limit: int | None = None) -> Dataset:
                 reference=reference,
                 ref_paragraphs=tuple(split_lines(reference)),
                 line_paragraphs=True,
+                site=site,
+                part=part_of(site),
             )
         )
     return Dataset("aeb", "shingle", tuple(pages))
@@ -229,8 +247,11 @@ def load_readability(root: Path, limit: int | None = None) -> Dataset:
     for name in _limited(names, limit):
         html = decode_html(read_maybe_gzip(root / name / "source.html.gz"))
         reference = html_to_text(decode_html(read_maybe_gzip(root / name / "expected.html.gz")))
+        # Pages are named for their site, numbered when a site has several ("nytimes-3").
+        site = re.sub(r"-\d+$", "", name)
         pages.append(
-            Page(name, html, reference=reference, ref_paragraphs=tuple(split_paragraphs(reference)))
+            Page(name, html, reference=reference, ref_paragraphs=tuple(split_paragraphs(reference)),
+                 site=site, part=part_of(site))
         )
     return Dataset("readability", "shingle", tuple(pages))
 
@@ -246,17 +267,56 @@ def load_trafilatura_eval(root: Path, limit: int | None = None, log: Log = print
         if not path.exists():
             missing += 1
             continue
+        site = site_of(key if "://" in key else entry["file"])
         pages.append(
             Page(
                 entry["file"],
                 decode_html(read_maybe_gzip(path)),
                 with_snippets=tuple(entry.get("with") or ()),
                 without_snippets=tuple(entry.get("without") or ()),
+                site=site,
+                part=part_of(site),
             )
         )
     if missing:
         log(f"trafilatura-eval: {missing} page files missing, left out")
     return Dataset("trafilatura-eval", "snippet", tuple(pages))
+
+
+def load_wcxb(root: Path, articles: bool, limit: int | None = None) -> Dataset:
+    """WCXB's dev pages: the article pages, or (``articles=False``) the pages of other kinds.
+
+    The reference is the human-reviewed main content; the snippets are WCXB's own.
+    """
+    pages = []
+    for path in sorted((root / "ground-truth").glob("*.json")):
+        truth = json.loads(path.read_text(encoding="utf-8"))
+        page_type = truth.get("_internal", {}).get("page_type", {}).get("primary", "article")
+        if (page_type == "article") != articles:
+            continue
+        html_path = root / "html" / f"{path.stem}.html.gz"
+        if not html_path.exists():
+            continue
+        ground = truth["ground_truth"]
+        reference = ground.get("main_content") or ""
+        site = site_of(truth.get("url") or path.stem)
+        pages.append(
+            Page(
+                path.stem,
+                decode_html(read_maybe_gzip(html_path)),
+                reference=reference,
+                ref_paragraphs=tuple(split_paragraphs(reference)),
+                with_snippets=tuple(ground.get("with") or ()),
+                without_snippets=tuple(ground.get("without") or ()),
+                is_article=articles,
+                site=site,
+                part=part_of(site),
+                page_type=page_type,
+            )
+        )
+        if limit is not None and len(pages) >= limit:
+            break
+    return Dataset("wcxb-dev" if articles else "wcxb-other", "word", tuple(pages))
 
 
 def load_samples(root: Path, limit: int | None = None) -> Dataset:
@@ -282,6 +342,8 @@ def load_samples(root: Path, limit: int | None = None) -> Dataset:
                 reference=reference,
                 ref_paragraphs=tuple(split_paragraphs(reference)),
                 is_article=bool(is_article) if is_article is not None else None,
+                site=name,
+                page_type="article" if is_article is not False else "other",
             )
         )
     return Dataset("samples", "shingle", tuple(pages))
@@ -299,6 +361,8 @@ def load_datasets(
         "aeb": lambda d: load_aeb(d, limit),
         "readability": lambda d: load_readability(d, limit),
         "trafilatura-eval": lambda d: load_trafilatura_eval(d, limit, log),
+        "wcxb-dev": lambda d: load_wcxb(d, True, limit),
+        "wcxb-other": lambda d: load_wcxb(d, False, limit),
     }
     datasets = []
     for name in names:
@@ -308,7 +372,7 @@ def load_datasets(
                 continue
             dataset = load_samples(samples_dir, limit)
         else:
-            folder = bench_dir / name
+            folder = bench_dir / FOLDERS.get(name, name)
             if not folder.is_dir():
                 log(f"{name}: no directory {folder}, skipped (see --bench-dir)")
                 continue

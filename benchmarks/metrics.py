@@ -234,3 +234,115 @@ def leaked_lines(output: str, reference: str) -> list[tuple[str, str]]:
 def _occurs(needle: str, haystack: str) -> bool:
     """``needle`` in ``haystack`` as whole words: "Share" is not found in "Shareholders"."""
     return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+
+
+# --------------------------------------------------------------------------- WCXB words
+
+_LOWER_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class WordScore:
+    """One page under WCXB's word metric, with the shares of its snippets found
+    (None when the page has no snippet of that kind)."""
+
+    precision: float
+    recall: float
+    f1: float
+    with_found: float | None = None
+    without_found: float | None = None
+
+
+def word_score(
+    reference: str, output: str, with_: Sequence[str] = (), without: Sequence[str] = ()
+) -> WordScore:
+    """Bag-of-words overlap of lower-cased ``\\w+`` tokens; snippets as case-insensitive
+    substrings (whitespace normalised on both sides)."""
+    ref = Counter(_LOWER_TOKEN.findall(reference.lower()))
+    out = Counter(_LOWER_TOKEN.findall(output.lower()))
+    out_total, ref_total = sum(out.values()), sum(ref.values())
+    if not out_total:
+        precision = recall = f1 = 1.0 if not ref_total else 0.0
+    else:
+        overlap = sum((ref & out).values())
+        precision = overlap / out_total
+        recall = overlap / ref_total if ref_total else 0.0
+        f1 = _f1(precision, recall)
+    text = normalize_ws(output).casefold()
+
+    def share(snippets: Sequence[str]) -> float | None:
+        if not snippets:
+            return None
+        return sum(normalize_ws(s).casefold() in text for s in snippets) / len(snippets)
+
+    return WordScore(precision, recall, f1, share(with_), share(without))
+
+
+@dataclass(frozen=True)
+class WordFigures:
+    precision: float
+    recall: float
+    f1: float
+    with_found: float
+    without_found: float
+
+
+def aggregate_words(scores: Iterable[WordScore]) -> WordFigures:
+    """Every figure is a mean over pages (F1 too, unlike the AEB metric); the snippet
+    shares over the pages that have snippets of their kind."""
+    scores = list(scores)
+    return WordFigures(
+        _mean([s.precision for s in scores]),
+        _mean([s.recall for s in scores]),
+        _mean([s.f1 for s in scores]),
+        _mean([s.with_found for s in scores if s.with_found is not None]),
+        _mean([s.without_found for s in scores if s.without_found is not None]),
+    )
+
+
+# --------------------------------------------------------------------------- failure classes
+
+#: From worst to best, as the bench README defines them.
+FAILURE_CLASSES = ("empty", "wrong", "partial", "over-inclusive", "mixed", "near", "good")
+#: The classes a user loses the page in.
+LOST_CLASSES = frozenset({"empty", "wrong"})
+#: Lost pages are counted among pages whose reference has at least this many tokens: a few
+#: Readability test pages are synthetic snippets of a few words.
+LOST_MIN_TOKENS = 50
+
+
+def failure_class(precision: float | None, recall: float | None, empty: bool) -> str:
+    """A page's class from its own P and R (None where undefined, as for an empty output)."""
+    if empty:
+        return "empty"
+    p, r = precision or 0.0, recall or 0.0
+    f1 = _f1(p, r)
+    if f1 < 0.3:
+        return "wrong"
+    if r < 0.8 <= p:
+        return "partial"
+    if p < 0.8 <= r:
+        return "over-inclusive"
+    if f1 < 0.9:
+        return "mixed"
+    return "near" if f1 < 0.97 else "good"
+
+
+def roc_auc(scores: Sequence[float], positive: Sequence[bool]) -> float | None:
+    """The probability that a positive page scores above a negative one (ties count half);
+    None when either class is absent. Rank-based (Mann-Whitney), no dependency."""
+    pairs = sorted(zip(scores, positive, strict=True), key=lambda pair: pair[0])
+    n_pos = sum(positive)
+    n_neg = len(pairs) - n_pos
+    if not n_pos or not n_neg:
+        return None
+    rank_sum = 0.0
+    index = 0
+    while index < len(pairs):
+        end = index
+        while end + 1 < len(pairs) and pairs[end + 1][0] == pairs[index][0]:
+            end += 1
+        mean_rank = (index + end) / 2 + 1
+        rank_sum += mean_rank * sum(1 for k in range(index, end + 1) if pairs[k][1])
+        index = end + 1
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .datasets import html_to_text
 
@@ -39,23 +40,28 @@ class Tool:
     extract: Extract
     #: Untimed conversion of the raw output to the README's text format.
     postprocess: Callable[[str], str] = _identity
-    #: Untimed: did declutter hand this page to its trafilatura fallback, and did it
-    #: take the page for an article? (fallback, is_article)
-    fallback_probe: Callable[[str], tuple[bool, bool]] | None = None
+    #: Untimed, in place of ``extract`` for the quality pass: the text and what the tool
+    #: says of its own result (declutter: fallback used, article or not, confidence).
+    probe: Callable[[str], tuple[str, dict[str, Any]]] | None = None
     version: str = ""
 
 
 def _declutter() -> Tool:
     import declutter
 
-    def probe(html: str) -> tuple[bool, bool]:
+    def probe(html: str) -> tuple[str, dict[str, Any]]:
         article = declutter.extract(html)
-        return bool(article.fallback), bool(article.is_article)
+        details = {
+            "fallback": article.fallback,
+            "is_article": article.is_article,
+            "confidence": article.confidence,
+        }
+        return article.text, details
 
     return Tool(
         "declutter",
         declutter.clean,
-        fallback_probe=probe,
+        probe=probe,
         version=getattr(declutter, "__version__", ""),
     )
 
@@ -67,6 +73,19 @@ def _declutter_nofallback() -> Tool:
     options = declutter.Options(fallback=False)
     return Tool(
         "declutter-nofallback",
+        lambda html: declutter.clean(html, options=options),
+        version=getattr(declutter, "__version__", ""),
+    )
+
+
+def _declutter_everything() -> Tool:
+    """declutter with ``articles_only=False``: its best text on pages of every kind (what
+    the pages that are not one article would give a caller who asks for their text)."""
+    import declutter
+
+    options = declutter.Options(articles_only=False)
+    return Tool(
+        "declutter-all",
         lambda html: declutter.clean(html, options=options),
         version=getattr(declutter, "__version__", ""),
     )
@@ -154,6 +173,7 @@ def _alltext() -> Tool:
 REGISTRY: dict[str, Callable[[], Tool]] = {
     "declutter": _declutter,
     "declutter-nofallback": _declutter_nofallback,
+    "declutter-all": _declutter_everything,
     "trafilatura": _trafilatura("trafilatura"),
     "trafilatura-nocomments": _trafilatura("trafilatura-nocomments", include_comments=False),
     "trafilatura-precision": _trafilatura("trafilatura-precision", favor_precision=True),
@@ -165,7 +185,7 @@ REGISTRY: dict[str, Callable[[], Tool]] = {
 }
 DEFAULT_TOOLS = ("declutter", "trafilatura", "trafilatura-nocomments")
 #: Baselines that ``--tools all`` leaves out; name them explicitly to run them.
-EXPLICIT_ONLY = frozenset({"alltext", "declutter-nofallback"})
+EXPLICIT_ONLY = frozenset({"alltext", "declutter-nofallback", "declutter-all"})
 #: The tool every speed ratio is relative to.
 BASELINE = "trafilatura"
 

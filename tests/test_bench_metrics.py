@@ -23,17 +23,24 @@ from benchmarks.metrics import (
     SnippetScore,
     aggregate_paragraphs,
     aggregate_shingles,
+    aggregate_words,
+    failure_class,
     leaked_lines,
     paragraph_score,
     pool_snippets,
+    roc_auc,
     shingle_score,
     shingles,
     snippet_score,
     split_lines,
     split_paragraphs,
     tokens,
+    word_score,
 )
-from benchmarks.run import run_tool, score
+from benchmarks.run import run_tool
+from benchmarks.scoring import by_part, score_rows
+from benchmarks.split import part_of, site_of
+from benchmarks.timing import PARSE, time_interleaved
 from benchmarks.tools import Tool, lines_to_paragraphs
 
 # --------------------------------------------------------------------------- tokens, shingles
@@ -252,6 +259,82 @@ def test_leaked_lines_skip_lines_found_in_the_reference() -> None:
     assert leaked_lines(output, reference) == [("ad", "Advertisement"), ("share", "Share")]
 
 
+# --------------------------------------------------------------------------- WCXB words
+
+
+def test_word_score_is_a_lower_cased_bag_of_words() -> None:
+    s = word_score("The cat sat. The end", "the CAT sat down")
+    # output tokens: the cat sat down (4); overlap: the cat sat (3); reference: 5 tokens
+    assert (s.precision, s.recall) == (0.75, 0.6)
+    assert s.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert (s.with_found, s.without_found) is not None
+
+
+def test_word_score_empty_sides_and_snippets() -> None:
+    assert word_score("a b", "").f1 == 0.0
+    assert word_score("", "").f1 == 1.0
+    s = word_score("a b c", "A b  c d", with_=["a B c", "x"], without=["d", "e"])
+    assert (s.with_found, s.without_found) == (0.5, 0.5)
+    assert word_score("a", "a").with_found is None
+
+
+def test_word_figures_are_means_over_pages() -> None:
+    scores = [word_score("a b", "a b", with_=["a"]), word_score("a b", "")]
+    figures = aggregate_words(scores)
+    assert (figures.precision, figures.recall, figures.f1) == (0.5, 0.5, 0.5)
+    assert (figures.with_found, figures.without_found) == (1.0, 0.0)
+
+
+# --------------------------------------------------------------------------- failure classes
+
+
+@pytest.mark.parametrize(
+    ("precision", "recall", "empty", "expected"),
+    [
+        (None, 0.0, True, "empty"),
+        (0.2, 0.2, False, "wrong"),
+        (0.95, 0.5, False, "partial"),
+        (0.5, 0.95, False, "over-inclusive"),
+        (0.85, 0.85, False, "mixed"),
+        (0.95, 0.95, False, "near"),
+        (0.99, 0.98, False, "good"),
+    ],
+)
+def test_failure_classes(
+    precision: float | None, recall: float, empty: bool, expected: str
+) -> None:
+    assert failure_class(precision, recall, empty) == expected
+
+
+def test_roc_auc_ranks_with_ties_counting_half() -> None:
+    assert roc_auc([0.9, 0.8, 0.1, 0.2], [True, True, False, False]) == 1.0
+    assert roc_auc([0.1, 0.2, 0.9, 0.8], [True, True, False, False]) == 0.0
+    assert roc_auc([0.5, 0.5], [True, False]) == 0.5
+    assert roc_auc([0.3, 0.4], [False, False]) is None
+
+
+# --------------------------------------------------------------------------- fit/check split
+
+
+def test_sites_are_registrable_hosts_from_urls_and_file_names() -> None:
+    assert site_of("https://www.bbc.co.uk/news/1") == "bbc.co.uk"
+    assert site_of("https://edition.cnn.com/x") == "cnn.com"
+    assert site_of("hard::elheraldo.hn-JOH.html") == "elheraldo.hn"
+    assert site_of("dw.com.colonial.html") == "dw.com"
+    assert site_of("jugend-forscht.de-Feuerlöschtechnik.html") == "jugend-forscht.de"
+    assert site_of("0af99c85f22b451a93a75bbf99ac412e.html") == (
+        "0af99c85f22b451a93a75bbf99ac412e.html"
+    )
+
+
+def test_parts_are_fixed_by_the_site_and_about_a_third_is_checked() -> None:
+    sites = [f"site{i}.com" for i in range(3000)]
+    parts = [part_of(site) for site in sites]
+    assert parts == [part_of(site) for site in sites]
+    assert 0.28 < parts.count("check") / len(parts) < 0.38
+    assert {part_of("nytimes")} <= {"fit", "check"}
+
+
 # --------------------------------------------------------------------------- harness
 
 
@@ -262,21 +345,52 @@ def test_failing_and_none_tools_score_as_empty_output() -> None:
     pages = (Page("p1", "<p>a b c d</p>", reference="a b c d", ref_paragraphs=("a b c d",)),)
     dataset = Dataset("aeb", "shingle", pages)
     for tool, errors, nones in ((Tool("boom", boom), 1, 0), (Tool("none", lambda h: None), 0, 1)):
-        run = run_tool(tool, pages, timed=False)
+        run = run_tool(tool, pages)
         assert run.outputs == [""]
-        figures, _rows, leaks = score(dataset, run)
-        assert (figures["errors"], figures["none_outputs"]) == (errors, nones)
+        assert (len(run.errors), len(run.nones)) == (errors, nones)
+        rows, leaks = score_rows(dataset, run)
+        figures = by_part(dataset, rows)["all"]
         assert (figures["precision"], figures["recall"]) == (0.0, 0.0)
-        assert leaks == []
+        assert rows[0]["class"] == "empty" and leaks == []
 
 
-def test_timed_run_keeps_outputs_and_reports_speed() -> None:
-    pages = (Page("p1", "<p>a b c d</p>", reference="a b c d", ref_paragraphs=("a b c d",)),)
-    run = run_tool(Tool("alltext", html_to_text), pages, timed=True)
-    assert run.outputs == ["a b c d"] and len(run.pass_seconds) == 2
-    figures, _, _ = score(Dataset("aeb", "shingle", pages), run)
-    assert figures["f1"] == 1.0 and figures["para_precision"] == 1.0
-    assert figures["pages_per_s"] > 0 and figures["slowest_page"] == "p1"
+def test_parts_and_lost_pages_are_counted_apart() -> None:
+    words = " ".join(f"w{i}" for i in range(60))
+    pages = (
+        Page("good", f"<p>{words}</p>", reference=words, site="a.com", part="fit"),
+        Page("lost", "<p>other text entirely</p>", reference=words, site="b.com", part="check"),
+        Page("short", "<p>x</p>", reference="y", site="c.com", part="check"),
+    )
+    dataset = Dataset("wcxb-dev", "word", pages)
+    rows, _ = score_rows(dataset, run_tool(Tool("alltext", html_to_text), pages))
+    parts = by_part(dataset, rows)
+    assert (parts["fit"]["pages"], parts["check"]["pages"]) == (1, 2)
+    assert parts["fit"]["lost"] == 0 and parts["fit"]["classes"]["good"] == 1
+    # "short" is wrong too, but its reference is too short to count as a lost page.
+    assert parts["check"]["lost"] == 1 and parts["check"]["lost_pages"] == ["lost"]
+    assert parts["all"]["f1"] == pytest.approx(1 / 3)
+
+
+def test_declutter_reports_fallback_articles_and_confidence() -> None:
+    words = " ".join(f"w{i}" for i in range(60))
+    pages = (Page("a", f"<p>{words}</p>", reference=words),
+             Page("b", "<p>nothing</p>", reference=words))
+    details = [{"fallback": False, "is_article": True, "confidence": 0.9},
+               {"fallback": True, "is_article": False, "confidence": 0.1}]
+    tool = Tool("probe", html_to_text, probe=lambda html: (html_to_text(html), details.pop(0)))
+    dataset = Dataset("aeb", "shingle", pages)
+    rows, _ = score_rows(dataset, run_tool(tool, pages))
+    figures = by_part(dataset, rows)["all"]
+    assert figures["fallback_pages"] == 1 and figures["rejected_articles"] == ["b"]
+    assert figures["confidence_auc"] == 1.0
+
+
+def test_interleaved_timing_times_every_tool_and_the_parse() -> None:
+    pages = (Page("p1", "<p>a b c d</p>"), Page("p2", "<p>e f</p>"))
+    timing = time_interleaved([("alltext", html_to_text)], pages, rounds=2)
+    assert set(timing.seconds) == {"alltext", PARSE}
+    assert all(len(times) == 2 and min(times) > 0 for times in timing.seconds.values())
+    assert timing.pages_per_s("alltext") > 0 and timing.slowest(PARSE)[0] in (0, 1)
 
 
 def test_peak_memory_of_a_big_page_is_measured_in_a_fresh_process() -> None:
