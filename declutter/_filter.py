@@ -349,7 +349,7 @@ def judge(
     verdicts: list[tuple[str, str] | None] = [
         _verdict(block, options, title_key) for block in blocks
     ]
-    _standfirst(blocks, verdicts, description)
+    _standfirst(blocks, verdicts, description, region.body if region is not None else None)
     _link_lists(blocks, verdicts)
     _spread_labels(blocks, verdicts, frozenset(roots))
     _headings_without_body(blocks, verdicts)
@@ -426,13 +426,17 @@ def _is_kept(el: Element, kept: frozenset[Element]) -> bool:
 
 
 def _standfirst(
-    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None], description: str | None
+    blocks: list[RawBlock],
+    verdicts: list[tuple[str, str] | None],
+    description: str | None,
+    body: Element | None,
 ) -> None:
     """The summary under the headline, when the page declares it as its description.
 
-    Only before the body starts, and only when the block is marked up apart
-    from body paragraphs (a heading, a class, an itemprop): pages whose
-    description is a copy of their first paragraph keep that paragraph.
+    Only before the body starts, and only when the block is set apart from
+    body paragraphs: marked up apart (a heading, a class, an itemprop), or
+    outside the element that holds the body. Pages whose description is a
+    copy of their first paragraph keep that paragraph.
     """
     if not description:
         return
@@ -443,7 +447,8 @@ def _standfirst(
         if _same_key(normalize_label(block.text), description_key):
             el = block.element
             marked = (block.kind == "heading" or el.tag not in _PLAIN_TEXT_TAGS
-                      or el.get("class") or el.get("itemprop"))
+                      or el.get("class") or el.get("itemprop")
+                      or (body is not None and not _inside(el, body, whole=True)))
             # The leading line of a container that goes on with the body (a blog engine's
             # <br>-separated post, whose description is cut from it) is the body's start.
             if marked and not _holds_more(el, block.text):
@@ -468,13 +473,14 @@ _BOX_TEXT = 400
 _BOX_BLOCKS = 6
 
 
-def _inside(el: Element, box: Element) -> bool:
+def _inside(el: Element, box: Element, *, whole: bool = False) -> bool:
+    """True when ``el`` is ``box`` or within it (within six levels, unless ``whole``)."""
     if el is box:
         return True
     for depth, ancestor in enumerate(el.iterancestors()):
         if ancestor is box:
             return True
-        if depth >= 6:
+        if depth >= 6 and not whole:
             return False
     return False
 

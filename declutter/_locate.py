@@ -45,6 +45,8 @@ class Region:
     elements: tuple[Element, ...]
     #: characters of well-formed paragraph text on the whole page
     page_text: int
+    #: the element the votes chose; the other elements joined it as more of the story
+    body: Element | None = None
 
 
 def locate(page: Page) -> Region | None:
@@ -78,8 +80,8 @@ def locate(page: Page) -> Region | None:
     declared = article_body(page)
     if declared is not None:
         best = _confirm(best, ranked, declared, page.dropped)
-    elements = _with_siblings(best, best_score, scores, page)
-    return Region(elements, page_text)
+    elements = _grow(best, page) or _with_siblings(best, best_score, scores, page)
+    return Region(elements, page_text, best)
 
 
 def _phrase(words: list[str]) -> re.Pattern[str]:
@@ -168,6 +170,118 @@ def _widen(
             break
         current = ancestor
     return current
+
+
+#: How far above the chosen element the locator looks for more of the same story: page
+#: builders nest each section of a body a dozen wrappers deep.
+_GROW_LEVELS = 12
+#: Link text the wider element may add, as a share of the prose it adds: more, and what
+#: it adds is a list of teasers or links, not more of the story.
+_GROW_MAX_LINKS = 0.25
+#: Prose the wider element must add (characters) to be worth taking.
+_GROW_MIN_PROSE = 200
+#: Prose a section beside the body needs to join it: less is a caption, a breadcrumb or a
+#: view count, which sit between a page's sections as often as text does.
+_SECTION_MIN_PROSE = 80
+
+
+def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
+    """More of the same story around the chosen element, or None when there is none.
+
+    Page builders cut one story into sections, each in its own deep stack of
+    wrappers; the votes, which fade within a few levels, find one section.
+    The highest ancestor whose extra text is prose, with little link text and
+    no other story's headline, holds the rest; of what it holds, the sections
+    with prose of their own join the region, the small bits between them
+    (captions, breadcrumbs, counters) stay out.
+    """
+    chain: dict[Element, int] = {best: 0}
+    node = best.getparent()
+    while node is not None and node.tag not in ("body", "html") and len(chain) <= _GROW_LEVELS:
+        chain[node] = len(chain)
+        node = node.getparent()
+    if len(chain) == 1:
+        return None
+    prose = [0] * len(chain)
+    links = [0] * len(chain)
+    # Prose and link text of every element between a text and the chain, for the descent.
+    inner: dict[Element, list[int]] = {}
+    for el, size, link_chars, weight in page.texts:
+        is_prose = (size >= _MIN_PARAGRAPH and link_chars <= _MAX_LINK_DENSITY * size
+                    and weight >= 0.5)
+        add_prose = size - link_chars if is_prose else 0
+        add_links = link_chars if is_prose else max(link_chars, size if weight < 0.5 else 0)
+        level = chain.get(el)
+        if level is None:
+            path = [el]
+            for ancestor in el.iterancestors():
+                level = chain.get(ancestor)
+                if level is not None:
+                    break
+                path.append(ancestor)
+            else:
+                continue
+            for member in path:
+                totals = inner.setdefault(member, [0, 0])
+                totals[0] += add_prose
+                totals[1] += add_links
+        if level:
+            prose[level] += add_prose
+            links[level] += add_links
+    # Another story's headline (not the page's first <h1>) ends the climb below it.
+    stop = len(chain)
+    for h1 in page.h1[1:]:
+        for ancestor in h1.iterancestors():
+            level = chain.get(ancestor)
+            if level is not None:
+                stop = min(stop, level)
+                break
+    top = 0
+    added_prose = added_links = 0
+    for level in range(1, stop):
+        added_prose += prose[level]
+        added_links += links[level]
+        if added_links > _GROW_MAX_LINKS * added_prose:
+            break
+        if added_prose >= _GROW_MIN_PROSE and (prose[level] or links[level]):
+            top = level
+    if not top:
+        return None
+    chosen: list[Element] = []
+    _sections(list(chain)[top], best, chain, inner, chosen, page.dropped)
+    return tuple(chosen)
+
+
+def _sections(
+    el: Element,
+    best: Element,
+    chain: dict[Element, int],
+    inner: dict[Element, list[int]],
+    chosen: list[Element],
+    dropped: Dropped,
+) -> None:
+    """The parts of ``el`` that hold the story, in document order."""
+    for child in el:
+        if not isinstance(child.tag, str) or child in dropped:
+            continue
+        if child is best:
+            chosen.append(child)
+        elif child in chain:
+            _sections(child, best, chain, inner, chosen, dropped)
+        else:
+            prose, links = inner.get(child, (0, 0))
+            if prose >= _SECTION_MIN_PROSE and links <= _GROW_MAX_LINKS * prose:
+                if prose >= _FIGURE_MAX_TEXT or not _is_figure(child):
+                    chosen.append(child)
+
+
+#: A picture with less text than this beside it is a figure, the text its caption.
+_FIGURE_MAX_TEXT = 300
+_MEDIA = ("img", "picture", "video", "figure")
+
+
+def _is_figure(el: Element) -> bool:
+    return el.tag in _MEDIA or any(True for _ in el.iterdescendants(*_MEDIA))
 
 
 def _body_twins(a: Element, b: Element) -> bool:
