@@ -228,10 +228,14 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
         if level:
             prose[level] += add_prose
             links[level] += add_links
-    # Another story's headline (not the page's first <h1>) ends the climb below it.
+    # Another story (an <article> of its own with a headline, beside this one: the next
+    # story of an endless page) ends the climb below it.
     stop = len(chain)
-    for h1 in page.h1[1:]:
-        for ancestor in h1.iterancestors():
+    for h1 in page.h1:
+        story = next(h1.iterancestors("article"), None)
+        if story is None or story in chain:
+            continue
+        for ancestor in story.iterancestors():
             level = chain.get(ancestor)
             if level is not None:
                 stop = min(stop, level)

@@ -101,8 +101,11 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     ("byline", "class:byline",
      r"byline|bylines|by-?line|author|authors|author-?name|writer|reporter|posted-?by"),
     ("dateline", "class:dateline",
-     r"dateline|date|timestamp|published|pubdate|publish-?date|published-?date|post-?date"
-     r"|entry-?date|article-?date|updated|last-?updated|time-?stamp|meta-?date"),
+     r"dateline|date|timestamp|pubdate|publish-?date|published-?date|post-?date"
+     r"|entry-?date|article-?date|last-?updated|time-?stamp|meta-?date"),
+    # "published" and "updated" name a date only as a class of their own (hAtom): as part
+    # of a longer name they are a state ("paragraph-published", "is-updated")
+    ("dateline", "class:dateline", r"token:(?:published|updated)"),
     # newsletter, subscription and paywall prompts
     ("newsletter", "class:newsletter",
      r"newsletter|newsletters|subscribe|subscription|signup|sign-?up|optin|opt-?in"
@@ -128,7 +131,7 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
      r"|story-?header|headline-?wrapper"),
     ("footer", "class:footer", r"footer|site-?footer|page-?footer|colophon"),
     ("sidebar", "class:sidebar",
-     r"sidebar|side-?bar|rail|right-?rail|left-?rail|aside|widget|widgets|widget-?area"),
+     r"sidebar|side-?bar|rail|right-?rail|left-?rail|aside|widgets|widget-?area"),
     ("tags", "class:tags",
      r"tags|tag-?list|tagcloud|tag-?cloud|post-?tags|entry-?tags|tags-?links|cat-?links"
      r"|keywords|categories|topics-?list"),
