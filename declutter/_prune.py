@@ -236,7 +236,7 @@ def _holds_article(el: Element, page: Page, thorough: bool) -> bool:
     long = chars = 0
     for p in el.iter("p"):
         size = len(text_of(p))
-        if size > 150:
+        if size > 150 and not _is_link_text(p, el):
             long += 1
             chars += size
             # Several long paragraphs, or a story written as one <p> broken by <br>.
@@ -249,6 +249,17 @@ def _holds_article(el: Element, page: Page, thorough: bool) -> bool:
     if page.body_named is None:
         page.body_named = _body_named(page.root)
     return any(el in inner.iterancestors() for inner in page.body_named)
+
+
+def _is_link_text(p: Element, container: Element) -> bool:
+    """True for a paragraph inside a link, or mostly made of links: a menu's or a teaser
+    card's blurb, not a story's paragraph."""
+    for ancestor in p.iterancestors():
+        if ancestor is container:
+            break
+        if ancestor.tag == "a":
+            return True
+    return _link_length(p) * 2 > len(text_of(p))
 
 
 def _body_named(root: Element) -> list[Element]:
