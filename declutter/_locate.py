@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ._metadata import article_body
 from ._parse import Element, text_of
 from ._prune import SOUP, Page
-from ._rules import is_body_name
+from ._rules import SILENT_TAGS, is_body_name
 
 Dropped = dict[Element, tuple[str, str]]
 
@@ -180,6 +180,12 @@ _GROW_LEVELS = 12
 _GROW_MAX_LINKS = 0.25
 #: Prose the wider element must add (characters) to be worth taking.
 _GROW_MIN_PROSE = 200
+#: An <article> with less text than this is a teaser card for another page.
+_TEASER_MAX_TEXT = 600
+#: ... whose headline links away: at least this share of its text is link text.
+_TEASER_MIN_LINKS = 0.2
+#: Teaser cards that make a section a list of other stories.
+_TEASER_LIST = 2
 #: Prose a section beside the body needs to join it: less is a caption, a breadcrumb or a
 #: view count, which sit between a page's sections as often as text does.
 _SECTION_MIN_PROSE = 80
@@ -252,8 +258,38 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
     if not top:
         return None
     chosen: list[Element] = []
-    _sections(list(chain)[top], best, chain, inner, chosen, page.dropped)
+    cards = _teaser_cards(page, chain, best)
+    _sections(list(chain)[top], best, chain, inner, cards, chosen, page.dropped)
     return tuple(chosen)
+
+
+def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[Element, int]:
+    """How many teaser cards each element beside the chain holds.
+
+    A teaser card is a short <article> whose headline links away. Cards of the
+    same list as the story's own part (a list of items, each an <article>)
+    are items, not teasers.
+    """
+    own = best if best.tag == "article" else next(best.iterancestors("article"), None)
+    peers = own.getparent() if own is not None else None
+    counts: dict[Element, int] = {}
+    for card in page.root.iter("article"):
+        if card in chain or (peers is not None and card.getparent() is peers):
+            continue
+        size = len(text_of(card).strip())
+        if size >= _TEASER_MAX_TEXT or _link_length(card) < _TEASER_MIN_LINKS * size:
+            continue
+        holders = []
+        for ancestor in card.iterancestors():
+            if ancestor in chain:
+                break
+            if ancestor in page.dropped or ancestor.tag in SILENT_TAGS:
+                holders = []
+                break
+            holders.append(ancestor)
+        for holder in holders:
+            counts[holder] = counts.get(holder, 0) + 1
+    return counts
 
 
 def _sections(
@@ -261,18 +297,20 @@ def _sections(
     best: Element,
     chain: dict[Element, int],
     inner: dict[Element, list[int]],
+    cards: dict[Element, int],
     chosen: list[Element],
     dropped: Dropped,
 ) -> None:
-    """The parts of ``el`` that hold the story, in document order."""
+    """The parts of ``el`` that hold the story, in document order: not figures, not lists
+    of teaser cards."""
     for child in el:
         if not isinstance(child.tag, str) or child in dropped:
             continue
         if child is best:
             chosen.append(child)
         elif child in chain:
-            _sections(child, best, chain, inner, chosen, dropped)
-        else:
+            _sections(child, best, chain, inner, cards, chosen, dropped)
+        elif cards.get(child, 0) < _TEASER_LIST:
             prose, links = inner.get(child, (0, 0))
             if prose >= _SECTION_MIN_PROSE and links <= _GROW_MAX_LINKS * prose:
                 if prose >= _FIGURE_MAX_TEXT or not _is_figure(child):
@@ -286,6 +324,10 @@ _MEDIA = ("img", "picture", "video", "figure")
 
 def _is_figure(el: Element) -> bool:
     return el.tag in _MEDIA or any(True for _ in el.iterdescendants(*_MEDIA))
+
+
+def _link_length(el: Element) -> int:
+    return sum(len(text_of(link).strip()) for link in el.iter("a"))
 
 
 def _body_twins(a: Element, b: Element) -> bool:
