@@ -13,6 +13,7 @@ are a single link, and lists whose items are all links.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ._locate import Region
@@ -42,7 +43,7 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LINE_BREAK = "\x00"  # stands for <br> until the block's whitespace is normalised
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawBlock:
     kind: str
     text: str
@@ -53,7 +54,7 @@ class RawBlock:
     ordered: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dropped:
     """A block or element that the filter removed, with the rule that fired.
 
@@ -71,9 +72,15 @@ class Segments:
     """Walks a region and collects its RawBlocks, skipping the subtrees the prune stage
     marked; the walk's result (``blocks``, ``removed_tables``) is read from it."""
 
-    def __init__(self, page: Page, options: Options) -> None:
-        self.dropped = page.dropped
-        self.keep_tables = options.keep_tables
+    def __init__(
+        self,
+        dropped: dict[Element, tuple[str, str]],
+        keep_tables: bool,
+        silent: frozenset[str] = SILENT_TAGS,
+    ) -> None:
+        self.dropped = dropped
+        self.keep_tables = keep_tables
+        self.silent = silent
         self.blocks: list[RawBlock] = []
         self.parts: list[str] = []
         self.linked: list[bool] = []
@@ -119,7 +126,7 @@ class Segments:
         if el in self.dropped:
             self.add(el.tail)
             return
-        if tag in SILENT_TAGS:
+        if tag in self.silent:
             self.add(el.tail)
             return
         if tag == "br":
@@ -163,7 +170,7 @@ class Segments:
         if tag == "table":
             if _is_data_table(el):
                 if self.keep_tables:
-                    text = _table_text(el, self.dropped)
+                    text = _table_text(el, self.dropped, self.silent)
                     if text:
                         self.blocks.append(RawBlock("table", text, el, 0))
                 else:
@@ -276,21 +283,33 @@ def _is_data_table(table: Element) -> bool:
     return widest >= 2
 
 
-def _table_text(table: Element, dropped: dict[Element, tuple[str, str]]) -> str:
+def _table_text(
+    table: Element, dropped: dict[Element, tuple[str, str]], silent: frozenset[str]
+) -> str:
     rows: list[str] = []
-    for row in table.iter("tr"):
+    for row in _rows(table):
         if row in dropped:
             continue
         cells = []
         for cell in row:
             if cell.tag in ("td", "th") and cell not in dropped:
-                cells.append(" ".join(_visible_text(cell, dropped).split()))
+                cells.append(" ".join(_visible_text(cell, dropped, silent).split()))
         if any(cells):  # trailing empty cells leave no trailing tabs
             rows.append("\t".join(cells).rstrip("\t"))
     return "\n".join(rows)
 
 
-def _visible_text(el: Element, dropped: dict[Element, tuple[str, str]]) -> str:
+def _rows(table: Element) -> Iterator[Element]:
+    """A table's rows in order: its <tr>s, and a <thead> (or <tbody>, or the table itself)
+    holding cells without a <tr>, as browsers render them."""
+    for el in table.iter("tr", "thead", "tbody", "tfoot", "table"):
+        if el.tag == "tr" or any(child.tag in ("td", "th") for child in el):
+            yield el
+
+
+def _visible_text(
+    el: Element, dropped: dict[Element, tuple[str, str]], silent: frozenset[str]
+) -> str:
     parts: list[str] = []
     stack: list[tuple[Element, bool]] = [(el, False)]
     while stack:
@@ -302,7 +321,7 @@ def _visible_text(el: Element, dropped: dict[Element, tuple[str, str]]) -> str:
         if node is not el:
             stack.append((node, True))
         tag = node.tag
-        if not isinstance(tag, str) or node in dropped or tag in SILENT_TAGS:
+        if not isinstance(tag, str) or node in dropped or tag in silent:
             continue
         if tag == "br":
             parts.append(" ")
@@ -314,13 +333,23 @@ def _visible_text(el: Element, dropped: dict[Element, tuple[str, str]]) -> str:
 
 
 def segment(page: Page, elements: tuple[Element, ...], options: Options) -> Segments:
-    segmenter = Segments(page, options)
+    segmenter = Segments(page.dropped, options.keep_tables)
     for el in elements:
         if el in page.dropped:
             continue
         segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
         segmenter.flush()
     return segmenter
+
+
+def laid_out_text(el: Element) -> str:
+    """All of an element's text, hidden parts too, as the segmenter lays it out, one
+    block a line: words stand apart wherever a block or a line break parts them
+    (``<li>a</li><li>b</li>``, ``a<br>b``), as in any extractor's output."""
+    segmenter = Segments({}, True, frozenset())
+    segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
+    segmenter.flush()
+    return "\n".join(block.text for block in segmenter.blocks)
 
 
 # ---------------------------------------------------------------------------

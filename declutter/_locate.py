@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ._metadata import article_body
 from ._parse import Element, text_of
 from ._prune import SOUP, Page
 from ._rules import SILENT_TAGS, is_body_name
@@ -49,7 +48,8 @@ class Region:
     body: Element | None = None
 
 
-def locate(page: Page) -> Region | None:
+def locate(page: Page, declared_body: str | None) -> Region | None:
+    """The article's region; ``declared_body`` is the page's JSON-LD articleBody, if any."""
     scores: dict[Element, float] = {}
     direct: dict[Element, float] = {}
     page_text = 0
@@ -77,9 +77,8 @@ def locate(page: Page) -> Region | None:
     ranked = _ranked(scores, page.dropped)
     best, best_score = ranked[0]
     best = _widen(best, best_score, ranked, direct, page.dropped)
-    declared = article_body(page)
-    if declared is not None:
-        best = _confirm(best, ranked, declared, page.dropped)
+    if declared_body is not None:
+        best = _confirm(best, ranked, declared_body, page.dropped)
     elements = _grow(best, page) or _with_siblings(best, best_score, scores, page)
     return Region(elements, page_text, best)
 
@@ -279,7 +278,7 @@ def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[
         size = len(text_of(card).strip())
         if size >= _TEASER_MAX_TEXT or _link_length(card) < _TEASER_MIN_LINKS * size:
             continue
-        holders = []
+        holders: list[Element] = []
         for ancestor in card.iterancestors():
             if ancestor in chain:
                 break

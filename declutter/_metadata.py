@@ -47,7 +47,41 @@ class Metadata:
     declared_kind: str | None = None
 
 
-def headline(page: Page) -> str | None:
+@dataclass(frozen=True)
+class Declared:
+    """What the page declares about its article, read once after the prune walk and
+    handed to the stages that need it (locate, filter, the verdict)."""
+
+    #: the headline, for the filter to drop its repeats
+    headline: str | None
+    #: the standfirst as the page declares it (meta description)
+    description: str | None
+    #: the article text the page declares in JSON-LD (``articleBody``), to confirm the region
+    article_body: str | None
+    #: what the page says it is: "article", "forum", "product", "listing", "website" or None
+    kind: str | None
+    #: the page's JSON-LD objects, and the first one of an article type ({} when none)
+    objects: tuple[dict[str, Any], ...]
+    article: dict[str, Any]
+
+
+def declarations(page: Page) -> Declared:
+    objects = tuple(_jsonld_objects(page.jsonld)) if page.jsonld else ()
+    article = next((obj for obj in objects if _types(obj) & _ARTICLE_TYPES), {})
+    body = None
+    if any("articleBody" in text for text in page.jsonld):  # most pages: no body declared
+        body = _text(article.get("articleBody"))
+    return Declared(
+        headline=_headline(page),
+        description=_clean(page.meta.get("og:description") or page.meta.get("description")),
+        article_body=body,
+        kind=_declared_article(page.meta, article, objects),
+        objects=objects,
+        article=article,
+    )
+
+
+def _headline(page: Page) -> str | None:
     """The article's headline, cheaply: what the text filter needs to drop repeats."""
     meta = page.meta
     site = meta.get("og:site_name")
@@ -63,29 +97,11 @@ def headline(page: Page) -> str | None:
     return None
 
 
-def description(page: Page) -> str | None:
-    """The standfirst as the page declares it (meta description)."""
+def read_metadata(page: Page, declared: Declared, url: str | None) -> Metadata:
     meta = page.meta
-    return _clean(meta.get("og:description") or meta.get("description"))
-
-
-def article_body(page: Page) -> str | None:
-    """The article text the page declares in JSON-LD (``articleBody``), if any."""
-    if not any("articleBody" in text for text in page.jsonld):
-        return None  # most pages: no JSON to parse at all
-    return _text(_jsonld_article(page).get("articleBody"))
-
-
-def declared_kind(page: Page) -> str | None:
-    """What the page declares itself to be (see ``_declared_article``)."""
-    return _declared_article(page.meta, _jsonld_article(page), _ld_objects(page))
-
-
-def read_metadata(page: Page, url: str | None) -> Metadata:
-    meta = page.meta
-    ld = _jsonld_article(page)
+    ld = declared.article
     site = meta.get("og:site_name") or _name(ld.get("publisher")) or meta.get("application-name")
-    title = _first_text(page) or _text(ld.get("headline")) or headline(page)
+    title = _first_text(page) or _text(ld.get("headline")) or declared.headline
     return Metadata(
         title=title,
         authors=_authors(ld, meta, page),
@@ -97,7 +113,7 @@ def read_metadata(page: Page, url: str | None) -> Metadata:
             meta.get("og:description") or meta.get("description")
             or meta.get("twitter:description") or _text(ld.get("description"))
         ),
-        declared_kind=_declared_article(meta, ld, _ld_objects(page)),
+        declared_kind=declared.kind,
     )
 
 
@@ -150,7 +166,7 @@ def _name(value: Any) -> str | None:
     return _clean(value)
 
 
-def _jsonld_objects(texts: list[str]) -> list[dict[str, Any]]:
+def _jsonld_objects(texts: tuple[str, ...]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for text in texts:
         try:
@@ -176,22 +192,8 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {k.casefold() for k in kinds if isinstance(k, str)}
 
 
-def _ld_objects(page: Page) -> list[dict[str, Any]]:
-    """The page's JSON-LD objects, parsed once per page whichever stage asks first."""
-    if page.jsonld_objects is None:
-        page.jsonld_objects = _jsonld_objects(page.jsonld)
-    return page.jsonld_objects
-
-
-def _jsonld_article(page: Page) -> dict[str, Any]:
-    for obj in _ld_objects(page):
-        if _types(obj) & _ARTICLE_TYPES:
-            return obj
-    return {}
-
-
 def _declared_article(
-    meta: dict[str, str], ld: dict[str, Any], objects: list[dict[str, Any]]
+    meta: dict[str, str], ld: dict[str, Any], objects: tuple[dict[str, Any], ...]
 ) -> str | None:
     """What the page says it is: "article", "listing" (JSON-LD collection or search
     page), "website" (og:type website: home pages, but also many plain pages), or None."""

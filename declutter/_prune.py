@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from lxml import etree
 
@@ -52,31 +51,71 @@ _BODY_TEXT = 500
 _TRUNCATED = ("...", "…", "[…]", "[...]")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Page:
-    """What the prune walk learnt about a page; read by every later stage."""
+    """What the prune walk learnt about a page; read, never changed, by every later stage."""
 
     root: Element
     #: element -> (category, rule) for every element dropped with its subtree
-    dropped: dict[Element, tuple[str, str]] = field(default_factory=dict)
+    dropped: dict[Element, tuple[str, str]]
     #: text-bearing elements outside dropped subtrees:
     #: (element, text length, link text length, weight of its vote for the article)
-    texts: list[tuple[Element, int, int, float]] = field(default_factory=list)
+    texts: tuple[tuple[Element, int, int, float], ...]
     #: meta tags by lower-cased name/property/itemprop (first one wins)
+    meta: dict[str, str]
+    jsonld: tuple[str, ...]
+    title_tag: str | None
+    canonical: str | None
+    h1: tuple[Element, ...]
+    times: tuple[Element, ...]
+    #: elements the caller asked to keep whatever the rules say
+    kept: frozenset[Element]
+    #: the article body a site rule names, when one matched
+    forced_body: Element | None
+
+
+@dataclass
+class _Head:
+    """The head's metadata, gathered during the walk."""
+
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[str] = field(default_factory=list)
-    #: the JSON-LD parsed, filled by the first stage that needs it
-    jsonld_objects: list[dict[str, Any]] | None = None
     title_tag: str | None = None
     canonical: str | None = None
-    h1: list[Element] = field(default_factory=list)
-    times: list[Element] = field(default_factory=list)
-    #: elements the caller asked to keep whatever the rules say
-    kept: frozenset[Element] = frozenset()
-    #: the article body a site rule names, when one matched
-    forced_body: Element | None = None
-    #: containers named for the article body, found when a thorough guard first needs them
-    body_named: list[Element] | None = None
+
+
+class _Guard:
+    """Tells a chrome-named wrapper around the article from real chrome (see ``thorough``)."""
+
+    def __init__(self, root: Element, thorough: bool) -> None:
+        self.root = root
+        self.thorough = thorough
+        self._body_named: list[Element] | None = None
+
+    def holds_article(self, el: Element) -> bool:
+        """True when an element marked as chrome holds several long paragraphs.
+
+        Wrappers named "content with-sidebar" or a `<header>` around a whole post
+        exist; dropping them would drop the article.
+        """
+        if len(el) == 0:
+            return False
+        long = chars = 0
+        for p in el.iter("p"):
+            size = len(text_of(p))
+            if size > 150 and not _is_link_text(p, el):
+                long += 1
+                chars += size
+                # Several long paragraphs, or a story written as one <p> broken by <br>.
+                if long >= 3 or chars >= _STORY_CHARS:
+                    return True
+        if not self.thorough:
+            return False
+        # Posts without <p> markup (a blog engine's <br>-separated text): a container named
+        # for the article body, holding text of an article's length, is the article.
+        if self._body_named is None:
+            self._body_named = _body_named(self.root)
+        return any(el in inner.iterancestors() for inner in self._body_named)
 
 
 def prune(root: Element, options: Options, host: str | None, *, thorough: bool = False) -> Page:
@@ -87,16 +126,16 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
     That search costs a walk of the page, so it is the second pass, run only
     when the first one found no confident article.
     """
-    page = Page(root)
+    forced_body: Element | None = None
     site_rules = options.rules_for(host)
     drop_selectors = list(options.drop)
     keep_selectors = list(options.keep)
     for rule in site_rules:
         drop_selectors.extend(rule.drop)
         keep_selectors.extend(rule.keep)
-        if rule.body and page.forced_body is None:
+        if rule.body and forced_body is None:
             found = select(root, rule.body)
-            page.forced_body = found[0] if found else None
+            forced_body = found[0] if found else None
     user_drop: dict[Element, str] = {}
     for selector in drop_selectors:
         for el in select(root, selector):
@@ -104,10 +143,13 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
     kept: set[Element] = set()
     for selector in keep_selectors:
         kept.update(select(root, selector))
-    page.kept = frozenset(kept)
 
-    dropped = page.dropped
-    texts = page.texts
+    dropped: dict[Element, tuple[str, str]] = {}
+    texts: list[tuple[Element, int, int, float]] = []
+    h1: list[Element] = []
+    times: list[Element] = []
+    head = _Head()
+    guard = _Guard(root, thorough)
     keep_captions = options.keep_captions
     keep_comments = options.keep_comments
     # lxml's own walk, in document order, skipping what is dropped: about half the cost
@@ -125,7 +167,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             if parent is not None and parent.tag in SOUP and (size := len(tail.strip())) > 1:
                 texts.append((parent, size, 0, 1.0))
         if tag in SILENT_TAGS:
-            _gather_head(page, el, tag)
+            _gather_head(head, el, tag)
             skip()
             continue
         reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
@@ -134,9 +176,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
                 reason = None
         if el in user_drop and el not in kept:
             reason = ("user", f"selector:{user_drop[el]}")
-        if reason is not None and (
-            reason[0] not in _GUARDED or not _holds_article(el, page, thorough)
-        ):
+        if reason is not None and (reason[0] not in _GUARDED or not guard.holds_article(el)):
             dropped[el] = reason
             skip()
             continue
@@ -164,10 +204,14 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
                 if size > 1:
                     texts.append((el, size, _link_length(el), 1.0))
         elif tag == "h1":
-            page.h1.append(el)
+            h1.append(el)
         elif tag == "time":
-            page.times.append(el)
-    return page
+            times.append(el)
+    return Page(
+        root=root, dropped=dropped, texts=tuple(texts), meta=head.meta,
+        jsonld=tuple(head.jsonld), title_tag=head.title_tag, canonical=head.canonical,
+        h1=tuple(h1), times=tuple(times), kept=frozenset(kept), forced_body=forced_body,
+    )
 
 
 def _verdict(
@@ -225,32 +269,6 @@ def _in_running_text(el: Element) -> bool:
     return before is not None and _WORD.search(before) is not None
 
 
-def _holds_article(el: Element, page: Page, thorough: bool) -> bool:
-    """True when an element marked as chrome holds several long paragraphs.
-
-    Wrappers named "content with-sidebar" or a `<header>` around a whole post
-    exist; dropping them would drop the article.
-    """
-    if len(el) == 0:
-        return False
-    long = chars = 0
-    for p in el.iter("p"):
-        size = len(text_of(p))
-        if size > 150 and not _is_link_text(p, el):
-            long += 1
-            chars += size
-            # Several long paragraphs, or a story written as one <p> broken by <br>.
-            if long >= 3 or chars >= _STORY_CHARS:
-                return True
-    if not thorough:
-        return False
-    # Posts without <p> markup (a blog engine's <br>-separated text): a container named
-    # for the article body, holding text of an article's length, is the article.
-    if page.body_named is None:
-        page.body_named = _body_named(page.root)
-    return any(el in inner.iterancestors() for inner in page.body_named)
-
-
 def _is_link_text(p: Element, container: Element) -> bool:
     """True for a paragraph inside a link, or mostly made of links: a menu's or a teaser
     card's blurb, not a story's paragraph."""
@@ -284,26 +302,26 @@ def _link_length(el: Element) -> int:
     return total
 
 
-def _gather_head(page: Page, el: Element, tag: str) -> None:
+def _gather_head(head: _Head, el: Element, tag: str) -> None:
     if tag == "meta":
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = el.get("content")
         if key and content:
-            page.meta.setdefault(key.strip().lower(), content.strip())
+            head.meta.setdefault(key.strip().lower(), content.strip())
     elif tag == "script":
         kind = (el.get("type") or "").lower()
         if "ld+json" in kind and el.text:
-            page.jsonld.append(el.text)
+            head.jsonld.append(el.text)
     elif tag == "link":
         rel = (el.get("rel") or "").lower().split()
-        if "canonical" in rel and page.canonical is None and el.get("href"):
-            page.canonical = el.get("href", "").strip()
-    elif tag == "title" and page.title_tag is None:
-        page.title_tag = text_of(el)
+        if "canonical" in rel and head.canonical is None and el.get("href"):
+            head.canonical = el.get("href", "").strip()
+    elif tag == "title" and head.title_tag is None:
+        head.title_tag = text_of(el)
     elif tag == "head":
         for child in el:
             if isinstance(child.tag, str):
-                _gather_head(page, child, child.tag)
+                _gather_head(head, child, child.tag)
 
 
 @lru_cache(maxsize=512)

@@ -1,0 +1,61 @@
+"""The verdict: one article, or a page of another kind (home page, section front,
+search results, forum thread, product page, error page)?"""
+
+from __future__ import annotations
+
+from ._extraction import Extraction
+from ._rules import ERROR_TITLE_RE
+
+#: Less text than this is not an article, whatever the page says.
+MIN_ARTICLE_CHARS = 80
+#: A paragraph this long is prose, not a teaser or a label.
+LONG_PARAGRAPH = 150
+#: Long paragraphs that make a page an article whatever else it holds.
+ARTICLE_PARAGRAPHS = 3
+#: An error headline ("404", "Page not found") over less text than this is an error page.
+ERROR_PAGE_CHARS = 1500
+#: Teasers that, outnumbering the prose, make a listing.
+LISTING_TEASERS = 4
+#: A dropped headline link shorter than this is a "more" link, not a teaser.
+TEASER_CHARS = 20
+
+
+def is_article(extraction: Extraction) -> bool:
+    """Pages with some text are articles unless they say otherwise: a declared
+    listing type, an error headline, or a body of teasers (headline links and
+    cut-off summaries) rather than paragraphs."""
+    blocks = extraction.kept
+    prose = [block for block in blocks if block.kind in ("paragraph", "quote", "preformatted")]
+    chars = sum(len(block.text) for block in blocks)
+    if chars < MIN_ARTICLE_CHARS:
+        return False
+    long_paragraphs = sum(1 for block in prose if len(block.text) >= LONG_PARAGRAPH)
+    title = extraction.declared.headline
+    if title and ERROR_TITLE_RE.search(title) and chars < ERROR_PAGE_CHARS:
+        return False
+    declared = extraction.declared.kind
+    if declared == "article":
+        return True
+    if declared == "listing" and long_paragraphs < ARTICLE_PARAGRAPHS:
+        return False
+    # A "website" page needs prose of its own; text only the fallback found needs more.
+    needed = ARTICLE_PARAGRAPHS if extraction.fallback else 1
+    if declared == "website" and long_paragraphs < needed:
+        return False
+    # A headline link is a teaser; a bare "link" or "more" is not.
+    dropped = extraction.dropped
+    teasers = sum(
+        1 for item in dropped if item.rule == "links:paragraph" and len(item.text) >= TEASER_CHARS
+    )
+    teasers += len({
+        item.element.getparent()
+        for item in dropped
+        if item.rule == "links:list" and item.element is not None
+    })
+    teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
+    # Teasers outnumbering the prose make a listing, unless the prose is an article's:
+    # a story of three long paragraphs may well carry a few lists of related links.
+    return not (
+        teasers >= LISTING_TEASERS and teasers >= len(prose)
+        and long_paragraphs < ARTICLE_PARAGRAPHS
+    )
