@@ -192,17 +192,31 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {k.casefold() for k in kinds if isinstance(k, str)}
 
 
+#: JSON-LD types that make a page something other than an article, unless an article type
+#: stands beside them: what each makes it.
+_OTHER_KINDS = (
+    ("forum", frozenset({"qapage", "discussionforumposting"})),
+    ("product", frozenset({"product", "productgroup"})),
+    ("listing", frozenset({"collectionpage", "searchresultspage", "profilepage", "itemlist"})),
+)
+
+
 def _declared_article(
     meta: dict[str, str], ld: dict[str, Any], objects: tuple[dict[str, Any], ...]
 ) -> str | None:
-    """What the page says it is: "article", "listing" (JSON-LD collection or search
-    page), "website" (og:type website: home pages, but also many plain pages), or None."""
-    og_type = meta.get("og:type", "").casefold()
-    if ld or og_type == "article":
+    """What the page says it is: "article" (a JSON-LD article type, or og:type article),
+    "forum", "product" or "listing" (JSON-LD types of those pages, which outrank an
+    og:type article: many engines print that on every page), "website" (og:type website:
+    home pages, but also many plain pages), or None."""
+    if ld:
         return "article"
-    for obj in objects:
-        if _types(obj) & {"collectionpage", "searchresultspage", "profilepage"}:
-            return "listing"
+    types = set().union(*(_types(obj) for obj in objects)) if objects else set()
+    for kind, names in _OTHER_KINDS:
+        if types & names:
+            return kind
+    og_type = meta.get("og:type", "").casefold()
+    if og_type == "article":
+        return "article"
     if og_type == "website":
         return "website"
     return None

@@ -22,8 +22,8 @@ TEASER_CHARS = 20
 
 def is_article(extraction: Extraction) -> bool:
     """Pages with some text are articles unless they say otherwise: a declared
-    listing type, an error headline, or a body of teasers (headline links and
-    cut-off summaries) rather than paragraphs."""
+    forum, product or listing type, an error headline, or a body of teasers
+    (headline links and cut-off summaries) rather than paragraphs."""
     blocks = extraction.kept
     prose = [block for block in blocks if block.kind in ("paragraph", "quote", "preformatted")]
     chars = sum(len(block.text) for block in blocks)
@@ -36,6 +36,8 @@ def is_article(extraction: Extraction) -> bool:
     declared = extraction.declared.kind
     if declared == "article":
         return True
+    if declared in ("forum", "product"):  # posts and descriptions, however long, are no story
+        return False
     if declared == "listing" and long_paragraphs < ARTICLE_PARAGRAPHS:
         return False
     # A "website" page needs prose of its own; text only the fallback found needs more.
