@@ -12,6 +12,8 @@ MIN_ARTICLE_CHARS = 80
 LONG_PARAGRAPH = 150
 #: Long paragraphs that make a page an article whatever else it holds.
 ARTICLE_PARAGRAPHS = 3
+#: Characters of long paragraphs that make text only the fallback found an article's.
+FALLBACK_PROSE = 1000
 #: An error headline ("404", "Page not found") over less text than this is an error page.
 ERROR_PAGE_CHARS = 1500
 #: Teasers that, outnumbering the prose, make a listing.
@@ -40,10 +42,16 @@ def is_article(extraction: Extraction) -> bool:
         return False
     if declared == "listing" and long_paragraphs < ARTICLE_PARAGRAPHS:
         return False
-    # A "website" page needs prose of its own; text only the fallback found needs more.
-    needed = ARTICLE_PARAGRAPHS if extraction.fallback else 1
-    if declared == "website" and long_paragraphs < needed:
-        return False
+    # A "website" page needs prose of its own; text only the fallback found needs more:
+    # several long paragraphs, or one long text (an abstract, a story in one block).
+    if declared == "website":
+        if long_paragraphs < 1:
+            return False
+        long_chars = sum(len(block.text) for block in prose if len(block.text) >= LONG_PARAGRAPH)
+        if extraction.fallback and long_paragraphs < ARTICLE_PARAGRAPHS and (
+            long_chars < FALLBACK_PROSE
+        ):
+            return False
     # A headline link is a teaser; a bare "link" or "more" is not.
     dropped = extraction.dropped
     teasers = sum(
