@@ -90,33 +90,38 @@ def parse(source: Source | str) -> Element | None:
             _cap_depth(root, MAX_DEPTH)
     if root is None or not isinstance(root.tag, str):
         return None
-    _open_stray_noscript(root)
+    _open_stray_wrappers(root)
     return root
 
 
-#: A <noscript> holding more text than this may be wrapped around the page by accident.
-_NOSCRIPT_TEXT = 500
+#: A <noscript> or <button> holding more text than this may be wrapped around the page by
+#: accident.
+_STRAY_TEXT = 500
+#: Elements whose content the stages skip, and which broken markup can open around the
+#: rest of the page.
+_STRAY_WRAPPERS = ("noscript", "button")
 
 
-def _open_stray_noscript(root: Element) -> None:
-    """Turn a <noscript> that holds most of the page into a plain wrapper.
+def _open_stray_wrappers(root: Element) -> None:
+    """Turn a <noscript> or <button> that holds most of the page into a plain wrapper.
 
     Browsers read <noscript> content as raw text, so '<noscript><div></noscript>'
     closes at once for them; libxml2 parses it as markup, the open <div> swallows
     the end tag, and the whole rest of the page lands inside the noscript, which
-    the later stages skip as a fallback for browsers without scripts.
+    the later stages skip as a fallback for browsers without scripts. A <button>
+    left open in a site header swallows the page the same way.
     """
     body = root.find("body")
     if body is None:
         return
     page_text = 0
-    for noscript in list(body.iter("noscript")):
-        size = len(text_of(noscript))
-        if size < _NOSCRIPT_TEXT:
+    for wrapper in list(body.iter(*_STRAY_WRAPPERS)):
+        size = len(text_of(wrapper))
+        if size < _STRAY_TEXT:
             continue
         page_text = page_text or len(text_of(body))
         if size * 2 > page_text:
-            noscript.tag = "div"  # a plain wrapper: what it holds is the page
+            wrapper.tag = "div"  # a plain wrapper: what it holds is the page
             return
 
 

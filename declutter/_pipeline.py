@@ -19,7 +19,7 @@ from ._prune import Page, prune
 from ._removals import removals
 from ._render import render_text
 from ._second_opinion import second_opinion
-from ._verdict import is_article
+from ._verdict import is_article, settled_elsewhere
 
 #: Below this confidence the rules are loosened for a second pass of our own, and then
 #: the trafilatura fallback is asked for a second opinion.
@@ -36,7 +36,9 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     if found.confidence < FALLBACK_BELOW:  # unsure: loosen the guards, then ask trafilatura
         second = _own_pass(root, options, url, thorough=True)
         found = second if second.confidence > found.confidence else found
-        if found.confidence < FALLBACK_BELOW and options.fallback:
+        if found.confidence < FALLBACK_BELOW and options.fallback and (
+            not options.articles_only or not settled_elsewhere(found)
+        ):
             found = second_opinion(found, url, options)
     article = is_article(found)
     kept = found.kept if article or not options.articles_only else ()

@@ -22,6 +22,16 @@ LISTING_TEASERS = 4
 TEASER_CHARS = 20
 
 
+#: Kinds of page that no amount of text makes an article.
+NEVER_ARTICLES = frozenset({"forum", "product"})
+
+
+def settled_elsewhere(extraction: Extraction) -> bool:
+    """True when the page is no article whatever a second opinion would find: then the
+    fallback's cost buys nothing for a caller who wants articles only."""
+    return extraction.declared.kind in NEVER_ARTICLES
+
+
 def is_article(extraction: Extraction) -> bool:
     """Pages with some text are articles unless they say otherwise: a declared
     forum, product or listing type, an error headline, or a body of teasers
@@ -38,7 +48,7 @@ def is_article(extraction: Extraction) -> bool:
     declared = extraction.declared.kind
     if declared == "article":
         return True
-    if declared in ("forum", "product"):  # posts and descriptions, however long, are no story
+    if declared in NEVER_ARTICLES:  # posts and descriptions, however long, are no story
         return False
     if declared == "listing" and long_paragraphs < ARTICLE_PARAGRAPHS:
         return False
