@@ -28,6 +28,7 @@ from ._rules import (
     URL_LINE_RE,
     is_dateline,
     label_of,
+    line_pattern,
     match_prefix,
     normalize_label,
 )
@@ -422,6 +423,9 @@ def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, st
         if size <= 60 and CREDIT_RE.search(text) and not text.rstrip().endswith((".", "?", "!")):
             if len(text.split()) <= 6:
                 return ("caption", "pattern:credit")
+    line = line_pattern(text)
+    if line is not None and (line[0] != "caption" or not options.keep_captions):
+        return line
     if size <= 120 and kind != "list_item":
         if is_dateline(text):
             return ("dateline", "pattern:dateline")

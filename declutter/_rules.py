@@ -328,11 +328,12 @@ CAPTION_RE = re.compile(
 )
 
 #: Picture agencies and credit marks that make a short line a credit.
+#: Whole words only: "epa" is no credit inside "Department", nor "pti" inside "Options".
 CREDIT_RE = re.compile(
-    r"(?:©|\(c\)|getty images|ap photo|associated press|reuters|afp|dpa|epa|efe|ansa"
+    r"©|\(c\)|(?<!\w)(?:getty images|ap photo|associated press|reuters|afp|dpa|epa|efe|ansa"
     r"|shutterstock|istock|alamy|pti|ians|xinhua|anadolu|picture alliance|picture-alliance"
     r"|imago|bloomberg|keystone|sipa|abaca|newscom|zuma|courtesy|handout|twitter|instagram"
-    r"|facebook|file photo|wikimedia|unsplash)",
+    r"|facebook|file photo|wikimedia|unsplash)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -343,6 +344,58 @@ BYLINE_RE = re.compile(
     r"|redacción|redaktion|rédaction)\s*:?\s+(?=\S)",
     re.IGNORECASE,
 )
+
+#: Short lines that are boilerplate by their wording, whatever their markup: (category,
+#: rule, pattern). Each pattern must match a whole block of at most LINE_PATTERN_CHARS.
+LINE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
+    (category, rule, re.compile(pattern, re.IGNORECASE))
+    for category, rule, pattern in (
+        # copyright notices: "© 2025 Example News", "Copyright 2024 The Associated Press. All
+        # rights reserved.", "(c) dpa-infocom", "Alle Rechte vorbehalten."
+        ("boilerplate", "pattern:copyright",
+         r"^\W*(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))"
+         r"|\b(?:all rights reserved|alle rechte vorbehalten|todos los derechos reservados"
+         r"|tous droits réservés|todos os direitos reservados|tutti i diritti riservati"
+         r"|alle rechten voorbehouden|все права защищены)\b"
+         r"|^this material may not be published, broadcast, rewritten,? or redistributed"),
+        # who reported, wrote and edited the story (Reuters, AP, Canadian Press style)
+        ("byline", "pattern:credits",
+         r"^\W*(?:(?:with\s+)?additional\s+reporting|reporting|writing|editing|compiled"
+         r"|research|graphics|production)\s+by\s"
+         r"|^\W*with (?:files|a report|reporting|additional reporting) (?:from|by)\s"
+         r"|^\W*(?:mit material von|mit agenturmaterial|con información de|avec l'afp\b"
+         r"|com informações d[aeo]s?)"
+         r"|\bcontributed (?:to )?this (?:report|story|article)\W*$"),
+        # view, hit and comment counters: "1,240 views", "Hits: 532", "12 Comments"
+        ("boilerplate", "pattern:counter",
+         r"^\W*\d[\d.,  ]*\s*(?:views?|hits|reads|aufrufe|zugriffe|visitas|vues|visite"
+         r"|weergaven|просмотр\w*|comments?|kommentare?|comentarios?|commentaires?"
+         r"|commenti|reacties|комментари\w*)\W*$"
+         r"|^\W*(?:views|hits|aufrufe|zugriffe|visitas|vues|visite|weergaven|просмотры)"
+         r"\s*:\s*\d[\d.,  ]*\W*$"),
+        # a CMS's article-info fields (Joomla's "Category: News", "Hits: 532")
+        ("tags", "pattern:info-field",
+         r"^\W*(?:category|categories|kategorie|categoría|catégorie|categoria|categorie"
+         r"|filed under|posted in|rubrik|rubrique|sección)\s*:\s*\S.{0,60}$"),
+        # a photo credit written out: "Photo by Jane Doe on Unsplash", "Foto von ..."
+        ("caption", "pattern:credit",
+         r"^\W*(?:photo|photos|photograph|image|picture|video|foto|fotos|bild)\s+"
+         r"(?:by|von|de|di|door|par)\s+\S.{0,80}(?<![.!?])$"),
+    )
+)
+#: Longest block the line patterns test: longer text is a paragraph that mentions them.
+LINE_PATTERN_CHARS = 200
+
+
+def line_pattern(text: str) -> tuple[str, str] | None:
+    """(category, rule) when a short block is a boilerplate line by its wording."""
+    if len(text) > LINE_PATTERN_CHARS:
+        return None
+    for category, rule, pattern in LINE_PATTERNS:
+        if pattern.search(text):
+            return category, rule
+    return None
+
 
 #: A line that is nothing but a web address: the page's own URL in a print header, a
 #: link written out under an embed. No sentence, so nothing a reader of the text needs.
@@ -408,6 +461,7 @@ __all__ = [
     "CREDIT_RE",
     "ERROR_TITLE_RE",
     "LEXICONS",
+    "LINE_PATTERNS",
     "ROLE_RULES",
     "SILENT_TAGS",
     "TAG_RULES",
@@ -418,6 +472,7 @@ __all__ = [
     "is_body_name",
     "is_dateline",
     "label_of",
+    "line_pattern",
     "match_prefix",
     "normalize_label",
 ]
