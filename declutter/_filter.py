@@ -415,17 +415,21 @@ def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, st
         prefix = match_prefix(text)
         if prefix is not None:
             category = prefix[0]
-            if category != "related" or density >= 0.4 or size <= 160:
+            # An unlinked related-links opening is a label only as a short line, not as
+            # a sentence of the story ("More news from the engineers is expected ...").
+            if category != "related" or density >= 0.4 or (
+                size <= 160 and not text.endswith((".", "!"))
+            ):
                 return prefix
+    line = line_pattern(text)
+    if line is not None and (line[0] != "caption" or not options.keep_captions):
+        return line
     if not options.keep_captions and size <= 250 and kind != "list_item":
         if CAPTION_RE.match(text):
             return ("caption", "pattern:caption")
         if size <= 60 and CREDIT_RE.search(text) and not text.rstrip().endswith((".", "?", "!")):
             if len(text.split()) <= 6:
                 return ("caption", "pattern:credit")
-    line = line_pattern(text)
-    if line is not None and (line[0] != "caption" or not options.keep_captions):
-        return line
     if size <= 120 and kind != "list_item":
         if is_dateline(text):
             return ("dateline", "pattern:dateline")

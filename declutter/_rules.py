@@ -361,7 +361,7 @@ LINE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         # who reported, wrote and edited the story (Reuters, AP, Canadian Press style)
         ("byline", "pattern:credits",
          r"^\W*(?:(?:with\s+)?additional\s+reporting|reporting|writing|editing|compiled"
-         r"|research|graphics|production)\s+by\s"
+         r"|research|graphics|production)\s+by\s+(?-i:[A-ZÀ-Þ])"
          r"|^\W*with (?:files|a report|reporting|additional reporting) (?:from|by)\s"
          r"|^\W*(?:mit material von|mit agenturmaterial|con información de|avec l'afp\b"
          r"|com informações d[aeo]s?)"
