@@ -21,6 +21,7 @@ import pytest
 
 import declutter
 from declutter import InputTooLargeError, Options
+from declutter._errors import Failure
 from declutter.bulk import (
     DEFAULT_PATTERNS,
     ERRORS_NAME,
@@ -55,8 +56,8 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ARTICLE = (SAMPLES / "01-wordpress-blog" / "page.html").read_bytes()
 
 
-def _failed(task: object, error: str, message: str) -> tuple[str, object, str, str]:
-    return ("failed", task, error, message)
+def _failed(task: object, failure: Failure) -> tuple[str, object, str, str]:
+    return ("failed", task, failure.error, failure.message)
 
 
 def _run(executor: ProcessExecutor | InlineExecutor, tasks: list[str]) -> list[object]:
@@ -156,7 +157,7 @@ def test_process_task_turns_failures_into_results(tmp_path: Path) -> None:
     missing = process_task(PageTask("c.html", tmp_path / "gone.html"), settings)
     assert missing.error == "FileNotFoundError"
     assert missing.error_record() == {"path": "c.html", "error": "FileNotFoundError",
-                                      "message": "No such file or directory"}
+                                      "message": "No such file or directory", "kind": "page"}
     with pytest.raises(ValueError, match="unknown format"):
         PageSettings(fmt="pdf")
 
@@ -672,7 +673,7 @@ def test_reports_are_built_in_the_workers(tmp_path: Path,
         raise AssertionError("the parent process extracted a page")
 
     # Workers start from the fork server, which never sees these patches.
-    monkeypatch.setattr(declutter, "extract", not_here)
+    monkeypatch.setattr(declutter.bulk.work, "run", not_here)
     monkeypatch.setattr(declutter._explain, "report_for", not_here)
     keys = _samples(tmp_path / "in", 2)
     summary = run_bulk(tmp_path / "in", tmp_path / "out.jsonl", jobs=2,

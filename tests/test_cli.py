@@ -33,19 +33,21 @@ sys.path.insert(0, str(REPO))
 
 import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
-from declutter.bulk import ERRORS_NAME, HANG_MARKER_ENV, TEMP_PREFIX  # noqa: E402
+from declutter.bulk import ERRORS_NAME, TEMP_PREFIX  # noqa: E402
 
 SAMPLES = REPO / "samples"
 ARTICLE = SAMPLES / "01-wordpress-blog" / "page.html"
 HOME_PAGE = next(SAMPLES.glob("*nonarticle-home-page*/page.html"), None)
 PAGES = 240
 HANG_MARKER = "declutter-test-hang-5f2c9e1a7b"
+#: The ``fault_env`` fixture of conftest.py: an environment with faulty pages.
+FaultEnv = Callable[..., dict[str, str]]
 
 
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.pop(HANG_MARKER_ENV, None)
+    env.pop("DECLUTTER_TEST_HANG_MARKER", None)
     env.update(extra)
     return env
 
@@ -388,7 +390,8 @@ def test_bulk_reports_problem_files_and_never_loses_a_page(corpus: Path, tmp_pat
     assert f"failures listed in {out / ERRORS_NAME}" in _err(result)
 
 
-def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path) -> None:
+def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path,
+                                                   fault_env: FaultEnv) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-3", source)
     hang = source / "day-00" / "hangs.html"
@@ -397,7 +400,7 @@ def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path) 
     out = tmp_path / "out"
     started = time.monotonic()
     result = run("bulk", source, "-o", out, "--jobs", "2", "--timeout", "3",
-                 env=_env(**{HANG_MARKER_ENV: HANG_MARKER}))
+                 env=fault_env(hang=HANG_MARKER, base=_env()))
     elapsed = time.monotonic() - started
     assert result.returncode == 1
     errors = [json.loads(line) for line in (out / ERRORS_NAME).read_text().splitlines()]
@@ -475,14 +478,15 @@ def test_kill_9_then_resume_finishes_every_page_exactly_once(
             assert text.encode() == ref[_output_key(record["path"])]
 
 
-def test_killing_only_the_parent_leaves_no_worker_behind(corpus: Path, tmp_path: Path) -> None:
+def test_killing_only_the_parent_leaves_no_worker_behind(corpus: Path, tmp_path: Path,
+                                                         fault_env: FaultEnv) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-0" / "day-00", source)
     (source / "hangs.html").write_bytes(f"<p>{HANG_MARKER}</p>".encode())
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
-         "--timeout", "600"], env=_env(**{HANG_MARKER_ENV: HANG_MARKER}),
+         "--timeout", "600"], env=fault_env(hang=HANG_MARKER, base=_env()),
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     group = process.pid
     try:
@@ -612,7 +616,8 @@ def test_bulk_resume_skips_only_complete_newer_outputs(corpus: Path, tmp_path: P
 
 
 def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path,
+                                                                   fault_env: FaultEnv) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-1", source)
     (source / "hangs.html").write_bytes(ARTICLE.read_bytes().replace(
@@ -621,7 +626,7 @@ def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
-         "--timeout", "600"], env=_env(**{HANG_MARKER_ENV: HANG_MARKER}),
+         "--timeout", "600"], env=fault_env(hang=HANG_MARKER, base=_env()),
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -31,8 +32,8 @@ sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
 import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
+from declutter._errors import Failure  # noqa: E402
 from declutter.bulk import (  # noqa: E402
-    HANG_MARKER_ENV,
     BulkError,
     PageSettings,
     PageTask,
@@ -46,7 +47,6 @@ from declutter.cluster import (  # noqa: E402
     extract_batch,
     extract_partition,
     extract_record,
-    local_cluster,
     run_batch,
 )
 from declutter.warc import run_warc_bulk  # noqa: E402
@@ -54,17 +54,22 @@ from declutter.warc import run_warc_bulk  # noqa: E402
 PAGES = 240
 HANG_MARKER = "declutter-dask-hang-7c41d2e9"
 CRASH_MARKER = "declutter-dask-crash-93be1f05"
+BUG_MARKER = "declutter-dask-bug-4e0a61c2"
 ARTICLE = (REPO / "samples" / "01-wordpress-blog" / "page.html").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Any:
-    # The nannies give the test-only hang marker to every worker they start,
-    # replacements of killed ones included. One worker death per task is
-    # survived; a second makes it KilledWorker, so the test of a page that
-    # kills its workers stays short.
-    with local_cluster(2, threads=1, env={HANG_MARKER_ENV: HANG_MARKER},
-                       scheduler_kwargs={"allowed_failures": 1}) as instance:
+    """Two worker processes of one thread each, on this machine, quiet but for errors.
+
+    One worker death per task is survived; a second makes it KilledWorker, so
+    the test of a page that kills its workers stays short.
+    """
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  scheduler_kwargs={"allowed_failures": 1}) as instance:
         yield instance
 
 
@@ -227,12 +232,30 @@ def test_a_worker_killed_mid_run_loses_no_page(two_workers: Any, crawl: Path,
     assert killer.killed not in two_workers.run(os.getpid).values()  # replaced by its nanny
 
 
+def _page_bytes(task: PageTask) -> bytes:
+    source = task.source
+    return source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
+
+
 def _crash_on_marker(task: PageTask, settings: PageSettings) -> Any:
     """The bulk page function, except that a page with the crash marker kills its worker."""
-    source = task.source
-    data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
-    if CRASH_MARKER.encode() in data:
+    if CRASH_MARKER.encode() in _page_bytes(task):
         os._exit(1)
+    return process_task(task, settings)
+
+
+def _hang_on_marker(task: PageTask, settings: PageSettings) -> Any:
+    """The bulk page function, except that a page with the hang marker never finishes."""
+    if HANG_MARKER.encode() in _page_bytes(task):
+        while True:
+            time.sleep(3600)
+    return process_task(task, settings)
+
+
+def _bug_on_marker(task: PageTask, settings: PageSettings) -> Any:
+    """The bulk page function with a bug of declutter's kind on pages with the bug marker."""
+    if BUG_MARKER.encode() in _page_bytes(task):
+        return process_task(PageTask(task.key, 12345), settings)  # type: ignore[arg-type]
     return process_task(task, settings)
 
 
@@ -248,7 +271,8 @@ def test_a_page_that_hangs_fails_at_its_deadline(two_workers: Any, tmp_path: Pat
     root = _small_job(tmp_path / "pages", HANG_MARKER)
     executor = DaskExecutor(two_workers, timeout=2, batch_size=3)
     started = time.monotonic()
-    summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor)
+    summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor,
+                                 page_function=_hang_on_marker)
     assert time.monotonic() - started < 60
     assert (summary.done, summary.failed, summary.timeouts) == (6, 1, 1)
     errors = _jsonl(tmp_path / "out.errors.jsonl")
@@ -283,8 +307,8 @@ def _slow_or_fast(seconds: float) -> float:
     return seconds
 
 
-def _failed(task: Any, error: str, message: str) -> str:
-    return f"{error}: {task}"
+def _failed(task: Any, failure: Failure) -> str:
+    return f"{failure.error}: {task}"
 
 
 def test_run_batch_gives_up_a_page_past_its_deadline_and_goes_on() -> None:
