@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -195,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.pages < 1:
         parser.error("--pages must be positive")
-    from declutter.cluster import local_cluster
+    import distributed
 
     with tempfile.TemporaryDirectory(prefix="declutter-scale-bench-") as tmp:
         work = Path(tmp)
@@ -203,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         generate_corpus(directory, args.pages)
         crawl = work / "crawl.warc.gz"
         write_crawl(crawl, args.pages)
-        with local_cluster(2, threads=1) as cluster:
+        # Two one-thread worker processes on this machine, logging errors only.
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None,
+                                      silence_logs=logging.ERROR) as cluster:
             runs = throughput([directory, crawl], cluster.scheduler_address, args.repeat, work)
         overhead = warc_overhead(crawl, args.repeat)
         shutil.rmtree(directory, ignore_errors=True)

@@ -326,10 +326,15 @@ def _raised_here(error: BaseException) -> bool:
 
     What the reader raises on damaged bytes is the archive's problem; what
     declutter's code between the reader's calls raises is a bug, and must not
-    pass for a damaged record.
+    pass for a damaged record. The innermost frame of either decides.
     """
-    frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and os.path.abspath(frames[-1].filename).startswith(_PACKAGE)
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_PACKAGE):
+            return True
+        if f"{os.sep}warcio{os.sep}" in path:
+            return False
+    return False
 
 
 def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) -> RecordEntry:

@@ -21,7 +21,7 @@ import pytest
 
 import declutter
 from declutter import InputTooLargeError, Options
-from declutter._errors import Failure
+from declutter._errors import Failure, error_message, failure_of
 from declutter.bulk import (
     DEFAULT_PATTERNS,
     ERRORS_NAME,
@@ -40,6 +40,7 @@ from declutter.bulk import (
     ProcessExecutor,
     ReportSink,
     UnsafePathError,
+    article_record,
     guess_url,
     iter_directory,
     plan_output_names,
@@ -50,6 +51,7 @@ from declutter.bulk import (
     render_output,
     run_bulk,
     terminal_progress,
+    write_atomically,
 )
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -740,3 +742,77 @@ def test_run_bulk_refuses_an_explain_directory_sharing_the_output(tmp_path: Path
     summary = run_bulk(tmp_path / "in", tmp_path / "out" / "all.jsonl", jobs=0,
                        explain_dir=tmp_path / "out")
     assert summary.ok
+
+
+# --------------------------------------------------------------------------- failures and bugs
+
+
+def test_failure_of_tells_page_problems_from_bugs() -> None:
+    for error in (declutter.NotHTMLError("a PDF"), FileNotFoundError(2, "No such file"),
+                  TimeoutError("late"), MemoryError(), EmptyPageError("empty")):
+        failure = failure_of(error)
+        assert (failure.kind, failure.traceback) == ("page", None), error
+    assert failure_of(FileNotFoundError(2, "No such file", "/x")).message == "No such file"
+    try:
+        None.split()  # type: ignore[attr-defined]
+    except AttributeError as error:
+        bug = failure_of(error)
+    assert (bug.error, bug.kind) == ("AttributeError", "bug")
+    assert bug.traceback is not None and "None.split()" in bug.traceback
+    assert error_message(ValueError()) == "ValueError"
+
+
+_BUG_MARKER = b"<!-- plant-a-bug-here -->"
+
+
+def _bug_on_marker(task: PageTask, settings: PageSettings) -> PageResult:
+    """The work function, with a bug (a TypeError deep in it) on pages holding the marker."""
+    if isinstance(task.source, bytes) and _BUG_MARKER in task.source:
+        return process_task(PageTask(task.key, 12345), settings)  # type: ignore[arg-type]
+    return process_task(task, settings)
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_a_bug_is_recorded_apart_with_its_traceback_and_the_run_goes_on(
+        tmp_path: Path, jobs: int) -> None:
+    tasks = [PageTask(f"p{n}.html", ARTICLE + f"<!-- {n} -->".encode()) for n in range(5)]
+    tasks += [PageTask("bug.html", ARTICLE + _BUG_MARKER), PageTask("pdf.html", b"%PDF-1.7")]
+    summary = run_bulk(tasks, tmp_path / "out.jsonl", jobs=jobs, page_function=_bug_on_marker)
+    assert (summary.done, summary.failed, summary.bugs) == (5, 1, 1)
+    assert not summary.ok and "1 hit a bug of declutter" in summary.describe()
+    assert summary.to_dict()["bugs"] == 1
+    errors = {e["path"]: e for e in map(json.loads,
+                                        (tmp_path / "out.errors.jsonl").read_text().splitlines())}
+    assert errors["pdf.html"]["kind"] == "page" and "traceback" not in errors["pdf.html"]
+    bug = errors["bug.html"]
+    assert (bug["error"], bug["kind"]) == ("TypeError", "bug")
+    assert "Traceback" in bug["traceback"] and "read_page" in bug["traceback"]
+
+
+def test_a_bug_while_writing_an_output_is_a_bug_record(tmp_path: Path) -> None:
+    class BrokenSink(JsonlSink):
+        def write(self, result: PageResult) -> None:
+            if result.key == "b.html":
+                raise KeyError("a bug in a sink")
+            super().write(result)
+
+    tasks = [PageTask("a.html", ARTICLE), PageTask("b.html", ARTICLE)]
+    summary = run_bulk(tasks, BrokenSink(tmp_path / "out.jsonl"), jobs=0)
+    assert (summary.done, summary.failed, summary.bugs) == (1, 0, 1)
+    line = json.loads((tmp_path / "out.errors.jsonl").read_text())
+    assert (line["path"], line["error"], line["kind"]) == ("b.html", "KeyError", "bug")
+
+
+def test_output_rendering_and_atomic_writes(tmp_path: Path) -> None:
+    article = declutter.extract(b"<title>Only a title</title><p>x</p>")
+    record = article_record(article, fmt="markdown")
+    assert render_output(record, "markdown") == "# Only a title\n"  # a bulk file per page
+    assert render_output(record, "markdown", empty_without_text=True) == ""  # the command
+    assert render_output({"text": "a"}, "json", one_line=True) == '{"text": "a"}\n'
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+    write_atomically(target, b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+    with pytest.raises(FileNotFoundError):
+        write_atomically(tmp_path / "missing" / "f.txt", b"x")
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]

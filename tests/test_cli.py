@@ -390,6 +390,56 @@ def test_bulk_reports_problem_files_and_never_loses_a_page(corpus: Path, tmp_pat
     assert f"failures listed in {out / ERRORS_NAME}" in _err(result)
 
 
+BUG_MARKER = "declutter-test-bug-0c7d31a9e2"
+
+
+@pytest.mark.parametrize("jobs", ["0", "2"])
+def test_a_bug_of_declutter_is_logged_apart_and_exits_with_its_own_status(
+        corpus: Path, tmp_path: Path, fault_env: FaultEnv, jobs: str) -> None:
+    source = tmp_path / "in"
+    shutil.copytree(corpus / "section-0" / "day-00", source)
+    (source / "buggy.html").write_bytes(ARTICLE.read_bytes().replace(
+        b"</body>", f"<p>{BUG_MARKER}</p></body>".encode()))
+    (source / "photo.html").write_bytes(b"\xff\xd8\xff\xe0" + bytes(500))
+    out, summary_path = tmp_path / "out", tmp_path / "summary.json"
+    result = run("bulk", source, "-o", out, "--jobs", jobs, "--summary-json", summary_path,
+                 env=fault_env(bug=BUG_MARKER, base=_env()))
+    assert result.returncode == 3, _err(result)
+    _no_traceback(result)  # the traceback is in the error log, not on the terminal
+    errors = {e["path"]: e for e in map(json.loads,
+                                        (out / ERRORS_NAME).read_text().splitlines())}
+    assert errors["photo.html"]["kind"] == "page"
+    bug = errors["buggy.html"]
+    assert (bug["error"], bug["kind"]) == ("TypeError", "bug")
+    assert "a bug planted by the tests" in bug["message"] and "Traceback" in bug["traceback"]
+    summary = json.loads(summary_path.read_text())
+    pages = sum(1 for p in source.iterdir()) - 2
+    assert (summary["done"], summary["failed"], summary["bugs"]) == (pages, 1, 1)
+    assert "1 hit a bug of declutter" in _err(result)
+    usage = " ".join(run("bulk", "--help").stdout.decode().split())
+    assert "Exit status: 0 every page done" in usage and "3 a bug of declutter" in usage
+
+
+def test_a_bug_on_one_page_of_several_is_said_with_its_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from declutter import cli
+
+    real = cli.run
+
+    def buggy(html: object, url: object, options: object, *, full: bool) -> object:
+        if b"Port Alder" in html:  # type: ignore[operator]
+            raise AttributeError("'NoneType' object has no attribute 'text'")
+        return real(html, url, options, full=full)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "run", buggy)
+    home = next(SAMPLES.glob("*nonarticle-404*/page.html"))
+    assert cli.main(["--no-articles-only", str(ARTICLE), str(home)]) == cli.EXIT_BUG
+    out, err = capsys.readouterr()
+    assert f"==> {home} <==" in out  # the other page is still printed
+    assert f"{ARTICLE}: AttributeError: 'NoneType' object has no attribute 'text'" in err
+    assert "bug of declutter" in err and "Traceback (most recent call last)" in err
+
+
 def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path,
                                                    fault_env: FaultEnv) -> None:
     source = tmp_path / "in"

@@ -290,6 +290,38 @@ def test_a_page_that_kills_every_worker_fails_alone(two_workers: Any, tmp_path: 
     assert len(_jsonl(tmp_path / "out.jsonl")) == 6
 
 
+def test_a_bug_is_recorded_apart_on_dask_as_on_the_local_pool(two_workers: Any,
+                                                              tmp_path: Path) -> None:
+    root = _small_job(tmp_path / "pages", BUG_MARKER)
+    (root / "photo.html").write_bytes(b"\xff\xd8\xff\xe0" + bytes(500))
+    logs = {}
+    for name, executor in (("dask", DaskExecutor(two_workers, batch_size=3)),
+                           ("local", None)):
+        summary = declutter.run_bulk(root, tmp_path / f"{name}.jsonl", executor=executor,
+                                     jobs=None if executor else 2, page_function=_bug_on_marker)
+        assert (summary.done, summary.failed, summary.bugs) == (6, 1, 1), name
+        logs[name] = _jsonl(tmp_path / f"{name}.errors.jsonl")
+    bug = logs["dask"]["special.html"]
+    assert (bug["error"], bug["kind"]) == ("TypeError", "bug") and "Traceback" in bug["traceback"]
+    for path in ("special.html", "photo.html"):  # the same record wherever the page ran
+        dask, local = logs["dask"][path], logs["local"][path]
+        assert (dask["error"], dask["message"], dask["kind"]) == (
+            local["error"], local["message"], local["kind"])
+
+
+def test_extract_record_tells_a_bug_from_a_bad_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = extract_record(b"%PDF-1.4 ...")
+    assert (bad["error"], bad["error_kind"], bad["traceback"]) == ("NotHTMLError", "page", None)
+
+    def buggy(*args: object, **kwargs: object) -> None:
+        raise KeyError("blocks")
+
+    monkeypatch.setattr(declutter.cluster, "run", buggy)
+    record = extract_record(ARTICLE)
+    assert (record["error"], record["error_kind"]) == ("KeyError", "bug")
+    assert "Traceback" in record["traceback"] and record["text"] is None
+
+
 def test_no_scheduler_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     import dask
