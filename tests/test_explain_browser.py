@@ -22,7 +22,7 @@ from _hostile import HOSTILE
 
 import declutter
 from declutter import explain_html
-from declutter._explain import COLOURS
+from declutter._report_page import COLOURS
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(
