@@ -372,7 +372,8 @@ def test_extract_partition_reads_what_spark_hands_over() -> None:
 
 
 def test_extract_batch_keeps_the_batch_kind() -> None:
-    numpy = pytest.importorskip("numpy")
+    import numpy
+
     batch = {"id": [1, 2], "html": [ARTICLE, b"%PDF-"], "url": ["https://n.example/", None]}
     out = extract_batch(batch)
     assert list(out) == ["id", *RECORD_FIELDS] and out["id"] == [1, 2]
@@ -399,8 +400,9 @@ def test_extract_bag_runs_on_the_workers(two_workers: Any) -> None:
 
 
 def test_extract_dataframe(two_workers: Any) -> None:
-    pandas = pytest.importorskip("pandas")
-    dd = pytest.importorskip("dask.dataframe")
+    import dask.dataframe as dd
+    import pandas
+
     frame = pandas.DataFrame({"id": [1, 2, 3], "html": [ARTICLE.decode(), "<p>x</p>", None]})
     records = two_workers.compute(
         declutter.cluster.extract_dataframe(dd.from_pandas(frame, npartitions=2))
