@@ -22,8 +22,10 @@ must never stop a crawl. They sort what a page raises with :func:`failure_of`
 
 from __future__ import annotations
 
+import importlib
 import traceback
 from dataclasses import dataclass
+from types import ModuleType
 
 
 class DeclutterError(Exception):
@@ -79,3 +81,16 @@ def failure_of(error: BaseException) -> Failure:
     if isinstance(error, PAGE_PROBLEMS):
         return Failure(name, message)
     return Failure(name, message, BUG, "".join(traceback.format_exception(error)))
+
+
+def import_extra(module: str, extra: str, purpose: str) -> ModuleType:
+    """``module`` of an optional dependency, or an ImportError that says what to install.
+
+    Not a page problem: an ImportError is raised to the caller, before any page runs.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        package = module.partition(".")[0]
+        raise ImportError(f"{purpose} needs {package}: pip install 'declutter[{extra}]'") \
+            from error

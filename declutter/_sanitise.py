@@ -140,6 +140,13 @@ def _output_tag(tag: str) -> str | None:
     return _RENAME_TAGS.get(tag, "span")
 
 
+#: Longest attribute values copied, in characters: more than any real class list, id,
+#: title or number needs, while a page of megabyte attributes cannot bloat its report.
+_MAX_CLASS, _MAX_ID, _MAX_TITLE, _MAX_VALUE = 300, 200, 500, 100
+#: Longest placeholder label, and attribute shown in a tooltip: what fits on one line.
+_MAX_LABEL = 80
+
+
 def _copy_attributes(src: Element, dst: etree._Element) -> None:
     """Copy the inert attributes only. Anything else is dropped, whatever its name."""
     for name, value in src.attrib.items():
@@ -150,18 +157,18 @@ def _copy_attributes(src: Element, dst: etree._Element) -> None:
         if name == "class":
             classes = [c for c in value.split() if not c.startswith("dc-")]
             if classes:
-                dst.set("class", " ".join(classes)[:300])
+                dst.set("class", " ".join(classes)[:_MAX_CLASS])
         elif name == "id":
             if value and not value.startswith("dc-"):
-                dst.set("id", value[:200])
+                dst.set("id", value[:_MAX_ID])
         elif name == "title":
-            dst.set("title", value[:500])
+            dst.set("title", value[:_MAX_TITLE])
         elif name in _ATTR_RULES:
             rule = _ATTR_RULES[name]
             if rule is None or (isinstance(rule, frozenset) and value in rule) or (
                 isinstance(rule, re.Pattern) and rule.fullmatch(value)
             ):
-                dst.set(name, value[:100])
+                dst.set(name, value[:_MAX_VALUE])
 
 
 def _placeholder(src: Element, kind: str) -> etree._Element:
@@ -174,8 +181,8 @@ def _placeholder(src: Element, kind: str) -> etree._Element:
         title = src.find(".//title")
         label = text_of(title) if title is not None else ""
     label = " ".join(label.split())
-    if len(label) > 80:
-        label = label[:79].rstrip() + "…"
+    if len(label) > _MAX_LABEL:
+        label = label[:_MAX_LABEL - 1].rstrip() + "…"
     box = etree.Element("span")
     box.set("class", "dc-media")
     box.text = safe_text(f"[{kind}: {label}]" if label else f"[{kind}]")
@@ -305,7 +312,7 @@ def _tooltip(src: Element, mark: Mark) -> str:
     lines = [f"#{i + 1} {r.category} — {r.rule}" for i, r in zip(mark.indices, mark.removals,
                                                                  strict=True)]
     attributes = " ".join(
-        f'{name}="{(src.get(name) or "")[:80]}"' for name in ("id", "class", "role")
+        f'{name}="{(src.get(name) or "")[:_MAX_LABEL]}"' for name in ("id", "class", "role")
         if src.get(name)
     )
     lines.append(f"<{src.tag}{' ' + attributes if attributes else ''}>")

@@ -20,7 +20,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
@@ -134,24 +134,23 @@ def _size(text: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
-    return value
+def _count(convert: Callable[[str], float], what: str, zero: str) -> Callable[[str], Any]:
+    """An argument type: a number read by ``convert``, 0 (meaning ``zero``) or more."""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 ({zero}) or more")
+        return value
+
+    return parse
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (in this process) or more")
-    return value
+_seconds = _count(float, "a number of seconds", "no limit")
+_jobs = _count(int, "a whole number", "in this process")
 
 
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:

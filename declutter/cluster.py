@@ -36,11 +36,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ._errors import Failure, failure_of
+from ._errors import Failure, failure_of, import_extra
 from ._options import Options
 from ._pipeline import run
 from .bulk.errors import BulkError, WorkerDiedError
-from .bulk.executors import DEFAULT_TIMEOUT, ExecutorStats
+from .bulk.executors import DEFAULT_TIMEOUT, ExecutorStats, Failed
 from .bulk.job import SCHEDULER_ENV, run_job
 from .bulk.output import article_record
 
@@ -62,16 +62,9 @@ _MIN_WINDOW = 8
 #: this covers a worker that failed to unpickle or import, for instance).
 DEFAULT_RETRIES = 2
 
-_INSTALL_HINT = "running on a Dask cluster needs dask.distributed: pip install 'declutter[dask]'"
-
-
 def distributed_module() -> Any:
     """``distributed``, or an ImportError that says what to install."""
-    try:
-        import distributed
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return distributed
+    return import_extra("distributed", "dask", "running on a Dask cluster")
 
 
 # --------------------------------------------------------------------------- the executor
@@ -89,7 +82,7 @@ class _BatchOutcome:
 
 def run_batch(
     func: Callable[[T], R],
-    failed: Callable[[T, Failure], R],
+    failed: Failed[T, R],
     tasks: Sequence[T],
     timeout: float | None,
 ) -> _BatchOutcome:
@@ -132,7 +125,7 @@ def run_batch(
     return _BatchOutcome(results, cpu, _worker_rss(), timeouts)
 
 
-def _batch_thread(func: Callable[[T], R], failed: Callable[[T, Failure], R], tasks: list[T],
+def _batch_thread(func: Callable[[T], R], failed: Failed[T, R], tasks: list[T],
                   answers: queue.SimpleQueue[tuple[R, float]], stop: threading.Event) -> None:
     for task in tasks:
         if stop.is_set():
@@ -221,12 +214,8 @@ class DaskExecutor:
         except (OSError, TimeoutError) as error:
             raise BulkError(f"cannot reach the Dask scheduler at {address}: {error}") from None
 
-    def map_unordered(
-        self,
-        func: Callable[[T], R],
-        tasks: Iterable[T],
-        failed: Callable[[T, Failure], R],
-    ) -> Iterator[R]:
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
+                      failed: Failed[T, R]) -> Iterator[R]:
         client, owned = self._client()
         batches = _DaskBatches(self, client, func, failed)
         try:
@@ -261,7 +250,7 @@ class _DaskBatches(Generic[T, R]):
     """The batches of one ``DaskExecutor.map_unordered`` call, in flight and done."""
 
     def __init__(self, owner: DaskExecutor, client: Any, func: Callable[[T], R],
-                 failed: Callable[[T, Failure], R]) -> None:
+                 failed: Failed[T, R]) -> None:
         self.owner, self.client, self.func, self.failed = owner, client, func, failed
         self.run_id = uuid.uuid4().hex[:8]
         self.numbers = itertools.count()

@@ -16,15 +16,12 @@ Two ways in:
   :meth:`WarcPage.extract` and :func:`extract_warc` turn them into
   :class:`~declutter.Article` objects;
 * **in bulk**: :func:`run_warc_bulk` (``declutter bulk crawl.warc.gz -o
-  out.jsonl``) runs the pages of one or many WARC files through the same
-  workers, sinks, error log and resume logic as a directory of saved pages.
+  out.jsonl``, in :mod:`declutter.bulk.warc`) runs the pages of WARC files
+  through the same workers, sinks, error log and resume logic as saved pages.
 
-A bulk run first lists the pages of each archive (headers only), then hands
-workers the *place* of each record (file and offset), never its bytes: the
-parent stays small whatever the size of the crawl, and each worker
-decompresses only its own records. Pages are decoded as a browser would: a
-byte-order mark first, then the charset of the HTTP ``Content-Type``, and when
-there is none, or the bytes do not fit it, declutter's own detection.
+Pages are decoded as a browser would: a byte-order mark first, then the
+charset of the HTTP ``Content-Type``, and when there is none, or the bytes do
+not fit it, declutter's own detection.
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ._article import Article
 from ._decode import codec_name
-from ._errors import DeclutterError, InputTooLargeError
+from ._errors import DeclutterError, InputTooLargeError, import_extra
 from ._options import DEFAULT_OPTIONS, Options
 from ._pipeline import run
 from .bulk.reading import GZIP_MAGIC, prepare_page
@@ -84,7 +81,6 @@ _HTML_START_RE = re.compile(
 )
 _WARC_MAGIC = b"WARC/"
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_INSTALL_HINT = "reading WARC files needs warcio: pip install 'declutter[warc]'"
 
 
 class WarcFormatError(DeclutterError):
@@ -97,11 +93,7 @@ class WarcFormatError(DeclutterError):
 
 def archive_iterator() -> Any:
     """The warcio ArchiveIterator class, or an ImportError that says what to install."""
-    try:
-        from warcio.archiveiterator import ArchiveIterator
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return ArchiveIterator
+    return import_extra("warcio.archiveiterator", "warc", "reading WARC files").ArchiveIterator
 
 
 # --------------------------------------------------------------------------- pages

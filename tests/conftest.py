@@ -9,10 +9,12 @@ run is ``python -m benchmarks.fuzz``.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _child import child_env
 from hypothesis import settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -22,6 +24,9 @@ if IN_CI:
     settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
+#: Pages in the generated corpus the command-line and Dask tests run on.
+CORPUS_PAGES = 240
 #: The folder whose sitecustomize.py plants faults in the bulk work function (see there).
 FAULTS_DIR = Path(__file__).resolve().parent / "faults"
 
@@ -34,11 +39,22 @@ def fault_env() -> Callable[..., dict[str, str]]:
 
     def make(*, hang: str = "", bug: str = "",
              base: dict[str, str] | None = None) -> dict[str, str]:
-        env = dict(os.environ if base is None else base)
-        path = [str(FAULTS_DIR), str(REPO), env.get("PYTHONPATH", "")]
-        env["PYTHONPATH"] = os.pathsep.join(part for part in path if part)
+        # base: an environment from child_env(); the default is child_env() itself
+        env = child_env() if base is None else dict(base)
+        env["PYTHONPATH"] = os.pathsep.join([str(FAULTS_DIR), env["PYTHONPATH"]])
         env["DECLUTTER_TEST_HANG_MARKER"] = hang
         env["DECLUTTER_TEST_BUG_MARKER"] = bug
         return env
 
     return make
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of CORPUS_PAGES pages generated from ``samples/`` (nested folders, every
+    accepted suffix, a quarter gzip-compressed), as the bulk benchmark makes it."""
+    from benchmarks.bulk import generate_corpus
+
+    root = tmp_path_factory.mktemp("corpus") / "pages"
+    generate_corpus(root, CORPUS_PAGES)
+    return root

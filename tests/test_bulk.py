@@ -293,32 +293,33 @@ def _runs(log: Path) -> list[int]:
     return sorted(int(line) for line in log.read_text().split())
 
 
-def test_a_hanging_page_inside_a_batch_times_out_alone(tmp_path: Path) -> None:
-    # One worker, 16 tasks: batches of 8, the stuck one fourth in the first.
+@pytest.mark.parametrize(
+    ("bad_task", "timeout", "error", "counter"),
+    [
+        ("__import__('time').sleep(60)", 1.5, "TimeoutError", "timeouts"),
+        ("__import__('time').sleep(0.1) or __import__('os')._exit(3)", 20, "WorkerDiedError",
+         "crashes"),
+    ],
+    ids=["hangs", "crashes"],
+)
+def test_a_bad_page_inside_a_batch_costs_its_page_only(tmp_path: Path, bad_task: str,
+                                                       timeout: float, error: str,
+                                                       counter: str) -> None:
+    # One worker, 16 tasks: batches of 8, the bad one fourth in the first.
     log = tmp_path / "runs"
     tasks = [_logged(log, n) for n in range(16)]
-    tasks[3] = "__import__('time').sleep(60)"
-    executor = ProcessExecutor(1, timeout=1.5)
-    results = _run(executor, tasks)
-    assert [(f[1], f[2]) for f in _failures(results)] == [(tasks[3], "TimeoutError")]
-    expected = [n for n in range(16) if n != 3]
-    assert sorted(r for r in results if isinstance(r, int)) == expected  # each once
-    assert _runs(log) == expected  # and each ran once: finished results were sent first
-    assert executor.stats.timeouts == 1
-
-
-def test_a_crashing_page_inside_a_batch_costs_its_page_only(tmp_path: Path) -> None:
-    log = tmp_path / "runs"
-    tasks = [_logged(log, n) for n in range(16)]
-    tasks[3] = "__import__('time').sleep(0.1) or __import__('os')._exit(3)"
-    executor = ProcessExecutor(1, timeout=20)
+    tasks[3] = bad_task
+    executor = ProcessExecutor(1, timeout=timeout)
     results = _run(executor, tasks)
     failures = _failures(results)
-    assert [(f[1], f[2]) for f in failures] == [(tasks[3], "WorkerDiedError")]
-    assert "exited with code 3" in failures[0][3]
+    assert [(f[1], f[2]) for f in failures] == [(tasks[3], error)]
     expected = [n for n in range(16) if n != 3]
-    assert sorted(r for r in results if isinstance(r, int)) == expected
-    assert executor.stats.crashes == 1
+    assert sorted(r for r in results if isinstance(r, int)) == expected  # each once
+    if error == "WorkerDiedError":
+        assert "exited with code 3" in failures[0][3]
+    else:  # and each ran once: finished results were sent before the kill
+        assert _runs(log) == expected
+    assert getattr(executor.stats, counter) == 1
 
 
 def test_results_of_a_partial_last_batch_all_come_back() -> None:

@@ -26,37 +26,29 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from _child import child_env
 
 REPO = Path(__file__).resolve().parent.parent
 # benchmarks/ is not an installed package; make the repo root importable under plain `pytest`.
 sys.path.insert(0, str(REPO))
 
 import declutter  # noqa: E402
-from benchmarks.bulk import generate_corpus  # noqa: E402
 from declutter.bulk import ERRORS_NAME, TEMP_PREFIX  # noqa: E402
 
 SAMPLES = REPO / "samples"
 ARTICLE = SAMPLES / "01-wordpress-blog" / "page.html"
 HOME_PAGE = next(SAMPLES.glob("*nonarticle-home-page*/page.html"), None)
-PAGES = 240
+PAGES = 240  # the size of the corpus fixture (tests/conftest.py)
 HANG_MARKER = "declutter-test-hang-5f2c9e1a7b"
 #: The ``fault_env`` fixture of conftest.py: an environment with faulty pages.
 FaultEnv = Callable[..., dict[str, str]]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.pop("DECLUTTER_TEST_HANG_MARKER", None)
-    env.update(extra)
-    return env
 
 
 def run(*args: object, stdin: bytes | None = None, env: dict[str, str] | None = None,
         timeout: float = 180) -> subprocess.CompletedProcess[bytes]:
     """``python -m declutter ARGS``, as a user would type it."""
     return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)], input=stdin,
-                          capture_output=True, env=env or _env(), timeout=timeout, check=False)
+                          capture_output=True, env=env or child_env(), timeout=timeout, check=False)
 
 
 def _err(result: subprocess.CompletedProcess[bytes]) -> str:
@@ -91,13 +83,6 @@ def _summary_counts(stderr: str) -> dict[str, int]:
     match = re.search(r"(\d+) done.*?, (\d+) skipped, (\d+) failed", stderr)
     assert match, stderr
     return dict(zip(("done", "skipped", "failed"), map(int, match.groups()), strict=True))
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "pages"
-    generate_corpus(root, PAGES)
-    return root
 
 
 @pytest.fixture(scope="session")
@@ -281,19 +266,19 @@ def test_console_script_runs_the_same_main(tmp_path: Path) -> None:
     # What the installed console script does: import the entry point, exit with its result.
     script = "import sys; from declutter.cli import main; sys.exit(main())"
     as_script = subprocess.run([sys.executable, "-c", script, "--format", "json", ARTICLE],
-                               capture_output=True, env=_env(), timeout=60, check=False)
+                               capture_output=True, env=child_env(), timeout=60, check=False)
     as_module = run("--format", "json", ARTICLE)
     assert as_script.returncode == as_module.returncode == 0
     assert as_script.stdout == as_module.stdout
     bad_script = subprocess.run([sys.executable, "-c", script, "--bogus"], capture_output=True,
-                                env=_env(), timeout=60, check=False)
+                                env=child_env(), timeout=60, check=False)
     assert bad_script.returncode == 2
 
 
 def test_a_closed_pipe_is_not_an_error(corpus: Path) -> None:
     pages = sorted(str(p) for p in corpus.rglob("*.html"))[:60]
     process = subprocess.Popen([sys.executable, "-m", "declutter", *pages],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env())
     assert process.stdout is not None and process.stderr is not None
     process.stdout.read(10)
     process.stdout.close()  # like `declutter ... | head -c 10`
@@ -403,7 +388,7 @@ def test_a_bug_of_declutter_is_logged_apart_and_exits_with_its_own_status(
     (source / "photo.html").write_bytes(b"\xff\xd8\xff\xe0" + bytes(500))
     out, summary_path = tmp_path / "out", tmp_path / "summary.json"
     result = run("bulk", source, "-o", out, "--jobs", jobs, "--summary-json", summary_path,
-                 env=fault_env(bug=BUG_MARKER, base=_env()))
+                 env=fault_env(bug=BUG_MARKER))
     assert result.returncode == 3, _err(result)
     _no_traceback(result)  # the traceback is in the error log, not on the terminal
     errors = {e["path"]: e for e in map(json.loads,
@@ -450,7 +435,7 @@ def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path,
     out = tmp_path / "out"
     started = time.monotonic()
     result = run("bulk", source, "-o", out, "--jobs", "2", "--timeout", "3",
-                 env=fault_env(hang=HANG_MARKER, base=_env()))
+                 env=fault_env(hang=HANG_MARKER))
     elapsed = time.monotonic() - started
     assert result.returncode == 1
     errors = [json.loads(line) for line in (out / ERRORS_NAME).read_text().splitlines()]
@@ -475,7 +460,7 @@ def _kill_mid_run(command: list[str], ready: Callable[[], bool]) -> bool:
 
     Returns False if the run ended before it could be killed.
     """
-    process = subprocess.Popen(command, env=_env(), start_new_session=True,
+    process = subprocess.Popen(command, env=child_env(), start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while process.poll() is None:
@@ -536,7 +521,7 @@ def test_killing_only_the_parent_leaves_no_worker_behind(corpus: Path, tmp_path:
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
-         "--timeout", "600"], env=fault_env(hang=HANG_MARKER, base=_env()),
+         "--timeout", "600"], env=fault_env(hang=HANG_MARKER),
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     group = process.pid
     try:
@@ -592,7 +577,7 @@ def test_bulk_progress_bar_on_a_terminal(corpus: Path, tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(corpus / "section-0"), "-o",
          str(tmp_path / "out"), "--jobs", "2"],
-        env=_env(COLUMNS="100"), stdout=subprocess.DEVNULL, stderr=terminal)
+        env=child_env(COLUMNS="100"), stdout=subprocess.DEVNULL, stderr=terminal)
     os.close(terminal)
     chunks: list[bytes] = []
 
@@ -676,7 +661,7 @@ def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
-         "--timeout", "600"], env=fault_env(hang=HANG_MARKER, base=_env()),
+         "--timeout", "600"], env=fault_env(hang=HANG_MARKER),
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _child import child_env
 
 pytest.importorskip("distributed")
 pytest.importorskip("warcio")
@@ -30,7 +31,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
 
 import declutter  # noqa: E402
-from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
 from declutter._errors import Failure  # noqa: E402
 from declutter.bulk import (  # noqa: E402
@@ -51,7 +51,7 @@ from declutter.cluster import (  # noqa: E402
 )
 from declutter.warc import run_warc_bulk  # noqa: E402
 
-PAGES = 240
+PAGES = 240  # the size of the corpus fixture (tests/conftest.py)
 HANG_MARKER = "declutter-dask-hang-7c41d2e9"
 CRASH_MARKER = "declutter-dask-crash-93be1f05"
 BUG_MARKER = "declutter-dask-bug-4e0a61c2"
@@ -89,13 +89,6 @@ def two_workers(client: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("dask-corpus") / "pages"
-    generate_corpus(root, PAGES)
-    return root
-
-
-@pytest.fixture(scope="module")
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("dask-warc") / "crawl.warc.gz"
     write_crawl(path, PAGES)
@@ -121,17 +114,9 @@ def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
     return by_path
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.pop("DASK_SCHEDULER_ADDRESS", None)
-    env.update(extra)
-    return env
-
-
 def _cli(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)],
-                          capture_output=True, text=True, env=env or _env(), timeout=300,
+                          capture_output=True, text=True, env=env or child_env(), timeout=300,
                           check=False)
 
 
@@ -164,7 +149,7 @@ def test_the_cli_runs_a_warc_file_on_the_cluster_and_resumes(two_workers: Any, c
 
     # The address may come from the environment, as Dask's own tools read it.
     again = _cli("bulk", crawl, "-o", out, "--resume", "--summary-json", summary_path,
-                 env=_env(DASK_SCHEDULER_ADDRESS=cluster.scheduler_address))
+                 env=child_env(DASK_SCHEDULER_ADDRESS=cluster.scheduler_address))
     assert again.returncode == 0, again.stderr
     summary = json.loads(summary_path.read_text())
     assert (summary["done"], summary["skipped"], summary["jobs"]) == (0, PAGES, 2)

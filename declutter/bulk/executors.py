@@ -20,6 +20,9 @@ from .pool import Pool
 T = TypeVar("T")
 R = TypeVar("R")
 
+#: What an executor calls to make the result of a task that could not finish.
+Failed = Callable[[T, Failure], R]
+
 #: Seconds a page may take before its worker is killed and replaced: a hundred times
 #: a slow page's time, so only a page that hangs (or a machine that stalls) meets it.
 DEFAULT_TIMEOUT = 30.0
@@ -63,12 +66,8 @@ class Executor(Protocol):
 
     stats: ExecutorStats
 
-    def map_unordered(
-        self,
-        func: Callable[[T], R],
-        tasks: Iterable[T],
-        failed: Callable[[T, Failure], R],
-    ) -> Iterator[R]: ...
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
+                      failed: Failed[T, R]) -> Iterator[R]: ...
 
 
 class InlineExecutor:
@@ -81,12 +80,8 @@ class InlineExecutor:
     def __init__(self) -> None:
         self.stats = ExecutorStats()
 
-    def map_unordered(
-        self,
-        func: Callable[[T], R],
-        tasks: Iterable[T],
-        failed: Callable[[T, Failure], R],
-    ) -> Iterator[R]:
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
+                      failed: Failed[T, R]) -> Iterator[R]:
         for task in tasks:
             try:
                 result = func(task)
@@ -131,12 +126,8 @@ class ProcessExecutor:
         self.start_method = start_method
         self.stats = ExecutorStats()
 
-    def map_unordered(
-        self,
-        func: Callable[[T], R],
-        tasks: Iterable[T],
-        failed: Callable[[T, Failure], R],
-    ) -> Iterator[R]:
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
+                      failed: Failed[T, R]) -> Iterator[R]:
         pool: Pool[T, R] = Pool(self, func, failed)
         try:
             yield from pool.run(tasks)

@@ -26,7 +26,7 @@ from .errors import BulkError, WorkerDiedError
 from .worker import DONE, worker_main
 
 if TYPE_CHECKING:
-    from .executors import ProcessExecutor
+    from .executors import Failed, ProcessExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -91,7 +91,7 @@ class Pool(Generic[T, R]):
     """The state of one ``ProcessExecutor.map_unordered`` call."""
 
     def __init__(
-        self, owner: ProcessExecutor, func: Callable[[T], R], failed: Callable[[T, Failure], R]
+        self, owner: ProcessExecutor, func: Callable[[T], R], failed: Failed[T, R]
     ) -> None:
         self.owner = owner
         self.func = func

@@ -15,6 +15,8 @@ from .._options import DEFAULT_OPTIONS
 from .errors import EmptyPageError
 
 GZIP_MAGIC = b"\x1f\x8b"
+#: zlib's window bits for a gzip member: 16 (gzip header and trailer) + 15 (32 KiB window).
+_GZIP_WBITS = 31
 
 #: Bytes at the start of a page searched for its address: the saved-from comment and
 #: the <head> links sit there, and a regular expression over megabytes of body would
@@ -60,7 +62,7 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     rest = data
     try:
         while rest[:2] == GZIP_MAGIC:  # a file may hold several gzip members
-            stream = zlib.decompressobj(wbits=31)
+            stream = zlib.decompressobj(wbits=_GZIP_WBITS)
             chunk = stream.decompress(rest, limit + 1 - size)
             size += len(chunk)
             out.append(chunk)
