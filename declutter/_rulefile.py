@@ -32,7 +32,7 @@ from typing import Any
 
 from lxml import etree
 
-from ._errors import RuleError
+from ._errors import RuleError, error_message
 from ._options import DEFAULT_OPTIONS, Options, SiteRule
 from ._prune import compile_selector, select
 
@@ -99,7 +99,7 @@ def load_rules(path: str | os.PathLike[str], *, check_selectors: bool = True) ->
     except UnicodeDecodeError as error:
         raise RuleError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
-        raise RuleError(f"{file}: cannot read rules file: {error.strerror or error}") from None
+        raise RuleError(f"{file}: cannot read rules file: {error_message(error)}") from None
     return parse_rules(text, fmt=fmt, source=str(file), check_selectors=check_selectors)
 
 

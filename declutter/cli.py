@@ -524,6 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except OSError as error:  # writing the output failed (a full disk, a closed terminal)
         return _fail("output", error)
+    except Exception as error:  # a bug of declutter outside any one page: said as one
+        return _fail("bug", error)
 
 
 __all__ = ["main"]

@@ -425,6 +425,20 @@ def test_a_bug_on_one_page_of_several_is_said_with_its_traceback(
     assert "bug of declutter" in err and "Traceback (most recent call last)" in err
 
 
+def test_a_bug_outside_any_page_exits_with_the_bug_status(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from declutter import cli
+
+    def broken(argv: object) -> int:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(cli, "_bulk", broken)
+    assert cli.main(["bulk", "in", "-o", "out"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert "declutter: bug: TypeError: unsupported operand" in err
+    assert "bug of declutter" in err and "Traceback (most recent call last)" in err
+
+
 def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path,
                                                    fault_env: FaultEnv) -> None:
     source = tmp_path / "in"

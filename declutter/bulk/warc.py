@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._errors import PAGE, Failure, failure_of
+from .._errors import PAGE, Failure, error_message, failure_of
 from ..warc import (
     WarcFormatError,
     WarcStats,
@@ -31,7 +31,7 @@ from .errors import BulkError
 from .executors import Executor, InlineExecutor, ProcessExecutor, default_jobs
 from .reading import prepare_page
 from .run import run_bulk
-from .sinks import ErrorLog
+from .sinks import ErrorLog, Sink
 from .source import DEFAULT_PATTERNS, PageSource, iter_directory
 from .summary import BulkSummary
 from .tasks import PageResult, PageSettings, PageTask, failed_result, failure_result
@@ -256,7 +256,7 @@ class WarcSource(PageSource):
 
 def run_warc_bulk(
     inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    output: Any,
+    output: str | os.PathLike[str] | Sink,
     *,
     patterns: Sequence[str] = WARC_PATTERNS,
     **settings: Any,
@@ -346,7 +346,7 @@ def _warc_files(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
         try:
             info = root.stat()
         except OSError as error:
-            raise BulkError(f"{root}: {error.strerror or error}") from None
+            raise BulkError(f"{root}: {error_message(error)}") from None
         if not stat.S_ISREG(info.st_mode):  # a FIFO would block the listing forever
             raise BulkError(f"{root}: not a directory or a regular file")
         yield PageTask(root.name, root, None, info.st_mtime)
