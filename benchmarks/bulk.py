@@ -212,12 +212,28 @@ def table(results: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bulk", description=__doc__,
+def machine() -> str:
+    """The CPUs this process may use and the load average: what a table's speed depends on."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = (", ".join(f"{value:.2f}" for value in os.getloadavg())
+            if hasattr(os, "getloadavg") else "?")
+    return f"{cpus} CPUs, load average {load}"
+
+
+def bench_parser(prog: str, description: str | None, pages: int,
+                 why: str) -> argparse.ArgumentParser:
+    """The options every bulk benchmark takes: how many pages to generate, and why so many."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=4000,
-                        help="pages to generate (4000: enough that the fixed start-up of the "
-                             "workers, about 0.3 s, does not hide the steady-state rate)")
+    parser.add_argument("--pages", type=int, default=pages,
+                        help=f"pages to generate ({pages}: {why})")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = bench_parser("python -m benchmarks.bulk", __doc__, 4000,
+                          "enough that the fixed start-up of the workers, about 0.3 s, does "
+                          "not hide the steady-state rate")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
                         help="job counts to compare, the first is the base (1 2)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per job count; best kept")
@@ -234,11 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         generate_corpus(work / "warm-up", 16)
         measure(work / "warm-up", 2, fmt=args.format, work=work)
         results = best(corpus, args.jobs, args.repeat, fmt=args.format, work=work)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") \
-        else "?"
     print(f"## declutter bulk throughput ({args.format}, best of {args.repeat}; "
-          f"{cpus} CPUs, load average {load})\n")
+          f"{machine()})\n")
     print(table(results))
     if len(results) > 1 and results[0].jobs == 1 and results[1].jobs == 2:
         speedup = results[1].pages_per_second / results[0].pages_per_second

@@ -21,10 +21,9 @@ crawl also holds), then prints two markdown tables:
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import os
+import logging
 import shutil
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import child_env
-from benchmarks.bulk import SAMPLES_DIR, generate_corpus
+from benchmarks.bulk import SAMPLES_DIR, bench_parser, generate_corpus, machine
 
 
 def write_crawl(path: Path, pages: int, *, samples: Path = SAMPLES_DIR,
@@ -186,16 +185,14 @@ def overhead_table(rows: list[tuple[str, float]], pages: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=2000,
-                        help="pages to generate (2000: enough that starting the local "
-                             "pool's workers does not hide its steady rate)")
+    parser = bench_parser("python -m benchmarks.scale", __doc__, 2000,
+                          "enough that starting the local pool's workers does not hide its "
+                          "steady rate")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; best kept")
     args = parser.parse_args(argv)
     if args.pages < 1:
         parser.error("--pages must be positive")
-    from declutter.cluster import local_cluster
+    import distributed
 
     with tempfile.TemporaryDirectory(prefix="declutter-scale-bench-") as tmp:
         work = Path(tmp)
@@ -203,15 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         generate_corpus(directory, args.pages)
         crawl = work / "crawl.warc.gz"
         write_crawl(crawl, args.pages)
-        with local_cluster(2, threads=1) as cluster:
+        # Two one-thread worker processes on this machine, logging errors only.
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None,
+                                      silence_logs=logging.ERROR) as cluster:
             runs = throughput([directory, crawl], cluster.scheduler_address, args.repeat, work)
         overhead = warc_overhead(crawl, args.repeat)
         shutil.rmtree(directory, ignore_errors=True)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") \
-        else "?"
-    print(f"## declutter bulk: local pool and Dask (best of {args.repeat}; {cpus} CPUs, "
-          f"load average {load})\n")
+    print(f"## declutter bulk: local pool and Dask (best of {args.repeat}; {machine()})\n")
     print(throughput_table(runs))
     print("\nBoth engines run 2 pages at a time on the same machine, so the table shows "
           "what Dask's scheduling costs, not what a cluster of many machines gains. The "

@@ -20,8 +20,9 @@ from ._rulefile import RuleSet, load_rules, parse_rules
 if TYPE_CHECKING:
     from ._explain import explain_html
     from .bulk import BulkSummary, run_bulk
+    from .bulk.warc import run_warc_bulk
     from .cluster import DaskExecutor
-    from .warc import WarcPage, WarcReader, extract_warc, run_warc_bulk
+    from .warc import WarcPage, WarcReader, extract_warc
 
 #: Names whose modules load on first use: a page piped through the command line, or a
 #: bulk worker, never pays for the report builder, Dask or WARC support it does not use.
@@ -33,7 +34,7 @@ _LAZY = {
     "WarcPage": ".warc",
     "WarcReader": ".warc",
     "extract_warc": ".warc",
-    "run_warc_bulk": ".warc",
+    "run_warc_bulk": ".bulk.warc",
 }
 
 

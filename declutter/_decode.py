@@ -257,13 +257,18 @@ def declared_encoding(head: bytes) -> str | None:
     """The Python codec name of the charset the page declares, if it names a real one."""
     for match in _DECLARED_RE.finditer(head):
         label = (match.group(1) or match.group(2) or b"").decode("ascii", "ignore")
-        name = _codec_name(label)
+        name = codec_name(label)
         if name:
             return name
     return None
 
 
-def _codec_name(label: str) -> str | None:
+def codec_name(label: str) -> str | None:
+    """The Python codec a charset label names, as browsers read it; None for no web encoding.
+
+    Shared with the WARC reader, which must read an HTTP ``charset`` exactly as a
+    page's own ``<meta charset>``.
+    """
     label = label.strip().strip("\"'").lower()
     if not label:
         return None
@@ -292,7 +297,7 @@ def _detect(data: bytes) -> str:
     start = max(0, first.start() - 1024) if first else 0
     sample = data[start:start + _DETECT_SAMPLE]
     for label in _candidates(sample):
-        name = _codec_name(label)
+        name = codec_name(label)
         if name is None or name == "utf-8":  # the caller knows the page is not UTF-8
             continue
         try:
@@ -304,10 +309,12 @@ def _detect(data: bytes) -> str:
 
 
 def _candidates(sample: bytes) -> list[str]:
-    """Encodings to try, most likely first (declared in the sample, then detected)."""
-    try:
-        from bs4.dammit import EncodingDetector
+    """Encodings to try, most likely first (declared in the sample, then detected).
 
-        return [name for name in EncodingDetector(sample, is_html=True).encodings if name]
-    except Exception:  # detection is best effort; the caller falls back to cp1252
-        return []
+    A detector that crashes is not caught: that is a bug to fix (a broken
+    install, an incompatible chardet), not a page to read as windows-1252
+    without a word. Pages the detector has no answer for still fall back.
+    """
+    from bs4.dammit import EncodingDetector
+
+    return [name for name in EncodingDetector(sample, is_html=True).encodings if name]

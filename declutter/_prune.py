@@ -325,7 +325,7 @@ def _gather_head(head: _Head, el: Element, tag: str) -> None:
 
 
 @lru_cache(maxsize=512)
-def _compile_selector(selector: str) -> etree.XPath:
+def compile_selector(selector: str) -> etree.XPath:
     """A user selector as a compiled XPath.
 
     CSS is translated to plain XPath 1.0 (cssselect's HTML translator), not
@@ -347,7 +347,7 @@ def _compile_selector(selector: str) -> etree.XPath:
 def select(root: Element, selector: str) -> list[Element]:
     """Elements matching a user selector (CSS, or XPath when it starts with / or ()."""
     try:
-        found = _compile_selector(selector)(root)
+        found = compile_selector(selector)(root)
     except MemoryError:
         raise
     except Exception as error:  # unknown functions, lxml's own failures: evaluation time

@@ -30,8 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._errors import RuleError
+from lxml import etree
+
+from ._errors import RuleError, error_message
 from ._options import DEFAULT_OPTIONS, Options, SiteRule
+from ._prune import compile_selector, select
 
 #: Rules-file versions this release reads.
 SUPPORTED_VERSIONS = (1,)
@@ -40,7 +43,8 @@ _TOP_KEYS = frozenset({"version", "drop", "keep", "sites"})
 _SITE_KEYS = frozenset({"domain", "domains", "drop", "keep", "body"})
 _SUFFIX_FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
-#: The smallest page every selector is tried on, to surface compile errors early.
+#: The smallest page every selector is run on: some mistakes (an undefined namespace
+#: prefix or variable, an XPath that counts instead of selecting) show only when run.
 _PROBE_PAGE = "<html><body><article><p>probe</p></article></body></html>"
 
 
@@ -95,7 +99,7 @@ def load_rules(path: str | os.PathLike[str], *, check_selectors: bool = True) ->
     except UnicodeDecodeError as error:
         raise RuleError(f"{file}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
-        raise RuleError(f"{file}: cannot read rules file: {error.strerror or error}") from None
+        raise RuleError(f"{file}: cannot read rules file: {error_message(error)}") from None
     return parse_rules(text, fmt=fmt, source=str(file), check_selectors=check_selectors)
 
 
@@ -106,7 +110,7 @@ def parse_rules(
     data = _load(text, fmt, source)
     rules = _build(data, source)
     if check_selectors:
-        _check_selectors(rules, source)
+        validate_selectors(rules, source)
     return rules
 
 
@@ -232,10 +236,10 @@ def _no_unknown_keys(data: Mapping[Any, Any], known: frozenset[str], source: str
             raise RuleError(f"{source}: unknown key {prefix}{key!s} (known keys: {hint})")
 
 
-def _check_selectors(rules: RuleSet, source: str) -> None:
-    """Compile every selector once, through the public API, so errors name the file."""
-    from . import clean  # at call time: the package imports this module
-
+def validate_selectors(rules: RuleSet, source: str) -> None:
+    """Compile every selector once with the prune stage's compiler, and run it on a
+    tiny page, so a mistake fails now, naming the file and the entry."""
+    probe = etree.fromstring(_PROBE_PAGE)
     checked: set[str] = set()
     named: list[tuple[str, str]] = [("drop", s) for s in rules.drop]
     named += [("keep", s) for s in rules.keep]
@@ -249,7 +253,8 @@ def _check_selectors(rules: RuleSet, source: str) -> None:
             continue
         checked.add(selector)
         try:
-            clean(_PROBE_PAGE, options=Options(drop=(selector,), fallback=False))
+            compile_selector(selector)  # a syntax error, said as such
+            select(probe, selector)  # what shows only when run
         except RuleError as error:
             raise RuleError(f"{source}: {where}: {error}") from None
 

@@ -7,7 +7,8 @@ decides anything lives in the library; this module parses arguments, turns
 errors into one-line messages and exit statuses, and formats for a terminal.
 
 Exit status: 0 success, 1 a page failed (or a bulk run could not go on),
-2 a usage error, 130 interrupted.
+2 a usage error, 3 a bug of declutter (a page it failed on through no fault of
+the page), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
 
-from . import __version__, extract
+from . import __version__  # the one place the version is written
 from ._article import Article
-from ._errors import DeclutterError, InputTooLargeError, RuleError
+from ._errors import BUG, InputTooLargeError, RuleError, failure_of
 from ._options import DEFAULT_OPTIONS, Options
-from ._rulefile import RuleSet, _check_selectors, load_rules
+from ._pipeline import run
+from ._rulefile import RuleSet, load_rules, validate_selectors
 from .bulk import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_PATTERNS,
@@ -44,11 +46,17 @@ from .bulk import (
     guess_url,
     prepare_page,
     read_page,
+    render_output,
     terminal_progress,
+    write_atomically,
 )
+from .bulk.progress import LINE_INTERVAL
 
 PROG = "declutter"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: A bug of declutter made a page fail: told apart from a bad page, so scripts and CI
+#: notice it (the traceback is on standard error, or in the bulk error log).
+EXIT_BUG = 3
 #: What a program killed by SIGPIPE returns; used when the reader of stdout goes away.
 EXIT_BROKEN_PIPE = 128 + 13
 
@@ -79,7 +87,8 @@ bulk processing of a directory (run "declutter bulk --help" for more):
   declutter bulk saved-pages/ -o texts/
   declutter bulk saved-pages/ -o corpus.jsonl --jobs 4 --resume
 
-exit status: 0 success, 1 a page failed, 2 usage error, 130 interrupted.
+exit status: 0 success, 1 a page failed, 2 usage error, 3 a bug of declutter
+(the traceback is printed; please report it), 130 interrupted.
 A file literally named "bulk", "explain" or "-" can be given as ./bulk, ./explain or ./-.
 """
 
@@ -98,10 +107,13 @@ examples:
 Pages are found recursively ({", ".join(DEFAULT_PATTERNS[:4])}, also gzip-compressed,
 matched case-insensitively). Every page ends either as an output or as a line
 in OUT/{ERRORS_NAME} (NAME.errors.jsonl beside a JSONL output): path, error class,
-message. Outputs are written to a temporary file and renamed, so a killed run
-leaves no partial file; --resume skips pages whose output is complete and newer
-than the page. Exit status: 0 every page done, 1 some page failed (see the
-error log), 2 usage error, 130 interrupted (run again with --resume).
+message, kind ("page", or "bug" with a traceback when declutter itself failed).
+Outputs are written to a temporary file and renamed, so a killed run leaves no
+partial file; --resume skips pages whose output is complete and newer than the
+page. Exit status: 0 every page done, 1 some page failed (see the error log),
+2 usage error, 3 a bug of declutter failed some page (the run went on; the
+error log has the traceback: please report it), 130 interrupted (run again
+with --resume).
 """
 
 
@@ -122,24 +134,23 @@ def _size(text: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
-    return value
+def _count(convert: Callable[[str], float], what: str, zero: str) -> Callable[[str], Any]:
+    """An argument type: a number read by ``convert``, 0 (meaning ``zero``) or more."""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be 0 ({zero}) or more")
+        return value
+
+    return parse
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (in this process) or more")
-    return value
+_seconds = _count(float, "a number of seconds", "no limit")
+_jobs = _count(int, "a whole number", "in this process")
 
 
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
@@ -237,9 +248,11 @@ def _bulk_parser() -> argparse.ArgumentParser:
     parser.add_argument("--summary-json", metavar="FILE", type=Path,
                         help="also write the run's summary (counts, seconds, pages/s, peak "
                              "worker memory) as JSON, for scripts and benchmarks")
-    parser.add_argument("--progress-every", metavar="SECONDS", type=_seconds, default=5.0,
+    parser.add_argument("--progress-every", metavar="SECONDS", type=_seconds,
+                        default=LINE_INTERVAL,
                         help="when standard error is not a terminal, print a progress line "
-                             "this often (default: 5; a terminal gets a live bar)")
+                             f"this often (default: {LINE_INTERVAL:g}; a terminal gets a live "
+                             "bar)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress and no summary unless a page failed")
     _add_extraction_options(parser)
@@ -257,7 +270,7 @@ def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Optio
         changes["max_bytes"] = args.max_bytes
     options = DEFAULT_OPTIONS.replace(drop=tuple(args.drop), keep=tuple(args.keep), **changes)
     try:
-        _check_selectors(RuleSet(options.drop, options.keep), "--drop/--keep")
+        validate_selectors(RuleSet(options.drop, options.keep), "--drop/--keep")
         rules = RuleSet()
         for path in args.rules:
             rules = rules + load_rules(path)
@@ -280,17 +293,15 @@ def _read_input(name: str, max_bytes: int) -> bytes:
 
 def _render(article: Article, fmt: str, *, explain: bool, path: str | None,
             one_line: bool) -> str:
-    if fmt == "json":
-        record = article_record(article, fmt="json", explain=explain)
-        if path is not None:
-            record = {"path": path, **record}
-        return json.dumps(record, ensure_ascii=False, indent=None if one_line else 2) + "\n"
-    body = article.text
-    if fmt == "markdown" and article.text:
-        body = article.to_markdown()
-    elif fmt == "html" and article.text:
-        body = article.to_html()
-    return body + "\n" if body and not body.endswith("\n") else body
+    record = article_record(article, fmt=fmt, explain=explain)
+    if path is not None and fmt == "json":
+        record = {"path": path, **record}
+    return render_output(record, fmt, one_line=one_line, empty_without_text=True)
+
+
+#: Widest rule column in --explain's table: most rule names fit, and a long one
+#: pushes only its own excerpt to the right.
+_RULE_COLUMN = 32
 
 
 def _explain(article: Article, label: str, stream: IO[str]) -> None:
@@ -300,7 +311,7 @@ def _explain(article: Article, label: str, stream: IO[str]) -> None:
     if not removed:
         return
     width = max(len(item.category) for item in removed)
-    rule_width = min(32, max(len(item.rule) for item in removed))
+    rule_width = min(_RULE_COLUMN, max(len(item.rule) for item in removed))
     for item in removed:
         excerpt = item.excerpt or (f"<{item.tag}>" if item.tag else "")
         print(f"  {item.category:<{width}}  {item.rule:<{rule_width}}  {excerpt}", file=stream)
@@ -317,17 +328,15 @@ def _pages(argv: Sequence[str]) -> int:
         parser.error("--url gives the address of one page; pass one input with it")
     several = len(names) > 1
     pieces: list[str] = []
-    failed = False
+    status = EXIT_OK
     out = None if args.output else sys.stdout.buffer
     for index, name in enumerate(names):
         label = "<stdin>" if name == "-" else name
         try:
             data = _read_input(name, options.max_bytes)
-            url = args.url or guess_url(data)
-            article = extract(data, url=url, options=options)
-        except (DeclutterError, OSError) as error:
-            _fail(label, error)
-            failed = True
+            article = run(data, args.url or guess_url(data), options, full=True)
+        except Exception as error:  # a bad page, or a bug: reported, and the others go on
+            status = max(status, _fail(label, error))
             continue
         if args.explain and args.format != "json":
             _explain(article, label, sys.stderr)
@@ -345,32 +354,25 @@ def _pages(argv: Sequence[str]) -> int:
             out.flush()
     if args.output is not None and pieces:
         try:
-            _write_atomically(args.output, "".join(pieces).encode("utf-8", "replace"))
+            write_atomically(args.output, "".join(pieces).encode("utf-8", "replace"))
         except OSError as error:
-            _fail(os.fspath(args.output), error)
-            return EXIT_FAILED
-    return EXIT_FAILED if failed else EXIT_OK
+            return max(status, _fail(os.fspath(args.output), error))
+    return status
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` in one step, so a reader never sees half of it."""
-    temporary = path.with_name(f".{path.name}.declutter-tmp-{os.getpid()}")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
+def _fail(label: str, error: BaseException) -> int:
+    """Say on standard error why ``label`` failed; the exit status it calls for.
 
-
-def _fail(label: str, error: BaseException) -> None:
-    if isinstance(error, OSError) and error.strerror:
-        message = error.strerror
-    else:
-        message = str(error) or type(error).__name__
-    print(f"{PROG}: {label}: {type(error).__name__}: {message}", file=sys.stderr)
+    A bug of declutter (see :func:`declutter._errors.failure_of`) also gets its
+    traceback and its own status, so it is never taken for a bad page.
+    """
+    failure = failure_of(error)
+    print(f"{PROG}: {label}: {failure.error}: {failure.message}", file=sys.stderr)
+    if failure.kind != BUG:
+        return EXIT_FAILED
+    print(f"{PROG}: this is a bug of declutter, not a problem of the page; please report it "
+          f"with this traceback:\n{failure.traceback}", end="", file=sys.stderr)
+    return EXIT_BUG
 
 
 # --------------------------------------------------------------------------- bulk
@@ -392,7 +394,7 @@ def _bulk(argv: Sequence[str]) -> int:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)
     previous = _terminate_as_interrupt()
     try:
-        from .cluster import run_job
+        from .bulk.job import run_job
 
         summary = run_job(
             args.input,
@@ -417,8 +419,7 @@ def _bulk(argv: Sequence[str]) -> int:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as error:  # the error log or the output cannot be written (disk full...)
-        _fail(os.fspath(getattr(error, "filename", None) or args.output), error)
-        return EXIT_FAILED
+        return _fail(os.fspath(getattr(error, "filename", None) or args.output), error)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -427,6 +428,13 @@ def _bulk(argv: Sequence[str]) -> int:
         patterns = " ".join(args.glob) if args.glob else "the default HTML patterns"
         print(f"{PROG}: no pages found under {args.input} (matching {patterns}; "
               "--glob chooses others)", file=sys.stderr)
+    return _bulk_status(summary)
+
+
+def _bulk_status(summary: BulkSummary) -> int:
+    """A bug outranks failed pages: both are in the error log, only a bug is ours to fix."""
+    if summary.bugs:
+        return EXIT_BUG
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
@@ -434,7 +442,7 @@ def _report(summary: BulkSummary, *, quiet: bool, json_path: Path | None) -> Non
     if json_path is not None:
         try:
             text = json.dumps(summary.to_dict(), indent=2) + "\n"
-            _write_atomically(json_path, text.encode("utf-8"))
+            write_atomically(json_path, text.encode("utf-8"))
         except OSError as error:
             _fail(os.fspath(json_path), error)
     if quiet and summary.ok:
@@ -479,17 +487,16 @@ def _explain_report(argv: Sequence[str]) -> int:
     label = "<stdin>" if args.file == "-" else args.file
     try:
         data = _read_input(args.file, options.max_bytes)
-        from . import explain_html
+        from ._explain import explain_html  # the report builder loads only for this command
 
         report = explain_html(data, url=args.url or guess_url(data), options=options)
         if args.output is None:
             sys.stdout.buffer.write(report.encode("utf-8"))
             sys.stdout.flush()
         else:
-            _write_atomically(args.output, report.encode("utf-8"))
-    except (DeclutterError, OSError) as error:
-        _fail(label, error)
-        return EXIT_FAILED
+            write_atomically(args.output, report.encode("utf-8"))
+    except Exception as error:  # a bad page, or a bug: said apart, with their own status
+        return _fail(label, error)
     return EXIT_OK
 
 
@@ -516,8 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except OSError as error:  # writing the output failed (a full disk, a closed terminal)
-        _fail("output", error)
-        return EXIT_FAILED
+        return _fail("output", error)
+    except Exception as error:  # a bug of declutter outside any one page: said as one
+        return _fail("bug", error)
 
 
 __all__ = ["main"]

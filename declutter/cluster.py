@@ -34,46 +34,37 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from ._article import Article
+from ._errors import Failure, failure_of, import_extra
 from ._options import Options
-from .bulk import (
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_PATTERNS,
-    DEFAULT_TIMEOUT,
-    BulkError,
-    BulkSummary,
-    ExecutorStats,
-    Progress,
-    WorkerDiedError,
-    article_record,
-)
+from ._pipeline import run
+from .bulk.errors import BulkError, WorkerDiedError
+from .bulk.executors import DEFAULT_TIMEOUT, ExecutorStats, Failed
+from .bulk.job import SCHEDULER_ENV, run_job
+from .bulk.output import article_record
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-#: Environment variable (Dask's own) naming the scheduler when none is given.
-SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 #: Pages per Dask task: enough to keep the scheduler's per-task cost (about a
 #: millisecond) small beside the pages' (a few to tens of milliseconds each), few
 #: enough that a lost worker costs little work to redo and the load stays balanced.
 DEFAULT_BATCH_SIZE = 8
 
+#: Batches in flight per worker thread: enough that a thread finishing a batch finds
+#: the next one already on its worker, few enough not to flood the scheduler.
+_WINDOW_PER_THREAD = 4
+#: Fewest batches in flight, so a small cluster still has work queued.
+_MIN_WINDOW = 8
+
 #: Times Dask reruns a task that raised (the page function itself never does;
 #: this covers a worker that failed to unpickle or import, for instance).
 DEFAULT_RETRIES = 2
 
-_INSTALL_HINT = "running on a Dask cluster needs dask.distributed: pip install 'declutter[dask]'"
-
-
-def _distributed() -> Any:
-    try:
-        import distributed
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return distributed
+def distributed_module() -> Any:
+    """``distributed``, or an ImportError that says what to install."""
+    return import_extra("distributed", "dask", "running on a Dask cluster")
 
 
 # --------------------------------------------------------------------------- the executor
@@ -91,7 +82,7 @@ class _BatchOutcome:
 
 def run_batch(
     func: Callable[[T], R],
-    failed: Callable[[T, str, str], R],
+    failed: Failed[T, R],
     tasks: Sequence[T],
     timeout: float | None,
 ) -> _BatchOutcome:
@@ -123,9 +114,10 @@ def run_batch(
             except queue.Empty:
                 stop.set()
                 timeouts += 1
-                results.append(failed(rest.pop(0), TimeoutError.__name__,
-                                      f"no result after {timeout:g} s; the page was given up "
-                                      "(its thread is left to finish on the Dask worker)"))
+                results.append(failed(rest.pop(0), Failure(
+                    TimeoutError.__name__,
+                    f"no result after {timeout:g} s; the page was given up "
+                    "(its thread is left to finish on the Dask worker)")))
                 break
             results.append(result)
             cpu += seconds
@@ -133,7 +125,7 @@ def run_batch(
     return _BatchOutcome(results, cpu, _worker_rss(), timeouts)
 
 
-def _batch_thread(func: Callable[[T], R], failed: Callable[[T, str, str], R], tasks: list[T],
+def _batch_thread(func: Callable[[T], R], failed: Failed[T, R], tasks: list[T],
                   answers: queue.SimpleQueue[tuple[R, float]], stop: threading.Event) -> None:
     for task in tasks:
         if stop.is_set():
@@ -142,18 +134,21 @@ def _batch_thread(func: Callable[[T], R], failed: Callable[[T, str, str], R], ta
         try:
             result = func(task)
         except MemoryError:
-            result = failed(task, MemoryError.__name__, "out of memory on the Dask worker")
-        except Exception as error:
-            result = failed(task, type(error).__name__, str(error) or type(error).__name__)
+            result = failed(task, Failure(MemoryError.__name__, "out of memory on the Dask worker"))
+        except Exception as error:  # sorted into page problems and bugs, as on the local pool
+            result = failed(task, failure_of(error))
         answers.put((result, time.thread_time() - started))
 
 
 def _worker_rss() -> int:
+    """The Dask worker's resident memory in bytes; 0 when it cannot be read."""
     try:
         import psutil  # a dependency of distributed
-
+    except ImportError:
+        return 0
+    try:
         return int(psutil.Process().memory_info().rss)
-    except Exception:  # memory figures are informative only
+    except (psutil.Error, OSError):  # memory figures are informative only
         return 0
 
 
@@ -204,7 +199,7 @@ class DaskExecutor:
         return DaskExecutor(self.scheduler, timeout=None, batch_size=1, retries=self.retries)
 
     def _client(self) -> tuple[Any, bool]:
-        distributed = _distributed()
+        distributed = distributed_module()
         if isinstance(self.scheduler, distributed.Client):
             return self.scheduler, False
         address = self.scheduler
@@ -219,89 +214,102 @@ class DaskExecutor:
         except (OSError, TimeoutError) as error:
             raise BulkError(f"cannot reach the Dask scheduler at {address}: {error}") from None
 
-    def map_unordered(
-        self,
-        func: Callable[[T], R],
-        tasks: Iterable[T],
-        failed: Callable[[T, str, str], R],
-    ) -> Iterator[R]:
-        distributed = _distributed()
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
+                      failed: Failed[T, R]) -> Iterator[R]:
         client, owned = self._client()
-        run = uuid.uuid4().hex[:8]
-        numbers = itertools.count()
-        pending: dict[Any, list[T]] = {}
-        #: pages whose own task was given up as KilledWorker: possibly innocent, since Dask
-        #: blames every task a dying worker held, so each is tried again alone at the end
-        suspects: list[T] = []
+        batches = _DaskBatches(self, client, func, failed)
         try:
-            done = distributed.as_completed(loop=client.loop)
             self.jobs = sum(client.nthreads().values())
-            window = self.window or max(8, 4 * self.jobs)
-            batches = _batches(iter(tasks), self.batch_size)
-
-            def submit(batch: list[T]) -> Any:
-                future = client.submit(run_batch, func, failed, batch, self.timeout,
-                                       key=f"declutter-{run}-{next(numbers)}",
-                                       retries=self.retries)
-                pending[future] = batch
-                return future
-
-            for batch in itertools.islice(batches, window):
-                done.add(submit(batch))
-            for future in done:
-                batch = pending.pop(future)
-                try:
-                    # A result held by a worker that died since is recomputed: wait for it.
-                    outcome: _BatchOutcome = future.result()
-                except (Exception, asyncio.CancelledError) as error:
-                    if _killed_workers(error):
-                        if len(batch) > 1:
-                            for task in batch:  # find the page to blame: one task each
-                                done.add(submit([task]))
-                        else:
-                            suspects.extend(batch)
-                        continue
-                    for task in batch:
-                        yield self._failure(error, task, failed)
-                else:
-                    self._note(outcome)
-                    yield from outcome.results
-                for next_batch in itertools.islice(batches, 1):
-                    done.add(submit(next_batch))
-            for task in suspects:  # one at a time: nothing else is running to blame
-                future = submit([task])
-                try:
-                    outcome = future.result()
-                except (Exception, asyncio.CancelledError) as error:
-                    yield self._failure(error, task, failed)
-                else:
-                    self._note(outcome)
-                    yield from outcome.results
-                finally:
-                    pending.pop(future, None)
+            yield from batches.run(_batches(iter(tasks), self.batch_size),
+                                   self.window or max(_MIN_WINDOW, _WINDOW_PER_THREAD * self.jobs))
         finally:
-            if pending:
-                client.cancel(list(pending), force=True)
+            batches.cancel()
             if owned:
                 client.close()
 
-    def _note(self, outcome: _BatchOutcome) -> None:
+    def note(self, outcome: _BatchOutcome) -> None:
+        """Add a batch's figures to the run's."""
         stats = self.stats
         stats.worker_cpu_seconds += outcome.cpu_seconds
         stats.timeouts += outcome.timeouts
-        if outcome.rss and (stats.peak_worker_rss is None or outcome.rss > stats.peak_worker_rss):
-            stats.peak_worker_rss = outcome.rss
+        stats.note_rss(outcome.rss)
 
-    def _failure(self, error: BaseException, task: T, failed: Callable[[T, str, str], R]) -> R:
+    def failure(self, error: BaseException) -> Failure:
+        """The failure of a page whose Dask task failed as a whole."""
         if isinstance(error, asyncio.CancelledError | concurrent.futures.CancelledError):
-            return failed(task, "CancelledError", "the Dask task was cancelled (the scheduler "
-                                                  "restarted, or lost this client)")
+            return Failure("CancelledError", "the Dask task was cancelled (the scheduler "
+                                             "restarted, or lost this client)")
         if _killed_workers(error):
             self.stats.crashes += 1
-            return failed(task, WorkerDiedError.__name__,
-                          "every Dask worker given this page died (a crash, or the worker's "
-                          "memory limit)")
-        return failed(task, type(error).__name__, str(error) or type(error).__name__)
+            return Failure(WorkerDiedError.__name__, "every Dask worker given this page died "
+                                                     "(a crash, or the worker's memory limit)")
+        return failure_of(error)
+
+
+class _DaskBatches(Generic[T, R]):
+    """The batches of one ``DaskExecutor.map_unordered`` call, in flight and done."""
+
+    def __init__(self, owner: DaskExecutor, client: Any, func: Callable[[T], R],
+                 failed: Failed[T, R]) -> None:
+        self.owner, self.client, self.func, self.failed = owner, client, func, failed
+        self.run_id = uuid.uuid4().hex[:8]
+        self.numbers = itertools.count()
+        self.pending: dict[Any, list[T]] = {}
+        #: pages whose own task was given up as KilledWorker: possibly innocent, since Dask
+        #: blames every task a dying worker held, so each is tried again alone at the end
+        self.suspects: list[T] = []
+
+    def submit(self, batch: list[T]) -> Any:
+        future = self.client.submit(run_batch, self.func, self.failed, batch,
+                                    self.owner.timeout,
+                                    key=f"declutter-{self.run_id}-{next(self.numbers)}",
+                                    retries=self.owner.retries)
+        self.pending[future] = batch
+        return future
+
+    def run(self, batches: Iterator[list[T]], window: int) -> Iterator[R]:
+        done = distributed_module().as_completed(loop=self.client.loop)
+        for batch in itertools.islice(batches, window):
+            done.add(self.submit(batch))
+        for future in done:
+            batch = self.pending.pop(future)
+            try:
+                # A result held by a worker that died since is recomputed: wait for it.
+                outcome: _BatchOutcome = future.result()
+            except (Exception, asyncio.CancelledError) as error:  # the task, not a page
+                if _killed_workers(error):
+                    if len(batch) > 1:
+                        for task in batch:  # find the page to blame: one task each
+                            done.add(self.submit([task]))
+                    else:
+                        self.suspects.extend(batch)
+                    continue
+                failure = self.owner.failure(error)
+                yield from (self.failed(task, failure) for task in batch)
+            else:
+                self.owner.note(outcome)
+                yield from outcome.results
+            for next_batch in itertools.islice(batches, 1):
+                done.add(self.submit(next_batch))
+        yield from self._retry_suspects()
+
+    def _retry_suspects(self) -> Iterator[R]:
+        for task in self.suspects:  # one at a time: nothing else is running to blame
+            future = self.submit([task])
+            try:
+                outcome: _BatchOutcome = future.result()
+            except (Exception, asyncio.CancelledError) as error:  # the task, not a page
+                yield self.failed(task, self.owner.failure(error))
+            else:
+                self.owner.note(outcome)
+                yield from outcome.results
+            finally:
+                self.pending.pop(future, None)
+
+    def cancel(self) -> None:
+        """Cancel what is still in flight (the run was cut short)."""
+        if self.pending:
+            self.client.cancel(list(self.pending), force=True)
 
 
 def _killed_workers(error: BaseException) -> bool:
@@ -314,60 +322,15 @@ def _batches(tasks: Iterator[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-# --------------------------------------------------------------------------- the bulk command
-
-
-def run_job(
-    inputs: str | os.PathLike[str],
-    output: str | os.PathLike[str],
-    *,
-    scheduler: str | None = None,
-    jobs: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-    patterns: Sequence[str] | None = None,
-    progress: Progress | None = None,
-    **settings: Any,
-) -> BulkSummary:
-    """The bulk command's job: saved pages or WARC files, on local workers or on Dask.
-
-    ``inputs`` is read as WARC archives when :func:`declutter.warc.is_warc_input`
-    says so, else as a directory of pages. The job goes to a Dask cluster when
-    ``scheduler`` is an address, or when it is None, ``jobs`` is None and
-    ``$DASK_SCHEDULER_ADDRESS`` is set; ``scheduler="local"`` (or ``jobs``)
-    keeps it on this machine's worker pool. ``settings`` (``options``, ``fmt``,
-    ``explain``, ``resume``, ``errors``) go to the run unchanged.
-    """
-    from .bulk import run_bulk
-    from .warc import WARC_PATTERNS, is_warc_input, run_warc_bulk
-
-    address = scheduler
-    if address is None and jobs is None:
-        address = os.environ.get(SCHEDULER_ENV) or None
-    if address == "local":
-        address = None
-    if address is not None and jobs is not None:
-        raise ValueError("--jobs sets the local worker pool; on a Dask cluster the workers "
-                         "decide how many pages run at once")
-    executor = DaskExecutor(address, timeout=timeout) if address else None
-    if executor is not None:
-        _distributed()  # say what to install before walking a large input
-        # Workers resolve paths in their own working directory: hand them absolute ones.
-        inputs = os.path.abspath(inputs)
-    common: dict[str, Any] = {"jobs": jobs, "timeout": timeout, "memory_limit": memory_limit,
-                              "progress": progress, "executor": executor, **settings}
-    if is_warc_input(inputs, patterns):
-        return run_warc_bulk(inputs, output, patterns=patterns or WARC_PATTERNS, **common)
-    return run_bulk(inputs, output, patterns=patterns or DEFAULT_PATTERNS, **common)
-
-
 # --------------------------------------------------------------------------- pipelines
 
 #: The fields of every record :func:`extract_record` returns, in order, so that
 #: batches and DataFrames get the same columns whatever happened to the page.
+#: ``error_kind`` is ``"page"`` for a page's own problem and ``"bug"`` for a bug of
+#: declutter, whose ``traceback`` is kept (see SECURITY.md, "Failures").
 RECORD_FIELDS: tuple[str, ...] = (
     "source_url", "url", "title", "authors", "published", "site_name", "language", "description",
-    "is_article", "confidence", "fallback", "text", "error", "message",
+    "is_article", "confidence", "fallback", "text", "error", "message", "error_kind", "traceback",
 )
 
 
@@ -384,26 +347,32 @@ def extract_record(
     when it has one), as in bulk records.
     A page declutter refuses (not HTML, too large, empty or missing) comes back
     with ``text`` None and ``error``/``message`` set, so a bad page in a
-    partition of thousands costs that page only. Module-level and picklable:
+    partition of thousands costs that page only; a bug of declutter too, with
+    ``error_kind`` "bug" and its ``traceback``. Module-level and picklable:
     ship it to any engine as it is, or with ``functools.partial`` for options.
     """
-    from . import extract
-
     record: dict[str, Any] = dict.fromkeys(RECORD_FIELDS)
     record["source_url"] = record["url"] = url
+    if not isinstance(html, str | bytes):  # a missing cell or a wrong column: the row's problem
+        kind = type(html).__name__
+        problem = (Failure("ValueError", "no HTML") if html is None else
+                   Failure("TypeError", f"expected HTML as str or bytes, not {kind}"))
+        return _failed(record, problem)
     try:
-        if html is None:
-            raise ValueError("no HTML")
-        article: Article = extract(html, url=url, options=options)
+        article = run(html, url, options, full=True)
     except MemoryError:
         raise
     except Exception as error:  # a page's failure is its record's, never the partition's
-        record["error"] = type(error).__name__
-        record["message"] = str(error) or type(error).__name__
-        return record
+        return _failed(record, failure_of(error))
     data = article_record(article)
     data["authors"] = list(data.get("authors") or ())
     record.update({name: data.get(name) for name in RECORD_FIELDS if name in data})
+    return record
+
+
+def _failed(record: dict[str, Any], failure: Failure) -> dict[str, Any]:
+    record.update(error=failure.error, message=failure.message, error_kind=failure.kind,
+                  traceback=failure.traceback)
     return record
 
 
@@ -543,22 +512,6 @@ def extract_dataframe(frame: Any, *, options: Options | None = None,
 _DTYPES: dict[str, Any] = {"is_article": object, "confidence": "float64", "fallback": object}
 
 
-# --------------------------------------------------------------------------- a cluster for tests
-
-
-def local_cluster(workers: int = 2, *, threads: int = 1, **options: Any) -> Any:
-    """A :class:`distributed.LocalCluster` of worker processes on this machine.
-
-    For trying the cluster path without one, and for tests and benchmarks;
-    pass it (or its ``scheduler_address``) as ``scheduler``.
-    """
-    distributed = _distributed()
-    options.setdefault("processes", True)
-    options.setdefault("dashboard_address", None)
-    options.setdefault("silence_logs", 40)  # errors only: worker chatter drowns a terminal
-    return distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, **options)
-
-
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_RETRIES",
@@ -570,7 +523,6 @@ __all__ = [
     "extract_dataframe",
     "extract_partition",
     "extract_record",
-    "local_cluster",
     "run_batch",
     "run_job",
 ]

@@ -16,15 +16,12 @@ Two ways in:
   :meth:`WarcPage.extract` and :func:`extract_warc` turn them into
   :class:`~declutter.Article` objects;
 * **in bulk**: :func:`run_warc_bulk` (``declutter bulk crawl.warc.gz -o
-  out.jsonl``) runs the pages of one or many WARC files through the same
-  workers, sinks, error log and resume logic as a directory of saved pages.
+  out.jsonl``, in :mod:`declutter.bulk.warc`) runs the pages of WARC files
+  through the same workers, sinks, error log and resume logic as saved pages.
 
-A bulk run first lists the pages of each archive (headers only), then hands
-workers the *place* of each record (file and offset), never its bytes: the
-parent stays small whatever the size of the crawl, and each worker
-decompresses only its own records. Pages are decoded as a browser would: a
-byte-order mark first, then the charset of the HTTP ``Content-Type``, and when
-there is none, or the bytes do not fit it, declutter's own detection.
+Pages are decoded as a browser would: a byte-order mark first, then the
+charset of the HTTP ``Content-Type``, and when there is none, or the bytes do
+not fit it, declutter's own detection.
 """
 
 from __future__ import annotations
@@ -32,43 +29,31 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from pathlib import Path
-from typing import IO, Any
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from importlib import import_module
+from typing import IO, TYPE_CHECKING, Any
 
 from ._article import Article
-from ._decode import _codec_name
-from ._errors import DeclutterError, InputTooLargeError
+from ._decode import codec_name
+from ._errors import DeclutterError, InputTooLargeError, import_extra
 from ._options import DEFAULT_OPTIONS, Options
-from .bulk import (
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_PATTERNS,
-    DEFAULT_TIMEOUT,
-    BulkError,
-    BulkInterrupted,
-    BulkSummary,
-    ErrorLog,
-    Executor,
-    InlineExecutor,
-    PageResult,
-    PageSettings,
-    PageTask,
-    ProcessExecutor,
-    Progress,
-    Sink,
-    default_jobs,
-    iter_directory,
-    make_sink,
-    page_outputs,
-    prepare_page,
-    process_task,
-    run_bulk,
-)
+from ._pipeline import run
+from .bulk.reading import GZIP_MAGIC, prepare_page
 
-#: File names read as WARC archives in a directory (matched case-insensitively).
-WARC_PATTERNS: tuple[str, ...] = ("*.warc", "*.warc.gz")
+if TYPE_CHECKING:
+    from .bulk.warc import (
+        WARC_PATTERNS,
+        WarcErrorLog,
+        WarcSummary,
+        WarcTask,
+        is_warc_input,
+        is_warc_name,
+        list_warc,
+        process_warc_task,
+        run_warc_bulk,
+    )
 
 #: Media types that are HTML; other declared types are skipped without reading them.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -81,7 +66,12 @@ _UNKNOWN_TYPES = frozenset(
 #: Record types that can hold a page; ``revisit``, ``request``, ``metadata``... never do.
 PAGE_RECORD_TYPES = ("response", "resource")
 
+#: Bytes of an undeclared payload read to sniff it: the WHATWG sniffing algorithm
+#: looks at no more than 1,445 bytes, and an HTML page says so in its first tags.
 _SNIFF_BYTES = 1024
+#: Bytes read from a payload at a time: large enough that a page takes a few reads,
+#: small enough that a payload past the size limit is never read much beyond it.
+_READ_CHUNK = 65536
 # WHATWG MIME sniffing: a payload is HTML when, after white space, it opens with one
 # of these tags followed by a space or ">" (or is a comment).
 _HTML_START_RE = re.compile(
@@ -90,9 +80,7 @@ _HTML_START_RE = re.compile(
     re.IGNORECASE,
 )
 _WARC_MAGIC = b"WARC/"
-_GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_INSTALL_HINT = "reading WARC files needs warcio: pip install 'declutter[warc]'"
 
 
 class WarcFormatError(DeclutterError):
@@ -103,13 +91,9 @@ class WarcFormatError(DeclutterError):
     """
 
 
-def _warcio() -> Any:
+def archive_iterator() -> Any:
     """The warcio ArchiveIterator class, or an ImportError that says what to install."""
-    try:
-        from warcio.archiveiterator import ArchiveIterator
-    except ImportError as error:
-        raise ImportError(_INSTALL_HINT) from error
-    return ArchiveIterator
+    return import_extra("warcio.archiveiterator", "warc", "reading WARC files").ArchiveIterator
 
 
 # --------------------------------------------------------------------------- pages
@@ -163,23 +147,20 @@ class WarcPage:
 
     def extract(self, *, options: Options | None = None) -> Article:
         """The page's :class:`~declutter.Article` (its URL is the target URI)."""
-        from . import extract
-
-        self._check()
-        data = prepare_page(self.payload, (options or DEFAULT_OPTIONS).max_bytes)
-        return extract(decode_payload(data, self.charset), url=self.target_uri, options=options)
+        return self._run(options, full=True)
 
     def clean(self, *, options: Options | None = None) -> str:
         """The page's article text, as :func:`declutter.clean` returns it."""
-        from . import clean
+        return self._run(options, full=False).text
 
+    def _run(self, options: Options | None, *, full: bool) -> Article:
         self._check()
         data = prepare_page(self.payload, (options or DEFAULT_OPTIONS).max_bytes)
-        return clean(decode_payload(data, self.charset), url=self.target_uri, options=options)
+        return run(decode_payload(data, self.charset), self.target_uri, options, full=full)
 
     def fields(self) -> dict[str, Any]:
         """The archive's fields as they appear in bulk records (``warc_record_id``...)."""
-        return _record_fields(self.record_id, self.target_uri, self.date, self.http_status,
+        return record_fields(self.record_id, self.target_uri, self.date, self.http_status,
                               self.charset, self.truncated)
 
 
@@ -190,7 +171,7 @@ def decode_payload(payload: bytes, charset: str | None) -> str | bytes:
     """
     if not charset or payload.startswith(_BOMS):
         return payload
-    codec = _codec_name(charset)
+    codec = codec_name(charset)
     if codec is None:
         return payload
     try:
@@ -199,7 +180,7 @@ def decode_payload(payload: bytes, charset: str | None) -> str | bytes:
         return payload
 
 
-def _record_fields(record_id: str | None, target_uri: str | None, date: str | None,
+def record_fields(record_id: str | None, target_uri: str | None, date: str | None,
                    status: int | None, charset: str | None,
                    truncated: str | None) -> dict[str, Any]:
     found: dict[str, Any] = {
@@ -236,12 +217,23 @@ class WarcStats:
         for item in fields(self):
             setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
+    def count(self, entry: RecordEntry) -> None:
+        """Count one record by its fate."""
+        if entry.fate == "damaged":
+            self.damaged += 1
+            return
+        self.records += 1
+        if entry.fate == "page":
+            self.pages += 1
+        else:
+            setattr(self, entry.fate, getattr(self, entry.fate) + 1)
+
 
 # --------------------------------------------------------------------------- reading records
 
 
 @dataclass(frozen=True)
-class _Entry:
+class RecordEntry:
     """One record as the scan saw it: its fields and its fate."""
 
     offset: int
@@ -262,9 +254,14 @@ class _Entry:
     #: why a page's payload could not be read (its encoding), though its record could
     problem: str | None = None
 
+    def fields(self) -> dict[str, Any]:
+        """The archive's fields as they appear in bulk records (``warc_record_id``...)."""
+        return record_fields(self.record_id, self.target_uri, self.date, self.status,
+                             self.charset, self.truncated)
 
-def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
-             first_only: bool = False) -> Iterator[_Entry]:
+
+def scan_records(stream: IO[bytes], *, payloads: bool, max_bytes: int,
+                 first_only: bool = False) -> Iterator[RecordEntry]:
     """The records of a WARC stream, each with its fate; payloads of pages when asked.
 
     Without ``payloads`` a page's content is skipped unread (the listing a bulk
@@ -272,17 +269,17 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
     A record the file ends inside is reported as ``damaged``, and so are bytes
     after the last whole record that do not make one.
     """
-    archive_iterator = _warcio()
+    reader = archive_iterator()
     from warcio.exceptions import ArchiveLoadFailed
 
     start = stream.tell() if stream.seekable() else 0
     if stream.seekable():
         head = stream.read(len(_WARC_MAGIC))
         stream.seek(start)
-        if head and not head.startswith((_WARC_MAGIC, _GZIP_MAGIC)):
-            yield _Entry(start, "damaged", message=f"not a WARC record (it starts {head!r})")
+        if head and not head.startswith((_WARC_MAGIC, GZIP_MAGIC)):
+            yield RecordEntry(start, "damaged", message=f"not a WARC record (it starts {head!r})")
             return
-    records = archive_iterator(stream)
+    records = reader(stream)
     offset = start
     try:
         for record in records:
@@ -293,27 +290,48 @@ def _entries(stream: IO[bytes], *, payloads: bool, max_bytes: int,
                 return
     except MemoryError:
         raise
-    except (ArchiveLoadFailed, EOFError, ValueError, OSError) as error:
-        whole = "non-chunked gzip" in str(error)
-        yield _Entry(offset, "damaged", message=_load_message(error), whole_file=whole)
-        return
     except Exception as error:
+        if _raised_here(error):
+            raise  # declutter's own bug, not damage: the bulk run records it as one
+        if isinstance(error, ArchiveLoadFailed | EOFError | ValueError | OSError):
+            whole = "non-chunked gzip" in str(error)
+            yield RecordEntry(offset, "damaged", message=_load_message(error), whole_file=whole)
+            return
         # zlib.error (not an OSError), or anything else the reader trips on: where it
         # stands in the stream is unknown, so the file is read no further, but the
         # run goes on with the records before and the other files.
-        yield _Entry(offset, "damaged",
-                     message=f"{type(error).__name__}: {_load_message(error)}")
+        yield RecordEntry(offset, "damaged",
+                          message=f"{type(error).__name__}: {_load_message(error)}")
         return
     end = getattr(records, "offset", offset)
     size = _stream_size(stream)
     if size is not None and size > end:
-        yield _Entry(end, "damaged", message=f"the file ends inside a record: its last "
+        yield RecordEntry(end, "damaged", message=f"the file ends inside a record: its last "
                                              f"{size - end} bytes are not a whole record")
 
 
-def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) -> _Entry:
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _raised_here(error: BaseException) -> bool:
+    """Whether ``error`` comes from declutter's own code rather than from the reader.
+
+    What the reader raises on damaged bytes is the archive's problem; what
+    declutter's code between the reader's calls raises is a bug, and must not
+    pass for a damaged record. The innermost frame of either decides.
+    """
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_PACKAGE):
+            return True
+        if f"{os.sep}warcio{os.sep}" in path:
+            return False
+    return False
+
+
+def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) -> RecordEntry:
     if getattr(record, "format", "warc") != "warc":  # warcio also reads ARC, and junk as ARC
-        return _Entry(records.get_record_offset(), "damaged",
+        return RecordEntry(records.get_record_offset(), "damaged",
                       message="not a WARC record (an ARC file, or not an archive)")
     headers = record.rec_headers
     kind = record.rec_type
@@ -370,10 +388,10 @@ def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) ->
     missing = getattr(record.raw_stream, "limit", 0) or 0
     if missing > 0:
         length = headers.get_header("Content-Length")
-        return _Entry(offset, "damaged", **fields_,
+        return RecordEntry(offset, "damaged", **fields_,
                       message=f"the file ends inside this record ({missing} of its "
                               f"{length} bytes are missing)")
-    return _Entry(offset, fate, **fields_, payload=payload, problem=problem)
+    return RecordEntry(offset, fate, **fields_, payload=payload, problem=problem)
 
 
 class _PayloadError(Exception):
@@ -392,7 +410,7 @@ def _content(record: Any, limit: int) -> bytes:
     try:
         stream = record.content_stream()
         while size < limit:
-            chunk = stream.read(min(65536, limit - size))
+            chunk = stream.read(min(_READ_CHUNK, limit - size))
             if not chunk:
                 break
             parts.append(chunk)
@@ -446,7 +464,7 @@ def _stream_size(stream: IO[bytes]) -> int | None:
         return None
 
 
-def _page(entry: _Entry) -> WarcPage:
+def _page(entry: RecordEntry) -> WarcPage:
     return WarcPage(
         record_id=entry.record_id, target_uri=entry.target_uri, date=entry.date,
         record_type=entry.record_type or "response", http_status=entry.status,
@@ -486,23 +504,12 @@ class WarcReader:
             yield from self._pages(self.source)
 
     def _pages(self, stream: IO[bytes]) -> Iterator[WarcPage]:
-        for entry in _entries(stream, payloads=True, max_bytes=self.max_bytes):
-            _count(self.stats, entry)
+        for entry in scan_records(stream, payloads=True, max_bytes=self.max_bytes):
+            self.stats.count(entry)
             if entry.fate == "damaged":
                 raise WarcFormatError(f"record at offset {entry.offset}: {entry.message}")
             if entry.fate == "page":
                 yield _page(entry)
-
-
-def _count(stats: WarcStats, entry: _Entry) -> None:
-    if entry.fate == "damaged":
-        stats.damaged += 1
-        return
-    stats.records += 1
-    if entry.fate == "page":
-        stats.pages += 1
-    else:
-        setattr(stats, entry.fate, getattr(stats, entry.fate) + 1)
 
 
 @dataclass(frozen=True)
@@ -540,7 +547,7 @@ def read_record(path: str | os.PathLike[str], offset: int, *,
     """
     with open(path, "rb") as stream:
         stream.seek(offset)
-        for entry in _entries(stream, payloads=True, max_bytes=max_bytes, first_only=True):
+        for entry in scan_records(stream, payloads=True, max_bytes=max_bytes, first_only=True):
             if entry.fate == "damaged":
                 raise WarcFormatError(entry.message)
             if entry.fate != "page" or entry.payload is None:
@@ -553,321 +560,18 @@ def read_record(path: str | os.PathLike[str], offset: int, *,
     raise WarcFormatError(f"no HTML page record at offset {offset}")
 
 
-# --------------------------------------------------------------------------- bulk
+#: The bulk side of WARC support, in :mod:`declutter.bulk.warc`, reachable here as
+#: it always was; it loads on first use, so reading an archive never loads a run.
+_BULK_NAMES = frozenset({
+    "WARC_PATTERNS", "WarcErrorLog", "WarcSummary", "WarcTask", "is_warc_input",
+    "is_warc_name", "list_warc", "process_warc_task", "run_warc_bulk",
+})
 
 
-@dataclass(frozen=True)
-class WarcTask(PageTask):
-    """A page of a bulk run that lives in a WARC file: ``source`` is the file.
-
-    Carries only the record's place and the fields error records show, so
-    listing a crawl of millions of pages costs little memory and the page's
-    bytes are read by the worker that cleans it.
-    """
-
-    offset: int = 0
-    record_id: str | None = None
-    date: str | None = None
-    status: int | None = None
-
-    def fields(self) -> dict[str, Any]:
-        return _record_fields(self.record_id, self.url, self.date, self.status, None, None)
-
-
-def is_warc_name(name: str) -> bool:
-    """Whether a file name says WARC (``.warc``, ``.warc.gz``, any case)."""
-    return name.lower().endswith((".warc", ".warc.gz"))
-
-
-def is_warc_input(path: str | os.PathLike[str], patterns: Sequence[str] | None = None) -> bool:
-    """Whether the bulk command should read ``path`` as WARC archives.
-
-    A regular file always is (the bulk command reads directories of pages, or WARC
-    files). A directory is when, walked in order, the first file that is
-    either a page or a WARC file is a WARC file; with ``patterns`` given, only
-    when every pattern names WARC files.
-    """
-    root = Path(path)
-    if not root.is_dir():
-        return root.is_file()
-    if patterns:
-        return all(is_warc_name(pattern.rstrip("*")) for pattern in patterns)
-    for item in iter_directory(root, (*DEFAULT_PATTERNS, *WARC_PATTERNS)):
-        if isinstance(item, PageTask):
-            return is_warc_name(item.key)
-    return False
-
-
-def list_warc(path: str | os.PathLike[str], key: str, *, mtime: float | None = None,
-              stats: WarcStats | None = None,
-              details: dict[str, dict[str, Any]] | None = None,
-              ) -> list[WarcTask | PageResult]:
-    """The bulk tasks of one WARC file: a :class:`WarcTask` per page, keyed ``KEY/OFFSET``.
-
-    Damaged records become failed results (their fields go to ``details`` for
-    the error log), and so does the whole file, keyed ``KEY``, when none of it
-    can be read record by record; skipped records are counted in ``stats``.
-    """
-    location = Path(os.path.abspath(path))  # workers may run in another directory
-    found = WarcStats()
-    items: list[WarcTask | PageResult] = []
-    try:
-        with open(location, "rb") as stream:
-            for entry in _entries(stream, payloads=False, max_bytes=0):
-                _count(found, entry)
-                if entry.fate == "damaged":
-                    if entry.whole_file or entry.offset == 0:  # nothing of it is readable
-                        items = [PageResult(key, None, WarcFormatError.__name__, entry.message)]
-                        found = WarcStats(damaged=1)
-                        break
-                    page_key = f"{key}/{entry.offset}"
-                    if details is not None and entry.record_id:
-                        details[page_key] = _record_fields(
-                            entry.record_id, entry.target_uri, entry.date, entry.status,
-                            entry.charset, entry.truncated)
-                    items.append(PageResult(page_key, None, WarcFormatError.__name__,
-                                            entry.message))
-                elif entry.fate == "page":
-                    items.append(WarcTask(f"{key}/{entry.offset}", location, entry.target_uri,
-                                          mtime, offset=entry.offset,
-                                          record_id=entry.record_id, date=entry.date,
-                                          status=entry.status))
-    except OSError as error:
-        items = [PageResult(key, None, type(error).__name__, error.strerror or str(error))]
-        found = WarcStats()
-    if stats is not None:
-        stats.add(found)
-    return items
-
-
-def process_warc_task(task: PageTask, settings: PageSettings) -> PageResult:
-    """Read and clean one page of a WARC file: the function bulk workers run.
-
-    Module-level and picklable like :func:`declutter.bulk.process_task` (which
-    it defers to for tasks that are not :class:`WarcTask`). The record is read
-    at its offset, decoded per its HTTP charset, cleaned, and returned as a
-    record with the archive's fields first.
-    """
-    if not isinstance(task, WarcTask):
-        return process_task(task, settings)
-    options = settings.options
-    try:
-        page = read_record(_file(task), task.offset, max_bytes=options.max_bytes)
-        if task.record_id and page.record_id != task.record_id:
-            raise WarcFormatError(f"the record at offset {task.offset} is not "
-                                  f"{task.record_id}: the file changed during the run")
-        html = decode_payload(prepare_page(page.payload, options.max_bytes), page.charset)
-        record, report = page_outputs(html, page.target_uri, settings)
-    except MemoryError:
-        raise
-    except Exception as error:
-        message = (error.strerror if isinstance(error, OSError) and error.strerror
-                   else str(error)) or type(error).__name__
-        return PageResult(task.key, None, type(error).__name__, message)
-    return PageResult(task.key, {"path": task.key, **page.fields(), **record}, report=report)
-
-
-@dataclass(frozen=True)
-class _DetailedFailure(PageResult):
-    """A failure whose error record also names the WARC record it was about."""
-
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    def error_record(self) -> dict[str, Any]:
-        return {**super().error_record(), **self.details}
-
-
-class WarcErrorLog(ErrorLog):
-    """The error log of a WARC run: each failure also gets its record's WARC fields.
-
-    Failures are rare, so the fields are looked up when one is written (from
-    the task, or from what the listing saw of a damaged record) rather than
-    carried by every result.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], tasks: Mapping[str, PageTask],
-                 details: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        super().__init__(path)
-        self._tasks = tasks
-        self._details = details or {}
-
-    def write(self, result: PageResult) -> None:
-        task = self._tasks.get(result.key)
-        found = task.fields() if isinstance(task, WarcTask) else self._details.get(result.key)
-        if found and not isinstance(result, _DetailedFailure):
-            result = _DetailedFailure(result.key, None, result.error, result.message, found)
-        super().write(result)
-
-
-@dataclass(frozen=True)
-class WarcSummary(BulkSummary):
-    """A bulk run over WARC files: the usual counts (pages only) and what was skipped."""
-
-    #: WARC files read.
-    warc_files: int = 0
-    #: Records read, of every type.
-    records: int = 0
-    #: Page records that are not HTML (counted, not errors).
-    skipped_not_html: int = 0
-    #: HTML responses whose HTTP status is not 200 (counted, not errors).
-    skipped_status: int = 0
-    #: Records that are not pages (warcinfo, request, metadata, revisit).
-    other_records: int = 0
-
-    def describe(self) -> str:
-        files = f"{self.warc_files} WARC file{'s' * (self.warc_files != 1)}"
-        warc = (f"{self.records} records in {files}: {self.skipped_not_html} not HTML and "
-                f"{self.skipped_status} not status 200 skipped, {self.other_records} not pages")
-        # before the pointer to the error log, which people look for at the end
-        head, pointer, tail = super().describe().partition("; failures listed in")
-        return f"{head}; {warc}{pointer}{tail}"
-
-
-def run_warc_bulk(
-    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    output: str | os.PathLike[str] | Sink,
-    *,
-    options: Options | None = None,
-    fmt: str = "text",
-    explain: bool = False,
-    jobs: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-    resume: bool = False,
-    progress: Progress | None = None,
-    patterns: Sequence[str] = WARC_PATTERNS,
-    errors: str | os.PathLike[str] | None = None,
-    executor: Executor | None = None,
-    explain_dir: str | os.PathLike[str] | None = None,
-) -> WarcSummary:
-    """Clean every HTML page of WARC files into ``output``: :func:`~declutter.run_bulk` for crawls.
-
-    ``inputs`` is a WARC file, a directory (walked for ``patterns``) or a list
-    of WARC files. Each page's record (``path`` is ``FILE/OFFSET``) holds
-    ``warc_record_id``, ``warc_target_uri``, ``warc_date``, ``http_status``
-    (and ``http_charset`` / ``warc_truncated`` when the archive has them)
-    before the article's metadata and text; failures go to the error log with
-    the same WARC fields. Records that are not HTML or not status 200 are
-    counted in the summary, not logged. The other arguments, the sinks,
-    ``resume``, ``explain_dir`` (reports named ``FILE/OFFSET.explain.html``) and
-    the guarantees are those of :func:`~declutter.run_bulk`; ``executor`` may be
-    a :class:`declutter.cluster.DaskExecutor`.
-    """
-    sink: Sink = make_sink(output, fmt) if isinstance(output, str | os.PathLike) else output
-    files: list[PageTask] = []
-    unusable: list[PageResult] = []
-    error_path = Path(errors) if errors is not None else sink.default_errors_path()
-    exclude = [*sink.excluded(), error_path, *([Path(explain_dir)] if explain_dir else [])]
-    for item in _warc_files(inputs, patterns, exclude=exclude):
-        (files if isinstance(item, PageTask) else unusable).append(item)  # type: ignore[arg-type]
-    _warcio()  # fail before any output is touched when warcio is missing
-    stats = WarcStats()
-    details: dict[str, dict[str, Any]] = {}
-    tasks: dict[str, PageTask] = {}
-    lister = _lister(executor, jobs, memory_limit, len(files))
-    listings = {listing.key: listing
-                for listing in lister.map_unordered(_list_task, files, _listing_failed)}
-    for file in files:  # in walk order, whatever order the listings came back in
-        listing = listings[file.key]
-        stats.add(listing.stats)
-        details.update(listing.details)
-        for entry in listing.items:
-            if isinstance(entry, PageTask):
-                tasks[entry.key] = entry
-            else:
-                unusable.append(entry)
-    log = WarcErrorLog(error_path, tasks, details)
-    extra: dict[str, Any] = {
-        "warc_files": len(files), "records": stats.records,
-        "skipped_not_html": stats.not_html, "skipped_status": stats.not_ok,
-        "other_records": stats.other,
-    }
-    try:
-        summary = run_bulk(
-            [*tasks.values(), *unusable], sink, options=options, fmt=fmt, explain=explain,
-            jobs=jobs, timeout=timeout, memory_limit=memory_limit, resume=resume,
-            progress=progress, errors=log, executor=executor, page_function=process_warc_task,
-            explain_dir=explain_dir,
-        )
-    except BulkInterrupted as interrupt:
-        raise BulkInterrupted(_with(interrupt.summary, extra)) from None
-    return _with(summary, extra)
-
-
-@dataclass(frozen=True)
-class _Listing:
-    """The listing of one WARC file, as a worker sends it back."""
-
-    key: str
-    items: list[WarcTask | PageResult]
-    stats: WarcStats
-    details: dict[str, dict[str, Any]]
-
-
-def _file(task: PageTask) -> str:
-    """The archive a WARC or file task names (never page bytes: WARC pages are read in place)."""
-    if isinstance(task.source, bytes | bytearray | memoryview):
-        raise TypeError("a WARC task names its archive file, not page bytes")
-    return os.fspath(task.source)
-
-
-def _list_task(task: PageTask) -> _Listing:
-    """List one WARC file (of a file task): what listing workers run."""
-    stats = WarcStats()
-    details: dict[str, dict[str, Any]] = {}
-    items = list_warc(_file(task), task.key, mtime=task.mtime, stats=stats, details=details)
-    return _Listing(task.key, items, stats, details)
-
-
-def _listing_failed(task: PageTask, error: str, message: str) -> _Listing:
-    failure = PageResult(task.key, None, error, f"the archive could not be listed: {message}")
-    return _Listing(task.key, [failure], WarcStats(damaged=1), {})
-
-
-def _lister(executor: Executor | None, jobs: int | None, memory_limit: int | None,
-            files: int) -> Executor:
-    """Where to list the archives: where their pages will run, one file per worker.
-
-    Listing reads every byte of an archive (gzip hides where records end), so
-    on many files it is spread like the pages are, without the per-page time
-    limit (a large archive takes a while); one file is listed right here.
-    """
-    if files < 2 or (executor is None and jobs == 0):
-        return InlineExecutor()
-    if executor is None:
-        workers = min(jobs or default_jobs(), files)
-        return ProcessExecutor(workers, timeout=None, memory_limit=memory_limit)
-    for_listing = getattr(executor, "for_listing", None)
-    return for_listing() if callable(for_listing) else InlineExecutor()
-
-
-def _with(summary: BulkSummary, extra: dict[str, Any]) -> WarcSummary:
-    values = {item.name: getattr(summary, item.name) for item in fields(BulkSummary)}
-    return WarcSummary(**values, **extra)
-
-
-def _warc_files(inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-                patterns: Sequence[str], *, exclude: Sequence[str | os.PathLike[str]],
-                ) -> Iterator[PageTask | PageResult]:
-    """The WARC files of the inputs as file tasks (key, path, mtime), or failures."""
-    paths = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
-    names = [Path(path).name for path in paths]
-    for name in names:
-        if names.count(name) > 1:
-            raise BulkError(f"two inputs are named {name}; give their directory instead, so "
-                            "records are named by their path in it")
-    for path in paths:
-        root = Path(path)
-        if root.is_dir():
-            yield from iter_directory(root, patterns, exclude=exclude)
-            continue
-        try:
-            info = root.stat()
-        except OSError as error:
-            raise BulkError(f"{root}: {error.strerror or error}") from None
-        if not stat.S_ISREG(info.st_mode):  # a FIFO would block the listing forever
-            raise BulkError(f"{root}: not a directory or a regular file")
-        yield PageTask(root.name, root, None, info.st_mtime)
+def __getattr__(name: str) -> Any:
+    if name not in _BULK_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(".bulk.warc", __package__), name)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import pickle
+import re
 import sys
 import zipfile
 from importlib import resources
@@ -98,6 +99,19 @@ def test_stage_modules_are_private() -> None:
     public = {m.name for m in pkgutil.iter_modules(declutter.__path__)
               if not m.name.startswith("_")}
     assert public <= PUBLIC_SUBMODULES, public - PUBLIC_SUBMODULES
+
+
+def test_the_package_reads_no_test_hook_and_imports_no_package_root() -> None:
+    """Test-only behaviour lives in tests/ (tests/faults), and every module imports the
+    stage it needs rather than the package root, whose names load the stages."""
+    for path in sorted((ROOT / "declutter").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        assert "DECLUTTER_TEST" not in source, path
+        if path.name != "__init__.py" or path.parent.name != "declutter":
+            imports = re.findall(r"^\s*from (\.+) import (.+)$", source, re.MULTILINE)
+            roots = [names for dots, names in imports
+                     if len(dots) == len(path.relative_to(ROOT / "declutter").parts)]
+            assert roots in ([], ["__version__  # the one place the version is written"]), path
 
 
 def test_categories_and_block_kinds_are_tuples_of_str() -> None:

@@ -21,6 +21,7 @@ import pytest
 
 import declutter
 from declutter import InputTooLargeError, Options
+from declutter._errors import Failure, error_message, failure_of
 from declutter.bulk import (
     DEFAULT_PATTERNS,
     ERRORS_NAME,
@@ -39,6 +40,7 @@ from declutter.bulk import (
     ProcessExecutor,
     ReportSink,
     UnsafePathError,
+    article_record,
     guess_url,
     iter_directory,
     plan_output_names,
@@ -49,14 +51,15 @@ from declutter.bulk import (
     render_output,
     run_bulk,
     terminal_progress,
+    write_atomically,
 )
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ARTICLE = (SAMPLES / "01-wordpress-blog" / "page.html").read_bytes()
 
 
-def _failed(task: object, error: str, message: str) -> tuple[str, object, str, str]:
-    return ("failed", task, error, message)
+def _failed(task: object, failure: Failure) -> tuple[str, object, str, str]:
+    return ("failed", task, failure.error, failure.message)
 
 
 def _run(executor: ProcessExecutor | InlineExecutor, tasks: list[str]) -> list[object]:
@@ -156,7 +159,7 @@ def test_process_task_turns_failures_into_results(tmp_path: Path) -> None:
     missing = process_task(PageTask("c.html", tmp_path / "gone.html"), settings)
     assert missing.error == "FileNotFoundError"
     assert missing.error_record() == {"path": "c.html", "error": "FileNotFoundError",
-                                      "message": "No such file or directory"}
+                                      "message": "No such file or directory", "kind": "page"}
     with pytest.raises(ValueError, match="unknown format"):
         PageSettings(fmt="pdf")
 
@@ -290,32 +293,33 @@ def _runs(log: Path) -> list[int]:
     return sorted(int(line) for line in log.read_text().split())
 
 
-def test_a_hanging_page_inside_a_batch_times_out_alone(tmp_path: Path) -> None:
-    # One worker, 16 tasks: batches of 8, the stuck one fourth in the first.
+@pytest.mark.parametrize(
+    ("bad_task", "timeout", "error", "counter"),
+    [
+        ("__import__('time').sleep(60)", 1.5, "TimeoutError", "timeouts"),
+        ("__import__('time').sleep(0.1) or __import__('os')._exit(3)", 20, "WorkerDiedError",
+         "crashes"),
+    ],
+    ids=["hangs", "crashes"],
+)
+def test_a_bad_page_inside_a_batch_costs_its_page_only(tmp_path: Path, bad_task: str,
+                                                       timeout: float, error: str,
+                                                       counter: str) -> None:
+    # One worker, 16 tasks: batches of 8, the bad one fourth in the first.
     log = tmp_path / "runs"
     tasks = [_logged(log, n) for n in range(16)]
-    tasks[3] = "__import__('time').sleep(60)"
-    executor = ProcessExecutor(1, timeout=1.5)
-    results = _run(executor, tasks)
-    assert [(f[1], f[2]) for f in _failures(results)] == [(tasks[3], "TimeoutError")]
-    expected = [n for n in range(16) if n != 3]
-    assert sorted(r for r in results if isinstance(r, int)) == expected  # each once
-    assert _runs(log) == expected  # and each ran once: finished results were sent first
-    assert executor.stats.timeouts == 1
-
-
-def test_a_crashing_page_inside_a_batch_costs_its_page_only(tmp_path: Path) -> None:
-    log = tmp_path / "runs"
-    tasks = [_logged(log, n) for n in range(16)]
-    tasks[3] = "__import__('time').sleep(0.1) or __import__('os')._exit(3)"
-    executor = ProcessExecutor(1, timeout=20)
+    tasks[3] = bad_task
+    executor = ProcessExecutor(1, timeout=timeout)
     results = _run(executor, tasks)
     failures = _failures(results)
-    assert [(f[1], f[2]) for f in failures] == [(tasks[3], "WorkerDiedError")]
-    assert "exited with code 3" in failures[0][3]
+    assert [(f[1], f[2]) for f in failures] == [(tasks[3], error)]
     expected = [n for n in range(16) if n != 3]
-    assert sorted(r for r in results if isinstance(r, int)) == expected
-    assert executor.stats.crashes == 1
+    assert sorted(r for r in results if isinstance(r, int)) == expected  # each once
+    if error == "WorkerDiedError":
+        assert "exited with code 3" in failures[0][3]
+    else:  # and each ran once: finished results were sent before the kill
+        assert _runs(log) == expected
+    assert getattr(executor.stats, counter) == 1
 
 
 def test_results_of_a_partial_last_batch_all_come_back() -> None:
@@ -672,7 +676,7 @@ def test_reports_are_built_in_the_workers(tmp_path: Path,
         raise AssertionError("the parent process extracted a page")
 
     # Workers start from the fork server, which never sees these patches.
-    monkeypatch.setattr(declutter, "extract", not_here)
+    monkeypatch.setattr(declutter.bulk.work, "run", not_here)
     monkeypatch.setattr(declutter._explain, "report_for", not_here)
     keys = _samples(tmp_path / "in", 2)
     summary = run_bulk(tmp_path / "in", tmp_path / "out.jsonl", jobs=2,
@@ -739,3 +743,77 @@ def test_run_bulk_refuses_an_explain_directory_sharing_the_output(tmp_path: Path
     summary = run_bulk(tmp_path / "in", tmp_path / "out" / "all.jsonl", jobs=0,
                        explain_dir=tmp_path / "out")
     assert summary.ok
+
+
+# --------------------------------------------------------------------------- failures and bugs
+
+
+def test_failure_of_tells_page_problems_from_bugs() -> None:
+    for error in (declutter.NotHTMLError("a PDF"), FileNotFoundError(2, "No such file"),
+                  TimeoutError("late"), MemoryError(), EmptyPageError("empty")):
+        failure = failure_of(error)
+        assert (failure.kind, failure.traceback) == ("page", None), error
+    assert failure_of(FileNotFoundError(2, "No such file", "/x")).message == "No such file"
+    try:
+        None.split()  # type: ignore[attr-defined]
+    except AttributeError as error:
+        bug = failure_of(error)
+    assert (bug.error, bug.kind) == ("AttributeError", "bug")
+    assert bug.traceback is not None and "None.split()" in bug.traceback
+    assert error_message(ValueError()) == "ValueError"
+
+
+_BUG_MARKER = b"<!-- plant-a-bug-here -->"
+
+
+def _bug_on_marker(task: PageTask, settings: PageSettings) -> PageResult:
+    """The work function, with a bug (a TypeError deep in it) on pages holding the marker."""
+    if isinstance(task.source, bytes) and _BUG_MARKER in task.source:
+        return process_task(PageTask(task.key, 12345), settings)  # type: ignore[arg-type]
+    return process_task(task, settings)
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_a_bug_is_recorded_apart_with_its_traceback_and_the_run_goes_on(
+        tmp_path: Path, jobs: int) -> None:
+    tasks = [PageTask(f"p{n}.html", ARTICLE + f"<!-- {n} -->".encode()) for n in range(5)]
+    tasks += [PageTask("bug.html", ARTICLE + _BUG_MARKER), PageTask("pdf.html", b"%PDF-1.7")]
+    summary = run_bulk(tasks, tmp_path / "out.jsonl", jobs=jobs, page_function=_bug_on_marker)
+    assert (summary.done, summary.failed, summary.bugs) == (5, 1, 1)
+    assert not summary.ok and "1 hit a bug of declutter" in summary.describe()
+    assert summary.to_dict()["bugs"] == 1
+    errors = {e["path"]: e for e in map(json.loads,
+                                        (tmp_path / "out.errors.jsonl").read_text().splitlines())}
+    assert errors["pdf.html"]["kind"] == "page" and "traceback" not in errors["pdf.html"]
+    bug = errors["bug.html"]
+    assert (bug["error"], bug["kind"]) == ("TypeError", "bug")
+    assert "Traceback" in bug["traceback"] and "read_page" in bug["traceback"]
+
+
+def test_a_bug_while_writing_an_output_is_a_bug_record(tmp_path: Path) -> None:
+    class BrokenSink(JsonlSink):
+        def write(self, result: PageResult) -> None:
+            if result.key == "b.html":
+                raise KeyError("a bug in a sink")
+            super().write(result)
+
+    tasks = [PageTask("a.html", ARTICLE), PageTask("b.html", ARTICLE)]
+    summary = run_bulk(tasks, BrokenSink(tmp_path / "out.jsonl"), jobs=0)
+    assert (summary.done, summary.failed, summary.bugs) == (1, 0, 1)
+    line = json.loads((tmp_path / "out.errors.jsonl").read_text())
+    assert (line["path"], line["error"], line["kind"]) == ("b.html", "KeyError", "bug")
+
+
+def test_output_rendering_and_atomic_writes(tmp_path: Path) -> None:
+    article = declutter.extract(b"<title>Only a title</title><p>x</p>")
+    record = article_record(article, fmt="markdown")
+    assert render_output(record, "markdown") == "# Only a title\n"  # a bulk file per page
+    assert render_output(record, "markdown", empty_without_text=True) == ""  # the command
+    assert render_output({"text": "a"}, "json", one_line=True) == '{"text": "a"}\n'
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+    write_atomically(target, b"new")
+    assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+    with pytest.raises(FileNotFoundError):
+        write_atomically(tmp_path / "missing" / "f.txt", b"x")
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]

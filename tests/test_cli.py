@@ -26,35 +26,29 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from _child import child_env
 
 REPO = Path(__file__).resolve().parent.parent
 # benchmarks/ is not an installed package; make the repo root importable under plain `pytest`.
 sys.path.insert(0, str(REPO))
 
 import declutter  # noqa: E402
-from benchmarks.bulk import generate_corpus  # noqa: E402
-from declutter.bulk import ERRORS_NAME, HANG_MARKER_ENV, TEMP_PREFIX  # noqa: E402
+from declutter.bulk import ERRORS_NAME, TEMP_PREFIX  # noqa: E402
 
 SAMPLES = REPO / "samples"
 ARTICLE = SAMPLES / "01-wordpress-blog" / "page.html"
 HOME_PAGE = next(SAMPLES.glob("*nonarticle-home-page*/page.html"), None)
-PAGES = 240
+PAGES = 240  # the size of the corpus fixture (tests/conftest.py)
 HANG_MARKER = "declutter-test-hang-5f2c9e1a7b"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.pop(HANG_MARKER_ENV, None)
-    env.update(extra)
-    return env
+#: The ``fault_env`` fixture of conftest.py: an environment with faulty pages.
+FaultEnv = Callable[..., dict[str, str]]
 
 
 def run(*args: object, stdin: bytes | None = None, env: dict[str, str] | None = None,
         timeout: float = 180) -> subprocess.CompletedProcess[bytes]:
     """``python -m declutter ARGS``, as a user would type it."""
     return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)], input=stdin,
-                          capture_output=True, env=env or _env(), timeout=timeout, check=False)
+                          capture_output=True, env=env or child_env(), timeout=timeout, check=False)
 
 
 def _err(result: subprocess.CompletedProcess[bytes]) -> str:
@@ -89,13 +83,6 @@ def _summary_counts(stderr: str) -> dict[str, int]:
     match = re.search(r"(\d+) done.*?, (\d+) skipped, (\d+) failed", stderr)
     assert match, stderr
     return dict(zip(("done", "skipped", "failed"), map(int, match.groups()), strict=True))
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus") / "pages"
-    generate_corpus(root, PAGES)
-    return root
 
 
 @pytest.fixture(scope="session")
@@ -279,19 +266,19 @@ def test_console_script_runs_the_same_main(tmp_path: Path) -> None:
     # What the installed console script does: import the entry point, exit with its result.
     script = "import sys; from declutter.cli import main; sys.exit(main())"
     as_script = subprocess.run([sys.executable, "-c", script, "--format", "json", ARTICLE],
-                               capture_output=True, env=_env(), timeout=60, check=False)
+                               capture_output=True, env=child_env(), timeout=60, check=False)
     as_module = run("--format", "json", ARTICLE)
     assert as_script.returncode == as_module.returncode == 0
     assert as_script.stdout == as_module.stdout
     bad_script = subprocess.run([sys.executable, "-c", script, "--bogus"], capture_output=True,
-                                env=_env(), timeout=60, check=False)
+                                env=child_env(), timeout=60, check=False)
     assert bad_script.returncode == 2
 
 
 def test_a_closed_pipe_is_not_an_error(corpus: Path) -> None:
     pages = sorted(str(p) for p in corpus.rglob("*.html"))[:60]
     process = subprocess.Popen([sys.executable, "-m", "declutter", *pages],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env())
     assert process.stdout is not None and process.stderr is not None
     process.stdout.read(10)
     process.stdout.close()  # like `declutter ... | head -c 10`
@@ -388,7 +375,72 @@ def test_bulk_reports_problem_files_and_never_loses_a_page(corpus: Path, tmp_pat
     assert f"failures listed in {out / ERRORS_NAME}" in _err(result)
 
 
-def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path) -> None:
+BUG_MARKER = "declutter-test-bug-0c7d31a9e2"
+
+
+@pytest.mark.parametrize("jobs", ["0", "2"])
+def test_a_bug_of_declutter_is_logged_apart_and_exits_with_its_own_status(
+        corpus: Path, tmp_path: Path, fault_env: FaultEnv, jobs: str) -> None:
+    source = tmp_path / "in"
+    shutil.copytree(corpus / "section-0" / "day-00", source)
+    (source / "buggy.html").write_bytes(ARTICLE.read_bytes().replace(
+        b"</body>", f"<p>{BUG_MARKER}</p></body>".encode()))
+    (source / "photo.html").write_bytes(b"\xff\xd8\xff\xe0" + bytes(500))
+    out, summary_path = tmp_path / "out", tmp_path / "summary.json"
+    result = run("bulk", source, "-o", out, "--jobs", jobs, "--summary-json", summary_path,
+                 env=fault_env(bug=BUG_MARKER))
+    assert result.returncode == 3, _err(result)
+    _no_traceback(result)  # the traceback is in the error log, not on the terminal
+    errors = {e["path"]: e for e in map(json.loads,
+                                        (out / ERRORS_NAME).read_text().splitlines())}
+    assert errors["photo.html"]["kind"] == "page"
+    bug = errors["buggy.html"]
+    assert (bug["error"], bug["kind"]) == ("TypeError", "bug")
+    assert "a bug planted by the tests" in bug["message"] and "Traceback" in bug["traceback"]
+    summary = json.loads(summary_path.read_text())
+    pages = sum(1 for p in source.iterdir()) - 2
+    assert (summary["done"], summary["failed"], summary["bugs"]) == (pages, 1, 1)
+    assert "1 hit a bug of declutter" in _err(result)
+    usage = " ".join(run("bulk", "--help").stdout.decode().split())
+    assert "Exit status: 0 every page done" in usage and "3 a bug of declutter" in usage
+
+
+def test_a_bug_on_one_page_of_several_is_said_with_its_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from declutter import cli
+
+    real = cli.run
+
+    def buggy(html: object, url: object, options: object, *, full: bool) -> object:
+        if b"Port Alder" in html:  # type: ignore[operator]
+            raise AttributeError("'NoneType' object has no attribute 'text'")
+        return real(html, url, options, full=full)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "run", buggy)
+    home = next(SAMPLES.glob("*nonarticle-404*/page.html"))
+    assert cli.main(["--no-articles-only", str(ARTICLE), str(home)]) == cli.EXIT_BUG
+    out, err = capsys.readouterr()
+    assert f"==> {home} <==" in out  # the other page is still printed
+    assert f"{ARTICLE}: AttributeError: 'NoneType' object has no attribute 'text'" in err
+    assert "bug of declutter" in err and "Traceback (most recent call last)" in err
+
+
+def test_a_bug_outside_any_page_exits_with_the_bug_status(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from declutter import cli
+
+    def broken(argv: object) -> int:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    monkeypatch.setattr(cli, "_bulk", broken)
+    assert cli.main(["bulk", "in", "-o", "out"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert "declutter: bug: TypeError: unsupported operand" in err
+    assert "bug of declutter" in err and "Traceback (most recent call last)" in err
+
+
+def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path,
+                                                   fault_env: FaultEnv) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-3", source)
     hang = source / "day-00" / "hangs.html"
@@ -397,7 +449,7 @@ def test_bulk_kills_a_hanging_page_at_the_timeout(corpus: Path, tmp_path: Path) 
     out = tmp_path / "out"
     started = time.monotonic()
     result = run("bulk", source, "-o", out, "--jobs", "2", "--timeout", "3",
-                 env=_env(**{HANG_MARKER_ENV: HANG_MARKER}))
+                 env=fault_env(hang=HANG_MARKER))
     elapsed = time.monotonic() - started
     assert result.returncode == 1
     errors = [json.loads(line) for line in (out / ERRORS_NAME).read_text().splitlines()]
@@ -422,7 +474,7 @@ def _kill_mid_run(command: list[str], ready: Callable[[], bool]) -> bool:
 
     Returns False if the run ended before it could be killed.
     """
-    process = subprocess.Popen(command, env=_env(), start_new_session=True,
+    process = subprocess.Popen(command, env=child_env(), start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while process.poll() is None:
@@ -475,14 +527,15 @@ def test_kill_9_then_resume_finishes_every_page_exactly_once(
             assert text.encode() == ref[_output_key(record["path"])]
 
 
-def test_killing_only_the_parent_leaves_no_worker_behind(corpus: Path, tmp_path: Path) -> None:
+def test_killing_only_the_parent_leaves_no_worker_behind(corpus: Path, tmp_path: Path,
+                                                         fault_env: FaultEnv) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-0" / "day-00", source)
     (source / "hangs.html").write_bytes(f"<p>{HANG_MARKER}</p>".encode())
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
-         "--timeout", "600"], env=_env(**{HANG_MARKER_ENV: HANG_MARKER}),
+         "--timeout", "600"], env=fault_env(hang=HANG_MARKER),
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     group = process.pid
     try:
@@ -538,7 +591,7 @@ def test_bulk_progress_bar_on_a_terminal(corpus: Path, tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(corpus / "section-0"), "-o",
          str(tmp_path / "out"), "--jobs", "2"],
-        env=_env(COLUMNS="100"), stdout=subprocess.DEVNULL, stderr=terminal)
+        env=child_env(COLUMNS="100"), stdout=subprocess.DEVNULL, stderr=terminal)
     os.close(terminal)
     chunks: list[bytes] = []
 
@@ -612,7 +665,8 @@ def test_bulk_resume_skips_only_complete_newer_outputs(corpus: Path, tmp_path: P
 
 
 def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path,
+                                                                   fault_env: FaultEnv) -> None:
     source = tmp_path / "in"
     shutil.copytree(corpus / "section-1", source)
     (source / "hangs.html").write_bytes(ARTICLE.read_bytes().replace(
@@ -621,7 +675,7 @@ def test_sigterm_stops_a_bulk_run_cleanly_and_resume_finishes_it(corpus: Path,
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out), "--jobs", "2",
-         "--timeout", "600"], env=_env(**{HANG_MARKER_ENV: HANG_MARKER}),
+         "--timeout", "600"], env=fault_env(hang=HANG_MARKER),
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _child import child_env
 
 pytest.importorskip("distributed")
 pytest.importorskip("warcio")
@@ -29,10 +31,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
 
 import declutter  # noqa: E402
-from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
+from declutter._errors import Failure  # noqa: E402
 from declutter.bulk import (  # noqa: E402
-    HANG_MARKER_ENV,
     BulkError,
     PageSettings,
     PageTask,
@@ -46,25 +47,29 @@ from declutter.cluster import (  # noqa: E402
     extract_batch,
     extract_partition,
     extract_record,
-    local_cluster,
     run_batch,
 )
 from declutter.warc import run_warc_bulk  # noqa: E402
 
-PAGES = 240
+PAGES = 240  # the size of the corpus fixture (tests/conftest.py)
 HANG_MARKER = "declutter-dask-hang-7c41d2e9"
 CRASH_MARKER = "declutter-dask-crash-93be1f05"
+BUG_MARKER = "declutter-dask-bug-4e0a61c2"
 ARTICLE = (REPO / "samples" / "01-wordpress-blog" / "page.html").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Any:
-    # The nannies give the test-only hang marker to every worker they start,
-    # replacements of killed ones included. One worker death per task is
-    # survived; a second makes it KilledWorker, so the test of a page that
-    # kills its workers stays short.
-    with local_cluster(2, threads=1, env={HANG_MARKER_ENV: HANG_MARKER},
-                       scheduler_kwargs={"allowed_failures": 1}) as instance:
+    """Two worker processes of one thread each, on this machine, quiet but for errors.
+
+    One worker death per task is survived; a second makes it KilledWorker, so
+    the test of a page that kills its workers stays short.
+    """
+    import distributed
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  scheduler_kwargs={"allowed_failures": 1}) as instance:
         yield instance
 
 
@@ -81,13 +86,6 @@ def two_workers(client: Any) -> Any:
     """The client, once both workers are up (a test may have killed one)."""
     client.wait_for_workers(2, timeout=60)
     return client
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("dask-corpus") / "pages"
-    generate_corpus(root, PAGES)
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -116,17 +114,9 @@ def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
     return by_path
 
 
-def _env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    env.pop("DASK_SCHEDULER_ADDRESS", None)
-    env.update(extra)
-    return env
-
-
 def _cli(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)],
-                          capture_output=True, text=True, env=env or _env(), timeout=300,
+                          capture_output=True, text=True, env=env or child_env(), timeout=300,
                           check=False)
 
 
@@ -159,7 +149,7 @@ def test_the_cli_runs_a_warc_file_on_the_cluster_and_resumes(two_workers: Any, c
 
     # The address may come from the environment, as Dask's own tools read it.
     again = _cli("bulk", crawl, "-o", out, "--resume", "--summary-json", summary_path,
-                 env=_env(DASK_SCHEDULER_ADDRESS=cluster.scheduler_address))
+                 env=child_env(DASK_SCHEDULER_ADDRESS=cluster.scheduler_address))
     assert again.returncode == 0, again.stderr
     summary = json.loads(summary_path.read_text())
     assert (summary["done"], summary["skipped"], summary["jobs"]) == (0, PAGES, 2)
@@ -227,12 +217,30 @@ def test_a_worker_killed_mid_run_loses_no_page(two_workers: Any, crawl: Path,
     assert killer.killed not in two_workers.run(os.getpid).values()  # replaced by its nanny
 
 
+def _page_bytes(task: PageTask) -> bytes:
+    source = task.source
+    return source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
+
+
 def _crash_on_marker(task: PageTask, settings: PageSettings) -> Any:
     """The bulk page function, except that a page with the crash marker kills its worker."""
-    source = task.source
-    data = source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
-    if CRASH_MARKER.encode() in data:
+    if CRASH_MARKER.encode() in _page_bytes(task):
         os._exit(1)
+    return process_task(task, settings)
+
+
+def _hang_on_marker(task: PageTask, settings: PageSettings) -> Any:
+    """The bulk page function, except that a page with the hang marker never finishes."""
+    if HANG_MARKER.encode() in _page_bytes(task):
+        while True:
+            time.sleep(3600)
+    return process_task(task, settings)
+
+
+def _bug_on_marker(task: PageTask, settings: PageSettings) -> Any:
+    """The bulk page function with a bug of declutter's kind on pages with the bug marker."""
+    if BUG_MARKER.encode() in _page_bytes(task):
+        return process_task(PageTask(task.key, 12345), settings)  # type: ignore[arg-type]
     return process_task(task, settings)
 
 
@@ -248,7 +256,8 @@ def test_a_page_that_hangs_fails_at_its_deadline(two_workers: Any, tmp_path: Pat
     root = _small_job(tmp_path / "pages", HANG_MARKER)
     executor = DaskExecutor(two_workers, timeout=2, batch_size=3)
     started = time.monotonic()
-    summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor)
+    summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor,
+                                 page_function=_hang_on_marker)
     assert time.monotonic() - started < 60
     assert (summary.done, summary.failed, summary.timeouts) == (6, 1, 1)
     errors = _jsonl(tmp_path / "out.errors.jsonl")
@@ -264,6 +273,38 @@ def test_a_page_that_kills_every_worker_fails_alone(two_workers: Any, tmp_path: 
     errors = _jsonl(tmp_path / "out.errors.jsonl")
     assert errors["special.html"]["error"] == "WorkerDiedError"
     assert len(_jsonl(tmp_path / "out.jsonl")) == 6
+
+
+def test_a_bug_is_recorded_apart_on_dask_as_on_the_local_pool(two_workers: Any,
+                                                              tmp_path: Path) -> None:
+    root = _small_job(tmp_path / "pages", BUG_MARKER)
+    (root / "photo.html").write_bytes(b"\xff\xd8\xff\xe0" + bytes(500))
+    logs = {}
+    for name, executor in (("dask", DaskExecutor(two_workers, batch_size=3)),
+                           ("local", None)):
+        summary = declutter.run_bulk(root, tmp_path / f"{name}.jsonl", executor=executor,
+                                     jobs=None if executor else 2, page_function=_bug_on_marker)
+        assert (summary.done, summary.failed, summary.bugs) == (6, 1, 1), name
+        logs[name] = _jsonl(tmp_path / f"{name}.errors.jsonl")
+    bug = logs["dask"]["special.html"]
+    assert (bug["error"], bug["kind"]) == ("TypeError", "bug") and "Traceback" in bug["traceback"]
+    for path in ("special.html", "photo.html"):  # the same record wherever the page ran
+        dask, local = logs["dask"][path], logs["local"][path]
+        assert (dask["error"], dask["message"], dask["kind"]) == (
+            local["error"], local["message"], local["kind"])
+
+
+def test_extract_record_tells_a_bug_from_a_bad_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = extract_record(b"%PDF-1.4 ...")
+    assert (bad["error"], bad["error_kind"], bad["traceback"]) == ("NotHTMLError", "page", None)
+
+    def buggy(*args: object, **kwargs: object) -> None:
+        raise KeyError("blocks")
+
+    monkeypatch.setattr(declutter.cluster, "run", buggy)
+    record = extract_record(ARTICLE)
+    assert (record["error"], record["error_kind"]) == ("KeyError", "bug")
+    assert "Traceback" in record["traceback"] and record["text"] is None
 
 
 def test_no_scheduler_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -283,8 +324,8 @@ def _slow_or_fast(seconds: float) -> float:
     return seconds
 
 
-def _failed(task: Any, error: str, message: str) -> str:
-    return f"{error}: {task}"
+def _failed(task: Any, failure: Failure) -> str:
+    return f"{failure.error}: {task}"
 
 
 def test_run_batch_gives_up_a_page_past_its_deadline_and_goes_on() -> None:
@@ -316,7 +357,8 @@ def test_extract_partition_reads_what_spark_hands_over() -> None:
 
 
 def test_extract_batch_keeps_the_batch_kind() -> None:
-    numpy = pytest.importorskip("numpy")
+    import numpy
+
     batch = {"id": [1, 2], "html": [ARTICLE, b"%PDF-"], "url": ["https://n.example/", None]}
     out = extract_batch(batch)
     assert list(out) == ["id", *RECORD_FIELDS] and out["id"] == [1, 2]
@@ -343,8 +385,9 @@ def test_extract_bag_runs_on_the_workers(two_workers: Any) -> None:
 
 
 def test_extract_dataframe(two_workers: Any) -> None:
-    pandas = pytest.importorskip("pandas")
-    dd = pytest.importorskip("dask.dataframe")
+    import dask.dataframe as dd
+    import pandas
+
     frame = pandas.DataFrame({"id": [1, 2, 3], "html": [ARTICLE.decode(), "<p>x</p>", None]})
     records = two_workers.compute(
         declutter.cluster.extract_dataframe(dd.from_pandas(frame, npartitions=2))

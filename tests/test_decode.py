@@ -192,3 +192,22 @@ def test_c1_characters_in_str_do_not_glue_words() -> None:
     assert "\x92" in text
     out = declutter.clean(text)
     assert re.findall(r"\w+", out) == re.findall(r"\w+", "\n\n".join(body)), out
+
+
+def test_a_detector_that_crashes_is_not_read_as_windows_1252(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash of the charset detector is a bug to see, not a page to read as cp1252."""
+    import bs4.dammit
+
+    page = "<p>Привет, мир. Это статья о погоде.</p>".encode("koi8-r")
+    reference = declutter.clean(page, options=declutter.Options(articles_only=False))
+
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise IndexError("the detector's own bug")
+
+    monkeypatch.setattr(bs4.dammit, "EncodingDetector", Broken)
+    with pytest.raises(IndexError):
+        declutter.clean(page, options=declutter.Options(articles_only=False))
+    monkeypatch.undo()
+    assert declutter.clean(page, options=declutter.Options(articles_only=False)) == reference

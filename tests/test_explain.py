@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 import declutter
 from declutter import Options, explain_html
-from declutter._explain import COLOURS, resolve
+from declutter._explain import resolve
+from declutter._report_page import COLOURS
 
 SAMPLES = sorted(p for p in (Path(__file__).resolve().parent.parent / "samples").iterdir()
                  if p.is_dir())
@@ -361,3 +362,19 @@ def test_explain_command_reports_a_missing_page(tmp_path: Path,
     assert main(["explain", str(tmp_path / "missing.html"), "-o", str(tmp_path / "r.html")]) == 1
     assert "missing.html" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_templates_are_shipped() -> None:
+    """The style and script are data files: a wheel without them would fail at import."""
+    from importlib import resources
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    for name in ("explain.css", "explain.js"):
+        assert resources.files("declutter").joinpath("templates", name).is_file()
+    data = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    shipped = data["tool"]["setuptools"]["package-data"]["declutter"]
+    assert {"templates/*.css", "templates/*.js"} <= set(shipped)

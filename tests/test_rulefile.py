@@ -138,6 +138,7 @@ def test_apply_adds_after_existing_selectors_and_sets_add_up() -> None:
         ("drop = {a = 1}", "drop must be a list"),
         ("drop = ['div[']", "cannot compile selector 'div['"),
         ("keep = ['(count(//p))']", "does not select elements"),
+        ("drop = ['//svg:path']", "cannot evaluate selector '//svg:path'"),
         ("[[sites]]\ndomain = 'x.example'\nbody = 'p:nth-child('", "site x.example body"),
         ("[[sites]]\ndomain = 'https://x.example/'\ndrop = ['.a']", "not a URL"),
         ("[[sites]]\ndomain = 'x example'\ndrop = ['.a']", "is not a host name"),

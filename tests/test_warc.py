@@ -313,6 +313,25 @@ def test_files_that_cannot_be_read_record_by_record_raise(tmp_path: Path) -> Non
         list(WarcReader(garbage))
 
 
+def test_a_bug_in_reading_records_is_not_taken_for_damage(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path, [Rec("page", uri=f"http://news.example/{n}", body=ENGLISH)
+                      for n in range(2)])
+
+    def buggy(*args: object, **kwargs: object) -> None:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(declutter.warc, "_read_entry", buggy)
+    with pytest.raises(TypeError):  # not a WarcFormatError: the archive is fine
+        list(WarcReader(path))
+    summary = run_warc_bulk(path, tmp_path / "out.jsonl", jobs=0)
+    assert (summary.done, summary.failed, summary.bugs, summary.warc_files) == (0, 0, 1, 1)
+    error = _jsonl(tmp_path / "out.errors.jsonl")["crawl.warc.gz"]
+    assert (error["error"], error["kind"]) == ("TypeError", "bug")
+    assert error["message"].startswith("the archive could not be listed: ")
+
+
 def test_a_payload_that_cannot_be_decoded_costs_its_page_only(tmp_path: Path) -> None:
     path = tmp_path / "enc.warc.gz"
     write_warc(path, [

@@ -33,8 +33,13 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("the datatrove step needs datatrove: pip install "
                       "'declutter[datatrove]'") from error
 
-from .. import DeclutterError, clean
+from .._errors import DeclutterError
 from .._options import DEFAULT_OPTIONS, Options
+from .._pipeline import run
+
+#: datatrove's per-document limit, in seconds: a hundred times a slow news page,
+#: so only a page that hangs meets it.
+DEFAULT_TIMEOUT = 5.0
 
 
 class DeclutterExtractor(BaseExtractor):
@@ -51,7 +56,8 @@ class DeclutterExtractor(BaseExtractor):
 
     name = "🧹 declutter"
 
-    def __init__(self, options: Options | None = None, *, timeout: float = 5.0) -> None:
+    def __init__(self, options: Options | None = None, *,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         super().__init__(timeout)
         self.options = options or DEFAULT_OPTIONS
 
@@ -64,7 +70,7 @@ class DeclutterExtractor(BaseExtractor):
         timeout, then starts a new one.
         """
         try:
-            return clean(text, options=self.options)
+            return run(text, None, self.options, full=False).text
         except DeclutterError:
             return ""
 

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -277,14 +277,15 @@ def test_kill_9_leaves_no_partial_output_and_resume_finishes(tmp_path: Path) -> 
     assert {key: (out / key).stat().st_mtime_ns for key in expected} == stamps
 
 
-def test_timeout_and_jobs_finish_the_run_around_a_hanging_page(tmp_path: Path) -> None:
+def test_timeout_and_jobs_finish_the_run_around_a_hanging_page(
+        tmp_path: Path, fault_env: Callable[..., dict[str, str]]) -> None:
     pages, out = tmp_path / "in", tmp_path / "out"
     pages.mkdir()
     marker = "hang-marker-for-robustness-tests"
     for number in range(8):
         text = _page(number) + (f"<!-- {marker} -->" if number == 3 else "")
         (pages / f"p{number}.html").write_text(text, encoding="utf-8")
-    env = {**os.environ, "DECLUTTER_TEST_HANG_MARKER": marker}
+    env = fault_env(hang=marker)
     start = time.monotonic()
     result = bulk(pages, "-o", out, "--jobs", "2", "--timeout", "3", "--quiet", env=env,
                   timeout=120)

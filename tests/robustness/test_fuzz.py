@@ -54,3 +54,15 @@ def test_mutated_samples(page: bytes) -> None:
 @given(page_trees(), st.sampled_from(["utf-8", "cp1252", "utf-16", "cp1251", "shift_jis"]))
 def test_generated_trees_in_other_encodings(page: str, encoding: str) -> None:
     run_both(page.encode(encoding, "replace"))
+
+
+def test_ci_runs_are_derandomized() -> None:
+    """In CI every run draws the same examples (tests/conftest.py loads the "ci" profile),
+    so a red build means a change in the code, never a lucky draw."""
+    from _robust import IN_CI
+    from hypothesis import settings
+
+    assert settings.default.derandomize is IN_CI
+    assert FUZZ.derandomize is IN_CI
+    if IN_CI:
+        assert settings.default.database is None

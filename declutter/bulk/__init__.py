@@ -1,0 +1,124 @@
+"""Bulk processing: many pages, in worker processes, without ever losing one.
+
+A bulk run is three separable parts, so each can be replaced on its own (a WARC
+reader instead of a directory, a cluster instead of local processes, a
+database instead of files):
+
+* a **source** of :class:`PageTask` values, ``(key, bytes or path, url)``:
+  :class:`DirectorySource` (:func:`iter_directory`) walks a directory of saved
+  pages, :class:`~declutter.bulk.warc.WarcSource` lists WARC archives, and any
+  iterable of tasks will do;
+* an **executor** that maps the picklable, module-level :func:`process_task`
+  over the tasks and yields one :class:`PageResult` per task, whatever
+  happens: :class:`ProcessExecutor` (worker processes with a per-page deadline
+  and a memory limit) or :class:`InlineExecutor` (this process, for debugging);
+* a **sink** that stores results: :class:`MirrorSink` (one file per page, at
+  the mirrored path) or :class:`JsonlSink` (one JSON record per line), with
+  failures going to an :class:`ErrorLog`.
+
+:func:`run_bulk` wires them together, adds resuming and progress reporting,
+and returns a :class:`BulkSummary`. The guarantee it keeps: every input ends
+either as an output or as a line in the error log, outputs are only ever
+complete (written to a temporary file, then renamed), and a run killed at any
+moment can be resumed without redoing finished pages or leaving debris.
+
+The modules, one job each: :mod:`.tasks` (the values passed around),
+:mod:`.reading` (page bytes from disk), :mod:`.work` (the work function),
+:mod:`.source` (where pages come from), :mod:`.executors`, :mod:`.pool` and
+:mod:`.worker` (where they run), :mod:`.sinks`, :mod:`.paths` and
+:mod:`.output` (where results go), :mod:`.progress`, :mod:`.summary`,
+:mod:`.run` (the run itself), :mod:`.warc` (WARC runs) and :mod:`.job` (the
+bulk command's dispatcher). WARC runs and the dispatcher load on first use.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    BulkError,
+    BulkInterrupted,
+    EmptyPageError,
+    FileNameError,
+    UnsafePathError,
+    WorkerDiedError,
+)
+from .executors import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIMEOUT,
+    Executor,
+    ExecutorStats,
+    InlineExecutor,
+    ProcessExecutor,
+    default_jobs,
+)
+from .output import article_record, render_output, write_atomically
+from .paths import ERRORS_NAME, REPORT_EXTENSION, TEMP_PREFIX, plan_output_names
+from .progress import LineProgress, Progress, TqdmProgress, terminal_progress
+from .reading import guess_url, prepare_page, read_page
+from .run import RunSettings, run_bulk
+from .sinks import ErrorLog, JsonlSink, MirrorSink, ReportSink, Sink, make_sink
+from .source import DEFAULT_PATTERNS, DirectorySource, PageSource, TaskSource, iter_directory
+from .summary import BulkSummary
+from .tasks import (
+    FORMATS,
+    PageResult,
+    PageSettings,
+    PageTask,
+    check_format,
+    failed_result,
+    failure_result,
+)
+from .work import page_outputs, process_page, process_task
+
+__all__ = [
+    "DEFAULT_MEMORY_LIMIT",
+    "DEFAULT_PATTERNS",
+    "DEFAULT_TIMEOUT",
+    "ERRORS_NAME",
+    "FORMATS",
+    "REPORT_EXTENSION",
+    "TEMP_PREFIX",
+    "BulkError",
+    "BulkInterrupted",
+    "BulkSummary",
+    "DirectorySource",
+    "EmptyPageError",
+    "ErrorLog",
+    "Executor",
+    "ExecutorStats",
+    "FileNameError",
+    "InlineExecutor",
+    "JsonlSink",
+    "LineProgress",
+    "MirrorSink",
+    "PageResult",
+    "PageSettings",
+    "PageSource",
+    "PageTask",
+    "ProcessExecutor",
+    "Progress",
+    "ReportSink",
+    "RunSettings",
+    "Sink",
+    "TaskSource",
+    "TqdmProgress",
+    "UnsafePathError",
+    "WorkerDiedError",
+    "article_record",
+    "check_format",
+    "default_jobs",
+    "failed_result",
+    "failure_result",
+    "guess_url",
+    "iter_directory",
+    "make_sink",
+    "page_outputs",
+    "plan_output_names",
+    "prepare_page",
+    "process_page",
+    "process_task",
+    "read_page",
+    "render_output",
+    "run_bulk",
+    "terminal_progress",
+    "write_atomically",
+]

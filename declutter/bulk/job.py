@@ -1,0 +1,66 @@
+"""The bulk command's job: saved pages or WARC files, on local workers or on a Dask cluster."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from .executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+from .progress import Progress
+from .run import run_bulk
+from .source import DEFAULT_PATTERNS, DirectorySource, PageSource
+from .summary import BulkSummary
+
+#: Environment variable (Dask's own) naming the scheduler when none is given.
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+
+def run_job(
+    inputs: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    scheduler: str | None = None,
+    jobs: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+    patterns: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    **settings: Any,
+) -> BulkSummary:
+    """The bulk command's job: saved pages or WARC files, on local workers or on Dask.
+
+    ``inputs`` is read as WARC archives when :func:`declutter.bulk.warc.is_warc_input`
+    says so, else as a directory of pages. The job goes to a Dask cluster when
+    ``scheduler`` is an address, or when it is None, ``jobs`` is None and
+    ``$DASK_SCHEDULER_ADDRESS`` is set; ``scheduler="local"`` (or ``jobs``)
+    keeps it on this machine's worker pool. ``settings`` (``options``, ``fmt``,
+    ``explain``, ``resume``, ``errors``, ``explain_dir``) go to
+    :func:`~declutter.bulk.run_bulk` unchanged.
+    """
+    address = scheduler
+    if address is None and jobs is None:
+        address = os.environ.get(SCHEDULER_ENV) or None
+    if address == "local":
+        address = None
+    if address is not None and jobs is not None:
+        raise ValueError("--jobs sets the local worker pool; on a Dask cluster the workers "
+                         "decide how many pages run at once")
+    executor = None
+    if address:
+        from ..cluster import DaskExecutor, distributed_module
+
+        distributed_module()  # say what to install before walking a large input
+        executor = DaskExecutor(address, timeout=timeout)
+        # Workers resolve paths in their own working directory: hand them absolute ones.
+        inputs = os.path.abspath(inputs)
+    return run_bulk(_source(inputs, patterns), output, jobs=jobs, timeout=timeout,
+                    memory_limit=memory_limit, progress=progress, executor=executor, **settings)
+
+
+def _source(inputs: str | os.PathLike[str], patterns: Sequence[str] | None) -> PageSource:
+    from .warc import WARC_PATTERNS, WarcSource, is_warc_input
+
+    if is_warc_input(inputs, patterns):
+        return WarcSource(inputs, patterns or WARC_PATTERNS)
+    return DirectorySource(inputs, patterns or DEFAULT_PATTERNS)
