@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._filter import RawBlock
 from ._locate import Region
+from ._segment import RawBlock
 
 #: Kept text (characters) from which the amount alone no longer lowers the confidence.
 _ENOUGH_TEXT = 500

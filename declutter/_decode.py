@@ -91,6 +91,10 @@ _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
 #: How much of a page encoding detection reads: detectors are slow (seconds per MB).
 _DETECT_SAMPLE = 16 * 1024
+#: The head of a page that is read for a charset declaration and for binary content: where
+#: browsers look for <meta charset> (the HTML standard's prescan reads 1,024 bytes; pages
+#: with long heads put it later, so a few times that).
+_HEAD_BYTES = 4096
 
 
 def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
@@ -190,12 +194,11 @@ def _c1_as_cp1252(match: re.Match[bytes]) -> bytes:
     return b" " if char == "\ufffd" else char.encode("utf-8")
 
 
-
 def _refuse_binary_text(text: str) -> None:
     head = text[:16].lstrip()
     if head.startswith("%PDF-"):
         raise NotHTMLError("input is a PDF document, not HTML")
-    sample = text[:4096]
+    sample = text[:_HEAD_BYTES]
     if sample and sample.count("\x00") > len(sample) // 10:
         raise NotHTMLError("input is binary data, not HTML or text")
 
@@ -217,7 +220,7 @@ def _decode_bytes(data: bytes) -> tuple[str, bytes | None]:
             return data[: error.start].decode("utf-8"), None
     if _mostly_utf8(data):
         return data.decode("utf-8", "declutter.cp1252"), None
-    declared = declared_encoding(data[:4096])
+    declared = declared_encoding(data[:_HEAD_BYTES])
     if declared and declared != "utf-8":
         return data.decode(declared, "replace"), None
     return _detect(data), None
@@ -244,7 +247,7 @@ def _refuse_binary_bytes(data: bytes) -> None:
             raise NotHTMLError(f"input is {_article(name)} {name}, not HTML")
     if data[4:8] in _ISO_MEDIA:
         raise NotHTMLError("input is an ISO media file (MP4, MOV, HEIC), not HTML")
-    sample = data[:4096]
+    sample = data[:_HEAD_BYTES]
     if sample and sample.count(0) > len(sample) // 10:
         raise NotHTMLError("input is binary data, not HTML or text")
 

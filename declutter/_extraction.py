@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._filter import Dropped, RawBlock
+from ._filter import Dropped
 from ._locate import Region
 from ._metadata import Declared
 from ._parse import Element
 from ._prune import Page
+from ._segment import RawBlock
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,23 @@
-"""Stage 5, filter blocks: cut the located region into blocks, then judge each block.
-
-Segmenting follows how a browser lays text out: block elements start and end
-a paragraph, inline elements join their neighbours without added spaces,
-``<br>`` breaks a line and two of them break a paragraph. Each block keeps
-the element it came from, so a removal can point at it.
+"""Stage 5b, filter blocks: judge each block of the region, keep it or remove it.
 
 Judging uses the text and links of a block, never its class names (the prune
-stage did those): label lexicons ("Advertisement", "READ: ..."), caption and
+stage did those): label lexicons ("Advertisement", "READ: ..."), line
+patterns (copyright notices, reporting credits, counters), caption and
 credit patterns, bylines, datelines, the headline repeated, paragraphs that
 are a single link, and lists whose items are all links.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ._locate import Region
 from ._options import Options
 from ._parse import Element, text_of
-from ._prune import Page
 from ._rules import (
     BYLINE_RE,
     CAPTION_RE,
     CREDIT_RE,
-    SILENT_TAGS,
     URL_LINE_RE,
     is_dateline,
     label_of,
@@ -32,27 +25,7 @@ from ._rules import (
     match_prefix,
     normalize_label,
 )
-
-#: Elements that start and end a paragraph (as in the reference text conversion).
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog dir div dl dt "
-    "fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 header hgroup hr "
-    "html legend li main menu nav noscript ol option p pre section summary table tbody td "
-    "tfoot th thead title tr ul".split()
-)
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_LINE_BREAK = "\x00"  # stands for <br> until the block's whitespace is normalised
-
-
-@dataclass(frozen=True)
-class RawBlock:
-    kind: str
-    text: str
-    element: Element
-    link_chars: int
-    level: int = 0
-    list_id: int = -1
-    ordered: bool = False
+from ._segment import RawBlock
 
 
 @dataclass(frozen=True)
@@ -69,300 +42,38 @@ class Dropped:
     text: str
 
 
-class Segments:
-    """Walks a region and collects its RawBlocks, skipping the subtrees the prune stage
-    marked; the walk's result (``blocks``, ``removed_tables``) is read from it."""
-
-    def __init__(
-        self,
-        dropped: dict[Element, tuple[str, str]],
-        keep_tables: bool,
-        silent: frozenset[str] = SILENT_TAGS,
-    ) -> None:
-        self.dropped = dropped
-        self.keep_tables = keep_tables
-        self.silent = silent
-        self.blocks: list[RawBlock] = []
-        self.parts: list[str] = []
-        self.linked: list[bool] = []
-        self.in_link = 0
-        self.owner: Element | None = None
-        self.kind = "paragraph"
-        self.level = 0
-        self.list_id = -1
-        self.ordered = False
-        self.next_list = 0
-        self.quote = 0
-        self.item_depth = 0
-        self.removed_tables: list[Element] = []
-
-    # -- text accumulation -------------------------------------------------
-    def add(self, text: str | None) -> None:
-        if text:
-            self.parts.append(text)
-            self.linked.append(self.in_link > 0)
-
-    def flush(self) -> None:
-        parts = self.parts
-        if not parts:
-            return
-        owner = self.owner
-        linked = self.linked
-        self.parts = []
-        self.linked = []
-        if owner is None:
-            return
-        for paragraph, links in _paragraphs(parts, linked):
-            self.blocks.append(
-                RawBlock(self.kind, paragraph, owner, min(links, len(paragraph)), self.level,
-                         self.list_id, self.ordered)
-            )
-
-    # -- the walk ------------------------------------------------------------
-    def walk(self, el: Element) -> None:
-        tag = el.tag
-        if not isinstance(tag, str):
-            self.add(el.tail)
-            return
-        if el in self.dropped:
-            self.add(el.tail)
-            return
-        if tag in self.silent:
-            self.add(el.tail)
-            return
-        if tag == "br":
-            self.parts.append(_LINE_BREAK)
-            self.linked.append(False)
-            self.add(el.tail)
-            return
-        if tag not in BLOCK_TAGS:
-            if tag == "a":
-                self.in_link += 1
-                self.add(el.text)
-                for child in el:
-                    self.walk(child)
-                self.in_link -= 1
-            else:
-                self.add(el.text)
-                for child in el:
-                    self.walk(child)
-            self.add(el.tail)
-            return
-        if self.item_depth and tag not in ("ul", "ol", "table", "pre", "li", "dl"):
-            # Paragraphs inside a list item continue the item's line.
-            self.add(" ")
-            self.add(el.text)
-            for child in el:
-                self.walk(child)
-            self.add(" ")
-            self.add(el.tail)
-            return
-        self.block(el, tag)
-        self.add(el.tail)
-
-    def block(self, el: Element, tag: str) -> None:
-        self.flush()
-        saved = (self.owner, self.kind, self.level)
-        if tag == "pre":
-            text = _preformatted(text_of(el))
-            if text:
-                self.blocks.append(RawBlock("preformatted", text, el, 0))
-            return
-        if tag == "table":
-            if _is_data_table(el):
-                if self.keep_tables:
-                    text = _table_text(el, self.dropped, self.silent)
-                    if text:
-                        self.blocks.append(RawBlock("table", text, el, 0))
-                else:
-                    self.removed_tables.append(el)
-                return
-        if tag in ("ul", "ol"):
-            outer = (self.list_id, self.ordered)
-            if self.item_depth == 0:
-                self.list_id = self.next_list
-                self.next_list += 1
-                self.ordered = tag == "ol"
-            for child in el:
-                self.walk(child)
-            self.flush()
-            self.list_id, self.ordered = outer
-            return
-        if tag == "li":
-            self.owner, self.kind, self.level = el, "list_item", self.item_depth
-            self.item_depth += 1
-            self.add(el.text)
-            for child in el:
-                if isinstance(child.tag, str) and child.tag in ("ul", "ol"):
-                    self.flush()
-                    self.owner, self.kind, self.level = el, "list_item", self.item_depth
-                self.walk(child)
-            self.flush()
-            self.item_depth -= 1
-            self.owner, self.kind, self.level = saved
-            return
-        if tag == "blockquote":
-            self.quote += 1
-        if tag in _HEADINGS:
-            self.owner, self.kind, self.level = el, "heading", _HEADINGS[tag]
-        else:
-            self.owner = el
-            self.kind = "quote" if self.quote else "paragraph"
-            self.level = 0
-        self.add(el.text)
-        for child in el:
-            self.walk(child)
-        self.flush()
-        if tag == "blockquote":
-            self.quote -= 1
-        # Text after this block, inside its parent, belongs to the parent again.
-        self.owner, self.kind, self.level = saved
-
-
-def _preformatted(raw: str) -> str:
-    """``<pre>`` text with its lines and indentation, less blank lines at either end.
-
-    Runs of blank lines inside shrink to one, so a blank line stays the only
-    paragraph separator the output knows.
-    """
-    lines: list[str] = []
-    for line in raw.split("\n"):
-        line = line.rstrip()
-        if line or (lines and lines[-1]):
-            lines.append(line)
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
-
-
-def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
-    """Split accumulated text at double line breaks; collapse whitespace in each line.
-
-    Returns each paragraph with the number of its characters that stand in links.
-    """
-    paragraphs: list[tuple[str, int]] = []
-    lines: list[str] = []
-    line: list[str] = []
-    links = 0
-    for piece, is_link in zip(parts, linked, strict=True):
-        if piece != _LINE_BREAK:
-            line.append(piece)
-            if is_link:
-                links += len(piece.strip())
-            continue
-        text = " ".join("".join(line).split())
-        line = []
-        if text:
-            lines.append(text)
-        elif lines:
-            paragraphs.append(("\n".join(lines), links))
-            lines, links = [], 0
-    text = " ".join("".join(line).split())
-    if text:
-        lines.append(text)
-    if lines:
-        paragraphs.append(("\n".join(lines), links))
-    return paragraphs
-
-
-def _is_data_table(table: Element) -> bool:
-    """Tables of data (rows and columns) as opposed to tables used for page layout."""
-    if (table.get("role") or "").lower() in ("presentation", "none"):
-        return False
-    if table.find(".//table") is not None:
-        return False
-    widest = 0
-    for row in table.iter("tr"):
-        cells = 0
-        for cell in row:
-            if cell.tag in ("td", "th"):
-                cells += 1
-                if cell.find(".//p") is not None or cell.find(".//div") is not None:
-                    if len(text_of(cell)) > 200:
-                        return False
-        widest = max(widest, cells)
-    return widest >= 2
-
-
-def _table_text(
-    table: Element, dropped: dict[Element, tuple[str, str]], silent: frozenset[str]
-) -> str:
-    rows: list[str] = []
-    for row in _rows(table):
-        if row in dropped:
-            continue
-        cells = []
-        for cell in row:
-            if cell.tag in ("td", "th") and cell not in dropped:
-                cells.append(" ".join(_visible_text(cell, dropped, silent).split()))
-        if any(cells):  # trailing empty cells leave no trailing tabs
-            rows.append("\t".join(cells).rstrip("\t"))
-    return "\n".join(rows)
-
-
-def _rows(table: Element) -> Iterator[Element]:
-    """A table's rows in order: its <tr>s, and a <thead> (or <tbody>, or the table itself)
-    holding cells without a <tr>, as browsers render them."""
-    for el in table.iter("tr", "thead", "tbody", "tfoot", "table"):
-        if el.tag == "tr" or any(child.tag in ("td", "th") for child in el):
-            yield el
-
-
-def _visible_text(
-    el: Element, dropped: dict[Element, tuple[str, str]], silent: frozenset[str]
-) -> str:
-    parts: list[str] = []
-    stack: list[tuple[Element, bool]] = [(el, False)]
-    while stack:
-        node, after = stack.pop()
-        if after:
-            if node.tail:
-                parts.append(node.tail)
-            continue
-        if node is not el:
-            stack.append((node, True))
-        tag = node.tag
-        if not isinstance(tag, str) or node in dropped or tag in silent:
-            continue
-        if tag == "br":
-            parts.append(" ")
-            continue
-        if node.text:
-            parts.append(node.text)
-        stack.extend((child, False) for child in reversed(node))
-    return "".join(parts)
-
-
-def segment(page: Page, elements: tuple[Element, ...], options: Options) -> Segments:
-    segmenter = Segments(page.dropped, options.keep_tables)
-    for el in elements:
-        if el in page.dropped:
-            continue
-        segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
-        segmenter.flush()
-    return segmenter
-
-
-def laid_out_text(el: Element) -> str:
-    """All of an element's text, hidden parts too, as the segmenter lays it out, one
-    block a line: words stand apart wherever a block or a line break parts them
-    (``<li>a</li><li>b</li>``, ``a<br>b``), as in any extractor's output."""
-    segmenter = Segments({}, True, frozenset())
-    segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
-    segmenter.flush()
-    return "\n".join(block.text for block in segmenter.blocks)
-
-
-# ---------------------------------------------------------------------------
-# Judging blocks
-# ---------------------------------------------------------------------------
+#: One text that holds another is "the same" when the shorter is this share of the longer:
+#: a headline with or without its site name, a dek with or without a final clause.
+SAME_TEXT_SHARE = 0.8
+#: Blocks longer than these are never taken for the headline repeated, a label opening a
+#: short block, or a caption: they are paragraphs that happen to start alike.
+TITLE_REPEAT_CHARS = 300
+PREFIX_LABEL_CHARS = 300
+CAPTION_CHARS = 250
+#: An unlinked related-links opening ("More from ...") is a label only in a line this short.
+UNLINKED_LABEL_CHARS = 160
+#: Link share from which a related-links opening is a label whatever its length.
+LABEL_LINK_SHARE = 0.4
+#: A credit line: at most this many characters and words ("Photo: Jane Doe / AP").
+CREDIT_CHARS = 60
+CREDIT_WORDS = 6
+#: Bylines and datelines are short lines.
+BYLINE_CHARS = 120
+BYLINE_NAME_WORDS = 12
+#: A paragraph or heading of less text than this, nearly all of it a link, is a headline
+#: link to another story.
+LINK_PARAGRAPH_CHARS = 200
+LINK_PARAGRAPH_SHARE = 0.8
+#: A web address alone on a line is never longer than this.
+URL_LINE_CHARS = 2048
 
 
 def _same_key(a: str, b: str) -> bool:
     """Two texts in ``normalize_label`` form are the same, or one is most of the other."""
     if not a or not b:
         return False
-    return a == b or (min(len(a), len(b)) >= 0.8 * max(len(a), len(b)) and (a in b or b in a))
+    shorter, longer = sorted((len(a), len(b)))
+    return a == b or (shorter >= SAME_TEXT_SHARE * longer and (a in b or b in a))
 
 
 def judge(
@@ -405,42 +116,44 @@ def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, st
     key = normalize_label(text)  # once per block: the headline and label tests share it
     if kind == "heading" and (block.level == 1 or _same_key(key, title_key)):
         return ("title", "title:headline")
-    if size < 300 and _same_key(key, title_key):
+    if size < TITLE_REPEAT_CHARS and _same_key(key, title_key):
         return ("title", "title:repeated")
     label = label_of(key)
     if label is not None:
         return label
     density = block.link_chars / size if size else 0.0
-    if size <= 300:
+    if size <= PREFIX_LABEL_CHARS:
         prefix = match_prefix(text)
         if prefix is not None:
             category = prefix[0]
             # An unlinked related-links opening is a label only as a short line, not as
             # a sentence of the story ("More news from the engineers is expected ...").
-            if category != "related" or density >= 0.4 or (
-                size <= 160 and not text.endswith((".", "!"))
+            if category != "related" or density >= LABEL_LINK_SHARE or (
+                size <= UNLINKED_LABEL_CHARS and not text.endswith((".", "!"))
             ):
                 return prefix
     line = line_pattern(text)
     if line is not None and (line[0] != "caption" or not options.keep_captions):
         return line
-    if not options.keep_captions and size <= 250 and kind != "list_item":
+    if not options.keep_captions and size <= CAPTION_CHARS and kind != "list_item":
         if CAPTION_RE.match(text):
             return ("caption", "pattern:caption")
-        if size <= 60 and CREDIT_RE.search(text) and not text.rstrip().endswith((".", "?", "!")):
-            if len(text.split()) <= 6:
-                return ("caption", "pattern:credit")
-    if size <= 120 and kind != "list_item":
+        if (size <= CREDIT_CHARS and CREDIT_RE.search(text)
+                and not text.rstrip().endswith((".", "?", "!"))
+                and len(text.split()) <= CREDIT_WORDS):
+            return ("caption", "pattern:credit")
+    if size <= BYLINE_CHARS and kind != "list_item":
         if is_dateline(text):
             return ("dateline", "pattern:dateline")
         if BYLINE_RE.match(text) and _looks_like_names(text):
             return ("byline", "pattern:byline")
-    if kind in ("paragraph", "heading") and size < 200 and density >= 0.8:
+    if (kind in ("paragraph", "heading") and size < LINK_PARAGRAPH_CHARS
+            and density >= LINK_PARAGRAPH_SHARE):
         if kind == "heading" and _links_within_page(block.element):
             # A section heading that links to itself or to the contents ("#section-2").
             return None
         return ("related", "links:paragraph")
-    if kind == "paragraph" and size <= 2048 and URL_LINE_RE.fullmatch(text):
+    if kind == "paragraph" and size <= URL_LINE_CHARS and URL_LINE_RE.fullmatch(text):
         return ("boilerplate", "text:url")
     return None
 
@@ -491,17 +204,21 @@ def _standfirst(
             if marked and not _holds_more(el, block.text):
                 verdicts[index] = ("header", "standfirst:description")
             return
-        if len(block.text) >= 200:
+        if len(block.text) >= BODY_STARTED_CHARS:
             return
 
 
+#: A block this long is a body paragraph: the standfirst, if any, came before it.
+BODY_STARTED_CHARS = 200
+#: An element goes on with the body when its text exceeds twice the lead's plus this.
+LEAD_MARGIN_CHARS = 200
 #: Elements that hold body text when nothing marks them (a paragraph, a page of <div>s).
 _PLAIN_TEXT_TAGS = frozenset({"p", "div", "span", "font", "td", "center", "section"})
 
 
 def _holds_more(el: Element, text: str) -> bool:
     """True when the element's text goes well beyond the block's (the block is its lead)."""
-    return len(text_of(el)) > 2 * len(text) + 200
+    return len(text_of(el)) > 2 * len(text) + LEAD_MARGIN_CHARS
 
 
 #: Categories whose label marks its whole (small) box: "Sign up ..." heads a newsletter box.
@@ -557,10 +274,16 @@ def _looks_like_names(text: str) -> bool:
     match = BYLINE_RE.match(text)
     rest = text[match.end():] if match else text
     words = rest.split()
-    if not words or len(words) > 12:
+    if not words or len(words) > BYLINE_NAME_WORDS:
         return False
     first = words[0].lstrip("@(\"'“")
     return bool(first) and (first[0].isupper() or not first[0].isalpha())
+
+
+#: A list is a list of links when every item is mostly a link (this share of its text)
+#: and links make this share of the list's text.
+LINKED_ITEM_SHARE = 0.6
+LINK_LIST_SHARE = 0.7
 
 
 def _link_lists(blocks: list[RawBlock], verdicts: list[tuple[str, str] | None]) -> None:
@@ -573,8 +296,10 @@ def _link_lists(blocks: list[RawBlock], verdicts: list[tuple[str, str] | None]) 
         items = [blocks[i] for i in indexes]
         text = sum(len(item.text) for item in items)
         links = sum(item.link_chars for item in items)
-        linked_items = sum(1 for item in items if item.link_chars >= 0.6 * len(item.text))
-        if text and links >= 0.7 * text and linked_items == len(items):
+        linked_items = sum(
+            1 for item in items if item.link_chars >= LINKED_ITEM_SHARE * len(item.text)
+        )
+        if text and links >= LINK_LIST_SHARE * text and linked_items == len(items):
             for i in indexes:
                 if verdicts[i] is None:
                     verdicts[i] = ("related", "links:list")

@@ -20,6 +20,11 @@ from ._rules import SILENT_TAGS, is_body_name
 
 Dropped = dict[Element, tuple[str, str]]
 
+#: A paragraph's vote: a base for being a paragraph at all, plus a point per 100 characters
+#: up to 800 (a very long paragraph is no surer a sign than a long one).
+_VOTE_BASE = 0.5
+_VOTE_CAP = 800
+_VOTE_UNIT = 100.0
 #: How much of a paragraph's vote reaches each ancestor level.
 _DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
 #: A second strong candidate (this share of the best score) within this many levels of the
@@ -28,6 +33,8 @@ _CHUNK_SHARE = 0.25
 _CHUNK_LEVELS = 5
 _CHUNK_MIN = 2.5
 _MIN_PARAGRAPH = 25
+#: Levels above the body at which a lead with paragraphs of its own may stand.
+_LEAD_LEVELS = 3
 #: Votes a sibling with the body's own tag and class needs to join it.
 _TWIN_MIN = 1.0
 #: JSON-LD articleBody confirms the region by its first and last words.
@@ -60,7 +67,7 @@ def locate(page: Page, declared_body: str | None) -> Region | None:
         if density > _MAX_LINK_DENSITY:
             continue
         page_text += size
-        vote = (0.5 + min(size, 800) / 100.0) * (1.0 - density) * weight
+        vote = (_VOTE_BASE + min(size, _VOTE_CAP) / _VOTE_UNIT) * (1.0 - density) * weight
         node = el if el.tag in SOUP else el.getparent()
         if node is not None:
             direct[node] = direct.get(node, 0.0) + vote
@@ -149,7 +156,7 @@ def _widen(
     enough = max(_CHUNK_SHARE * best_score, _CHUNK_MIN)
     reach = 0
     # An ancestor with paragraphs of its own: the lead above a nested body.
-    for level, ancestor in enumerate(lineage[1:4], start=1):
+    for level, ancestor in enumerate(lineage[1 : _LEAD_LEVELS + 1], start=1):
         if direct.get(ancestor, 0.0) >= enough:
             reach = level
     for el, score in ranked[1:]:
@@ -177,6 +184,8 @@ _GROW_LEVELS = 12
 #: Link text the wider element may add, as a share of the prose it adds: more, and what
 #: it adds is a list of teasers or links, not more of the story.
 _GROW_MAX_LINKS = 0.25
+#: A text whose vote weighs less than this (a teaser cut short) counts as link text.
+_PROSE_WEIGHT = 0.5
 #: Prose the wider element must add (characters) to be worth taking.
 _GROW_MIN_PROSE = 200
 #: An <article> with less text than this is a teaser card for another page.
@@ -213,9 +222,11 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
     inner: dict[Element, list[int]] = {}
     for el, size, link_chars, weight in page.texts:
         is_prose = (size >= _MIN_PARAGRAPH and link_chars <= _MAX_LINK_DENSITY * size
-                    and weight >= 0.5)
+                    and weight >= _PROSE_WEIGHT)
         add_prose = size - link_chars if is_prose else 0
-        add_links = link_chars if is_prose else max(link_chars, size if weight < 0.5 else 0)
+        add_links = link_chars if is_prose else max(
+            link_chars, size if weight < _PROSE_WEIGHT else 0
+        )
         level = chain.get(el)
         if level is None:
             path = [el]
@@ -341,24 +352,38 @@ def _body_twins(a: Element, b: Element) -> bool:
     return any(is_body_name(name) for name in shared)
 
 
+#: How much the page's own hints weigh a candidate's votes: schema.org's articleBody is
+#: the surest, a body-like class name next, <article> a little (many pages use it for
+#: teasers too); the whole page and a list of stories are rarely the article.
+PRIOR_ARTICLE_BODY = 1.6
+PRIOR_BODY_NAME = 1.25
+PRIOR_ARTICLE_TAG = 1.1
+PRIOR_WHOLE_PAGE = 0.7
+PRIOR_LISTING = 0.5
+
+
 def _prior(el: Element, dropped: Dropped) -> float:
     """The page's own hints that an element is the article body."""
     factor = 1.0
     if el.get("itemprop") == "articleBody":
-        factor *= 1.6
+        factor *= PRIOR_ARTICLE_BODY
     names = el.get("class")
     ident = el.get("id")
     if ident:
         names = f"{names} {ident}" if names else ident
     if names and is_body_name(names):
-        factor *= 1.25
+        factor *= PRIOR_BODY_NAME
     if el.tag == "article":
-        factor *= 1.1
+        factor *= PRIOR_ARTICLE_TAG
     if el.tag in ("body", "html"):
-        factor *= 0.7
+        factor *= PRIOR_WHOLE_PAGE
     if _is_listing(el, dropped):
-        factor *= 0.5
+        factor *= PRIOR_LISTING
     return factor
+
+
+#: <article>s inside one element that make it a list of stories.
+_LISTING_ARTICLES = 2
 
 
 def _is_listing(el: Element, dropped: Dropped) -> bool:
@@ -371,9 +396,17 @@ def _is_listing(el: Element, dropped: Dropped) -> bool:
         if any(ancestor in dropped for ancestor in article.iterancestors()):
             continue
         found += 1
-        if found >= 2:
+        if found >= _LISTING_ARTICLES:
             return True
     return False
+
+
+#: A sibling of the body joins it with this share of its votes (and at least the minimum),
+#: or with a paragraph of its own of this many characters and few links.
+_SIBLING_SHARE = 0.2
+_SIBLING_MIN = 3.0
+_SIBLING_TEXT = 80
+_SIBLING_LINKS = 0.25
 
 
 def _with_siblings(
@@ -382,7 +415,7 @@ def _with_siblings(
     parent = best.getparent()
     if parent is None:
         return (best,)
-    threshold = max(3.0, best_score * 0.2)
+    threshold = max(_SIBLING_MIN, best_score * _SIBLING_SHARE)
     best_class = best.get("class")
     sizes = {el: (size, links) for el, size, links, _ in page.texts if el.getparent() is parent}
     chosen: list[Element] = []
@@ -407,6 +440,8 @@ def _with_siblings(
             chosen.append(sibling)
             continue
         measured = sizes.get(sibling)
-        if measured and measured[0] >= 80 and measured[1] / measured[0] < 0.25:
+        if measured and measured[0] >= _SIBLING_TEXT and (
+            measured[1] < _SIBLING_LINKS * measured[0]
+        ):
             chosen.append(sibling)
     return tuple(chosen)

@@ -10,7 +10,7 @@ from ._article import Article, Block
 from ._confidence import confidence
 from ._decode import decode
 from ._extraction import Extraction
-from ._filter import RawBlock, judge, segment
+from ._filter import judge
 from ._locate import locate
 from ._metadata import declarations, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
@@ -19,6 +19,7 @@ from ._prune import Page, prune
 from ._removals import removals
 from ._render import render_text
 from ._second_opinion import second_opinion
+from ._segment import RawBlock, segment
 from ._verdict import is_article, settled_elsewhere
 
 #: Below this confidence the rules are loosened for a second pass of our own, and then

@@ -15,10 +15,11 @@ from lxml import etree
 
 from ._extraction import Extraction
 from ._fallback import fallback_blocks
-from ._filter import Dropped, RawBlock, judge, laid_out_text
+from ._filter import Dropped, judge
 from ._options import Options
 from ._parse import Element
 from ._prune import Page
+from ._segment import RawBlock, laid_out_text
 
 #: The fallback's text replaces ours only when it is this many times longer.
 RESCUE_FACTOR = 1.5
