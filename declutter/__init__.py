@@ -11,11 +11,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._article import BLOCK_KINDS, CATEGORIES, Article, Block, Removal
+from ._article import CATEGORIES, Article, Removal
+from ._block import BLOCK_KINDS, Block
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
 from ._options import Options, SiteRule
 from ._pipeline import run
 from ._rulefile import RuleSet, load_rules, parse_rules
+from ._version import __version__
 
 if TYPE_CHECKING:
     from ._explain import explain_html
@@ -50,7 +52,6 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
-__version__ = "0.1.0"
 
 __all__ = [
     "BLOCK_KINDS",

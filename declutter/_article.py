@@ -10,8 +10,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-#: The kinds of kept block, in the order a reader meets them on a page.
-BLOCK_KINDS = ("paragraph", "heading", "list_item", "quote", "preformatted", "table")
+from ._block import Block
+from ._render import render_html, render_markdown
 
 #: Why an element was removed. Every removal record names one of these.
 CATEGORIES = (
@@ -39,25 +39,6 @@ CATEGORIES = (
     "outside",
     "user",
 )
-
-
-@dataclass(frozen=True)
-class Block:
-    """One kept piece of the article body.
-
-    ``level`` is the heading level (1-6) for headings and the nesting depth
-    for list items. List items that share ``list_id`` belong to one list and
-    are rendered as one block, one item per line. Table text has one row per
-    line and its cells separated by a tab.
-    """
-
-    kind: str
-    text: str
-    level: int = 0
-    list_id: int = -1
-    ordered: bool = False
-    #: XPath of the element the block came from, in the page as parsed (``extract()`` only)
-    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,11 +87,7 @@ class Article:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_markdown(self) -> str:
-        from ._render import render_markdown
-
         return render_markdown(self.blocks, title=self.title)
 
     def to_html(self) -> str:
-        from ._render import render_html
-
         return render_html(self.blocks, title=self.title, language=self.language)

@@ -372,79 +372,96 @@ def _flatten(text: str, cap: int) -> str:
     a little earlier, leaving room for the blocks inside them. One pass,
     linear in the text.
     """
-    out: list[str] = []
-    copied = 0  # text[:copied] is in out
-    pos = 0
-    stack: list[str] = []
-    open_count: Counter[str] = Counter()
-    removed: Counter[str] = Counter()  # end tags still to take out, by name
-    top_has_text = False  # text since the element on top of the stack opened
+    return _Flattener(text, cap).run()
 
-    def take_out(start: int, end: int, replacement: str = "") -> None:
-        nonlocal copied
-        out.append(text[copied:start])
-        out.append(replacement)
-        copied = end
 
-    while (match := _TOKEN_RE.search(text, pos)) is not None:
-        if (not top_has_text and len(stack) >= cap - _INLINE_HEADROOM
-                and _NONSPACE_RE.search(text, pos, match.start())):
-            top_has_text = True
-        if match.group(1):  # a comment runs to "-->"
-            end = text.find("-->", match.end())
+class _Flattener:
+    """The state of one :func:`_flatten` pass over a text."""
+
+    def __init__(self, text: str, cap: int) -> None:
+        self.text = text
+        self.cap = cap
+        self.out: list[str] = []
+        self.copied = 0  # text[:copied] is in out
+        self.stack: list[str] = []
+        self.open_count: Counter[str] = Counter()
+        self.removed: Counter[str] = Counter()  # end tags still to take out, by name
+        self.top_has_text = False  # text since the element on top of the stack opened
+
+    def run(self) -> str:
+        text = self.text
+        pos = 0
+        while (match := _TOKEN_RE.search(text, pos)) is not None:
+            if (not self.top_has_text and len(self.stack) >= self.cap - _INLINE_HEADROOM
+                    and _NONSPACE_RE.search(text, pos, match.start())):
+                self.top_has_text = True
+            if match.group(1):  # a comment runs to "-->"
+                end = text.find("-->", match.end())
+                if end < 0:
+                    break
+                pos = end + 3
+                continue
+            end = text.find(">", match.end())
             if end < 0:
                 break
-            pos = end + 3
-            continue
-        end = text.find(">", match.end())
-        if end < 0:
-            break
-        pos = end + 1
-        name = match.group(3)
-        if name is None:  # doctype, processing instruction
-            continue
-        name = name.lower()
-        if match.group(2):  # an end tag
-            if removed[name]:
-                removed[name] -= 1
-                take_out(match.start(), pos)
-            elif open_count[name]:
-                while stack:
-                    top = stack.pop()
-                    open_count[top] -= 1
-                    if top == name:
-                        break
-                top_has_text = True
-            continue
-        if name in _VOID or text[end - 1] == "/":
-            continue
-        if name in _RAW_TEXT:
-            closing = _RAW_TEXT[name].search(text, pos)
-            if closing is None:
+            pos = end + 1
+            name = match.group(3)
+            if name is None:  # doctype, processing instruction
+                continue
+            name = name.lower()
+            if match.group(2):  # an end tag
+                self.end_tag(name, match.start(), pos)
+                continue
+            if name in _VOID or text[end - 1] == "/":
+                continue
+            if name in _RAW_TEXT:
+                closing = _RAW_TEXT[name].search(text, pos)
+                if closing is None:
+                    break
+                pos = closing.start() + 2  # past "</": the end tag is not a token of its own
+                continue
+            if name == "plaintext":
                 break
-            pos = closing.start() + 2  # past "</": the end tag is not a token of its own
-            continue
-        if name == "plaintext":
-            break
-        limit = cap - _INLINE_HEADROOM if name in _INLINE else cap
+            self.start_tag(name, match.start(), pos)
+        self.out.append(text[self.copied:])
+        return "".join(self.out)
+
+    def take_out(self, start: int, end: int, replacement: str = "") -> None:
+        self.out.append(self.text[self.copied:start])
+        self.out.append(replacement)
+        self.copied = end
+
+    def end_tag(self, name: str, start: int, end: int) -> None:
+        if self.removed[name]:
+            self.removed[name] -= 1
+            self.take_out(start, end)
+        elif self.open_count[name]:
+            while self.stack:
+                top = self.stack.pop()
+                self.open_count[top] -= 1
+                if top == name:
+                    break
+            self.top_has_text = True
+
+    def start_tag(self, name: str, start: int, end: int) -> None:
+        stack = self.stack
+        limit = self.cap - _INLINE_HEADROOM if name in _INLINE else self.cap
         if stack and stack[-1] in _CONTAINERS and name not in _INLINE:
             limit += _CONTAINER_ROOM  # text belongs in a list's item, a table's cell
         full = len(stack) >= limit
-        if full and (name in _INLINE or not top_has_text):
-            removed[name] += 1
-            take_out(match.start(), pos)
-            continue
+        if full and (name in _INLINE or not self.top_has_text):
+            self.removed[name] += 1
+            self.take_out(start, end)
+            return
         closes = _CLOSES.get(name)
         while closes and stack and stack[-1] in closes:
-            open_count[stack.pop()] -= 1
-            top_has_text = True
+            self.open_count[stack.pop()] -= 1
+            self.top_has_text = True
         if full and len(stack) >= limit:
             top = stack.pop()  # close it early: its own end tag, when it comes, goes
-            open_count[top] -= 1
-            removed[top] += 1
-            take_out(match.start(), match.start(), f"</{top}>")
+            self.open_count[top] -= 1
+            self.removed[top] += 1
+            self.take_out(start, start, f"</{top}>")
         stack.append(name)
-        open_count[name] += 1
-        top_has_text = False
-    out.append(text[copied:])
-    return "".join(out)
+        self.open_count[name] += 1
+        self.top_has_text = False

@@ -43,12 +43,16 @@ _PHRASING = frozenset({
 #: <a class="player-link">): they are words of that sentence.
 _INLINE_WORDS = frozenset({"a", "span", "em", "strong", "b", "i", "abbr", "cite", "mark", "small"})
 _WORD = re.compile(r"\w")
+#: A paragraph this long counts towards sparing a chrome-named wrapper as the article's.
+_LONG_PARAGRAPH = 150
 #: Paragraph text that makes a chrome-named wrapper an article's, however few the <p>s.
 _STORY_CHARS = 2000
 #: Text that makes a container named for the body an article's (see ``thorough``).
 _BODY_TEXT = 500
-#: A text cut short ("...") is a teaser for another page, not part of this one.
+#: A text cut short ("...") is a teaser for another page, not part of this one: its vote
+#: counts this much.
 _TRUNCATED = ("...", "…", "[…]", "[...]")
+_TRUNCATED_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class _Guard:
         long = chars = 0
         for p in el.iter("p"):
             size = len(text_of(p))
-            if size > 150 and not _is_link_text(p, el):
+            if size > _LONG_PARAGRAPH and not _is_link_text(p, el):
                 long += 1
                 chars += size
                 # Several long paragraphs, or a story written as one <p> broken by <br>.
@@ -126,24 +130,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
     That search costs a walk of the page, so it is the second pass, run only
     when the first one found no confident article.
     """
-    forced_body: Element | None = None
-    site_rules = options.rules_for(host)
-    drop_selectors = list(options.drop)
-    keep_selectors = list(options.keep)
-    for rule in site_rules:
-        drop_selectors.extend(rule.drop)
-        keep_selectors.extend(rule.keep)
-        if rule.body and forced_body is None:
-            found = select(root, rule.body)
-            forced_body = found[0] if found else None
-    user_drop: dict[Element, str] = {}
-    for selector in drop_selectors:
-        for el in select(root, selector):
-            user_drop.setdefault(el, selector)
-    kept: set[Element] = set()
-    for selector in keep_selectors:
-        kept.update(select(root, selector))
-
+    forced_body, user_drop, kept = _selected(root, options, host)
     dropped: dict[Element, tuple[str, str]] = {}
     texts: list[tuple[Element, int, int, float]] = []
     h1: list[Element] = []
@@ -180,29 +167,8 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             dropped[el] = reason
             skip()
             continue
-        if tag == "p" or tag in _PARAGRAPHS:
-            text = text_of(el).strip()
-            size = len(text)
-            if size:
-                weight = _VOTE_WEIGHT.get(tag, 1.0)
-                if text.endswith(_TRUNCATED):
-                    weight *= 0.3
-                texts.append((el, size, _link_length(el), weight))
-        elif tag == "br":
-            tail = el.tail
-            if tail and (size := len(tail.strip())):
-                parent = el.getparent()
-                if parent is not None and parent.tag not in _PARAGRAPHS:
-                    texts.append((parent, size, 0, 1.0))
-        elif tag in SOUP:
-            lead = el.text
-            if lead and (size := len(lead.strip())) > 1:
-                texts.append((el, size, 0, 1.0))
-            elif len(el) and all(child.tag in _PHRASING for child in el):
-                # <div><span><span>text</span></span></div>: a paragraph in font wrappers.
-                size = len(text_of(el).strip())
-                if size > 1:
-                    texts.append((el, size, _link_length(el), 1.0))
+        if tag in _PARAGRAPHS or tag == "br" or tag in SOUP:
+            _gather_text(el, tag, texts)
         elif tag == "h1":
             h1.append(el)
         elif tag == "time":
@@ -212,6 +178,57 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
         jsonld=tuple(head.jsonld), title_tag=head.title_tag, canonical=head.canonical,
         h1=tuple(h1), times=tuple(times), kept=frozenset(kept), forced_body=forced_body,
     )
+
+
+def _selected(
+    root: Element, options: Options, host: str | None
+) -> tuple[Element | None, dict[Element, str], set[Element]]:
+    """What the caller's selectors and site rules pick: the body a site rule names, the
+    elements to drop (with their selector) and the elements to keep."""
+    forced_body: Element | None = None
+    drop_selectors = list(options.drop)
+    keep_selectors = list(options.keep)
+    for rule in options.rules_for(host):
+        drop_selectors.extend(rule.drop)
+        keep_selectors.extend(rule.keep)
+        if rule.body and forced_body is None:
+            found = select(root, rule.body)
+            forced_body = found[0] if found else None
+    user_drop: dict[Element, str] = {}
+    for selector in drop_selectors:
+        for el in select(root, selector):
+            user_drop.setdefault(el, selector)
+    kept: set[Element] = set()
+    for selector in keep_selectors:
+        kept.update(select(root, selector))
+    return forced_body, user_drop, kept
+
+
+def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, float]]) -> None:
+    """Record the text an element stands for, as the locator will weigh it."""
+    if tag in _PARAGRAPHS:
+        text = text_of(el).strip()
+        size = len(text)
+        if size:
+            weight = _VOTE_WEIGHT.get(tag, 1.0)
+            if text.endswith(_TRUNCATED):
+                weight *= _TRUNCATED_WEIGHT
+            texts.append((el, size, _link_length(el), weight))
+    elif tag == "br":
+        tail = el.tail
+        if tail and (size := len(tail.strip())):
+            parent = el.getparent()
+            if parent is not None and parent.tag not in _PARAGRAPHS:
+                texts.append((parent, size, 0, 1.0))
+    else:
+        lead = el.text
+        if lead and (size := len(lead.strip())) > 1:
+            texts.append((el, size, 0, 1.0))
+        elif len(el) and all(child.tag in _PHRASING for child in el):
+            # <div><span><span>text</span></span></div>: a paragraph in font wrappers.
+            size = len(text_of(el).strip())
+            if size > 1:
+                texts.append((el, size, _link_length(el), 1.0))
 
 
 def _verdict(
@@ -269,6 +286,10 @@ def _in_running_text(el: Element) -> bool:
     return before is not None and _WORD.search(before) is not None
 
 
+#: A paragraph with more of its text in links than this is a menu's or a card's blurb.
+_LINK_PARAGRAPH_SHARE = 0.5
+
+
 def _is_link_text(p: Element, container: Element) -> bool:
     """True for a paragraph inside a link, or mostly made of links: a menu's or a teaser
     card's blurb, not a story's paragraph."""
@@ -277,7 +298,7 @@ def _is_link_text(p: Element, container: Element) -> bool:
             break
         if ancestor.tag == "a":
             return True
-    return _link_length(p) * 2 > len(text_of(p))
+    return _link_length(p) > _LINK_PARAGRAPH_SHARE * len(text_of(p))
 
 
 def _body_named(root: Element) -> list[Element]:

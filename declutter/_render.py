@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from html import escape
 
-from ._article import Block
+from ._block import Block
 
 
 def _groups(blocks: Iterable[Block]) -> Iterator[list[Block]]:

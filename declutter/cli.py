@@ -25,12 +25,12 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
 
-from . import __version__  # the one place the version is written
 from ._article import Article
 from ._errors import BUG, InputTooLargeError, RuleError, failure_of
 from ._options import DEFAULT_OPTIONS, Options
 from ._pipeline import run
 from ._rulefile import RuleSet, load_rules, validate_selectors
+from ._version import __version__
 from .bulk import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_PATTERNS,

@@ -40,8 +40,7 @@ from ._errors import Failure, failure_of, import_extra
 from ._options import Options
 from ._pipeline import run
 from .bulk.errors import BulkError, WorkerDiedError
-from .bulk.executors import DEFAULT_TIMEOUT, ExecutorStats, Failed
-from .bulk.job import SCHEDULER_ENV, run_job
+from .bulk.executors import DEFAULT_TIMEOUT, SCHEDULER_ENV, ExecutorStats, Failed
 from .bulk.output import article_record
 
 T = TypeVar("T")
@@ -524,5 +523,4 @@ __all__ = [
     "extract_partition",
     "extract_record",
     "run_batch",
-    "run_job",
 ]

@@ -31,6 +31,9 @@ DEFAULT_TIMEOUT = 30.0
 #: what the largest accepted page needs (tens of MiB), below what makes a machine swap.
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 
+#: Environment variable (Dask's own) naming the scheduler when none is given.
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
 
 @dataclass
 class ExecutorStats:

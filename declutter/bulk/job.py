@@ -6,14 +6,11 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from .executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+from .executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, SCHEDULER_ENV
 from .progress import Progress
 from .run import run_bulk
 from .source import DEFAULT_PATTERNS, DirectorySource, PageSource
 from .summary import BulkSummary
-
-#: Environment variable (Dask's own) naming the scheduler when none is given.
-SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 
 def run_job(
