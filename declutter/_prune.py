@@ -211,7 +211,9 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
         size = len(text)
         if size:
             weight = _VOTE_WEIGHT.get(tag, 1.0)
-            if text.endswith(_TRUNCATED):
+            if text.endswith(_TRUNCATED) or (
+                tag == "p" and size <= _TEASER_BLURB and _is_teaser_blurb(el)
+            ):
                 weight *= _TRUNCATED_WEIGHT
             texts.append((el, size, _link_length(el), weight))
     elif tag == "br":
@@ -229,6 +231,28 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
             size = len(text_of(el).strip())
             if size > 1:
                 texts.append((el, size, _link_length(el), 1.0))
+
+
+#: A teaser card is small: a picture, a headline, a blurb, a date. A container with more
+#: children is a body, whose linked sub-heading does not make its paragraphs teasers.
+_CARD_CHILDREN = 5
+#: A teaser's blurb is a sentence or two; an item of a list article says more.
+_TEASER_BLURB = 250
+_HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
+
+
+def _is_teaser_blurb(p: Element) -> bool:
+    """True for a paragraph beside a headline that links away, in a small card: the blurb
+    of a teaser for another story, which votes as little as a text cut short."""
+    card = p.getparent()
+    if card is None or len(card) > _CARD_CHILDREN:
+        return False
+    for child in card:
+        if child is p:
+            return False  # the headline comes first
+        if child.tag in _HEADINGS and child.find(".//a[@href]") is not None:
+            return True
+    return False
 
 
 def _verdict(
@@ -291,14 +315,23 @@ _LINK_PARAGRAPH_SHARE = 0.5
 
 
 def _is_link_text(p: Element, container: Element) -> bool:
-    """True for a paragraph inside a link, or mostly made of links: a menu's or a teaser
-    card's blurb, not a story's paragraph."""
+    """True for a paragraph that is no story's: inside a link, mostly made of links, or
+    the blurb of a teaser (a list item or card whose heading links away)."""
     for ancestor in p.iterancestors():
         if ancestor is container:
             break
         if ancestor.tag == "a":
             return True
+        if ancestor.tag in _CARDS and len(text_of(p)) <= _TEASER_BLURB and (
+            _TEASER_HEADLINE(ancestor)
+        ):
+            return True
     return _link_length(p) > _LINK_PARAGRAPH_SHARE * len(text_of(p))
+
+
+#: Elements that hold one teaser each: a headline that links away, and a blurb.
+_CARDS = frozenset({"li", "article"})
+_TEASER_HEADLINE = etree.XPath("boolean(.//*[self::h2 or self::h3 or self::h4]//a[@href])")
 
 
 def _body_named(root: Element) -> list[Element]:
