@@ -242,12 +242,16 @@ def _inside(el: Element, box: Element, *, whole: bool = False) -> bool:
 def _spread_labels(
     blocks: list[RawBlock], verdicts: list[tuple[str, str] | None], roots: frozenset[Element]
 ) -> None:
-    """A labelled block takes the rest of its small box with it."""
+    """A labelled block takes the rest of its small box with it.
+
+    Not a related link opened by its label ("READ MORE: ..."): that is one
+    line inserted in the flow, and the blocks beside it are the story's.
+    """
     for index, block in enumerate(blocks):
         verdict = verdicts[index]
         if verdict is None or verdict[0] not in _SPREADING:
             continue
-        if not verdict[1].startswith(("label:", "prefix:")):
+        if not verdict[1].startswith(("label:", "prefix:")) or verdict[1] == "prefix:related":
             continue
         box = block.element.getparent()
         if box is None or box in roots:

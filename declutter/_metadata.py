@@ -63,6 +63,8 @@ class Declared:
     #: the page's JSON-LD objects, and the first one of an article type ({} when none)
     objects: tuple[dict[str, Any], ...]
     article: dict[str, Any]
+    #: the page is a live blog (JSON-LD LiveBlogPosting): entries with a time line each
+    live_blog: bool = False
 
 
 def declarations(page: Page) -> Declared:
@@ -78,6 +80,7 @@ def declarations(page: Page) -> Declared:
         kind=_declared_article(page.meta, article, objects),
         objects=objects,
         article=article,
+        live_blog=any("liveblogposting" in _types(obj) for obj in objects),
     )
 
 

@@ -11,6 +11,7 @@ from ._confidence import confidence
 from ._decode import decode
 from ._extraction import Extraction
 from ._filter import judge
+from ._liveblog import with_time_lines
 from ._locate import locate
 from ._metadata import declarations, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
@@ -41,6 +42,7 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
             not options.articles_only or not settled_elsewhere(found)
         ):
             found = second_opinion(found, url, options)
+    found = with_time_lines(found)
     article = is_article(found)
     kept = found.kept if article or not options.articles_only else ()
     blocks = _blocks(kept, found.page if full else None)

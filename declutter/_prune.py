@@ -238,6 +238,8 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
 _CARD_CHILDREN = 5
 #: A teaser's blurb is a sentence or two; an item of a list article says more.
 _TEASER_BLURB = 250
+#: A teaser card holds little more than its headline and blurb.
+_CARD_TEXT = 600
 _HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
 
 
@@ -265,6 +267,8 @@ def _verdict(
     """
     category = TAG_RULES.get(tag)
     if category is not None and not (category == "caption" and keep_captions):
+        if tag == "figcaption" and _tells_a_slide(el):
+            return None
         return (category, f"tag:{tag}")
     keys = el.keys()
     if not keys:
@@ -296,6 +300,25 @@ def _verdict(
     return found
 
 
+#: Figures side by side that make a slideshow, and the caption text that makes a slide's
+#: caption the story's own text (a gallery told in its captions).
+_SLIDESHOW_FIGURES = 3
+_SLIDE_TEXT = 100
+
+
+def _tells_a_slide(caption: Element) -> bool:
+    """True for the caption of a slide in a photo story: a paragraph of prose under one of
+    several figures side by side. Its counter and credit are still removed by their own
+    rules."""
+    figure = caption.getparent()
+    if figure is None or figure.tag != "figure":
+        return False
+    strip = figure.getparent()
+    if strip is None or sum(1 for sibling in strip if sibling.tag == "figure") < _SLIDESHOW_FIGURES:
+        return False
+    return any(len(text_of(p)) >= _SLIDE_TEXT for p in caption.iter("p", "div"))
+
+
 def _in_running_text(el: Element) -> bool:
     """True when words stand on both sides of an element: it is part of a sentence."""
     tail = el.tail
@@ -323,7 +346,7 @@ def _is_link_text(p: Element, container: Element) -> bool:
         if ancestor.tag == "a":
             return True
         if ancestor.tag in _CARDS and len(text_of(p)) <= _TEASER_BLURB and (
-            _TEASER_HEADLINE(ancestor)
+            len(text_of(ancestor)) <= _CARD_TEXT and _TEASER_HEADLINE(ancestor)
         ):
             return True
     return _link_length(p) > _LINK_PARAGRAPH_SHARE * len(text_of(p))

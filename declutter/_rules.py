@@ -140,7 +140,8 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     ("boilerplate", "class:overlay",
      r"popup|modal|overlay|lightbox|interstitial|toast|banner-?ad|video-?player|player"
      r"|rollover-(?:[a-z]+-)?block|hover-?card|popover"
-     r"|gallery|slideshow|carousel"),
+     # sliders of teasers and products; a gallery or slideshow may be the story itself
+     r"|carousel"),
     ("hidden", "class:hidden",
      r"token:(?:hidden|hide|d-none|sr-only|screen-reader-text|visually-hidden|visuallyhidden"
      r"|is-hidden|u-hidden|element-invisible|invisible|offscreen|print-only|noscript)"),
@@ -373,6 +374,21 @@ LINE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
          r"|commenti|reacties|комментари\w*)\W*$"
          r"|^\W*(?:views|hits|aufrufe|zugriffe|visitas|vues|visite|weergaven|просмотры)"
          r"\s*:\s*\d[\d.,  ]*\W*$"),
+        # a slide or page counter: "3 of 8", "3 / 8", "Bild 3 von 8"
+        ("boilerplate", "pattern:counter",
+         r"^\W*(?:(?:photo|image|slide|picture|bild|foto|imagen)\s+)?\d{1,3}\s*"
+         r"(?:of|/|von|de|di|sur|van|из)\s*\d{1,3}\W*$"),
+        # "The gallery continues after this ad", "Story continues below"
+        ("ad", "pattern:continues",
+         r"^\W*(?:the\s+)?(?:story|article|text|gallery|slideshow|report|post|content|video)"
+         r"\s+continues\s+(?:below|after|underneath)\b(?!.*[.!?]\s+\w)"),
+        # a reporter's tagline: "Jane Doe covers city hall. Reach her at jdoe@example.com"
+        ("author_bio", "pattern:tagline",
+         r"\b(?:reach|contact|email|e-mail|write to)\s+(?:him|her|them|the author)\s+"
+         r"(?:at|on|via)\s+(?:[\w.+-]+@[\w-]+\.\w|@\w|\+?\d|twitter|x\b|bluesky|email)"
+         r"|\bfollow\s+(?:him|her|them)\s+on\s+(?:twitter|x|instagram|bluesky|threads"
+         r"|facebook|linkedin|mastodon)\b"
+         r"|\b(?:covers|writes about|reports on)\b.{0,120}\b[\w.+-]+@[\w-]+\.\w"),
         # a CMS's article-info fields (Joomla's "Category: News", "Hits: 532")
         ("tags", "pattern:info-field",
          r"^\W*(?:category|categories|kategorie|categoría|catégorie|categoria|categorie"

@@ -24,7 +24,7 @@ LINES = [
     ("La nota continúa abajo", "ad", ES),
     ("La suite après la publicité", "ad", FR),
     ("Previous story: Ferry fares rise by ten percent", "related", EN),
-    ("Next article", "related", EN),
+    ("Next article", "navigation", EN),
     ("Vorheriger Artikel", "related", DE),
     ("Artículo anterior", "related", ES),
     ("More news from the harbour district", "related", EN),

@@ -1,0 +1,89 @@
+"""Live blogs: every entry comes out with its time line.
+
+A live blog's entries are stamped with the time they were posted ("10:42
+BST"), and a reader of the text needs those lines as much as the entries:
+without them the updates run together. The stamp sits in each entry's header,
+which the prune stage removes as a dateline like any other, so on a page that
+declares itself a live blog each entry's time is put back in front of the
+entry's first kept block. The words come from the page's own ``<time>``, in
+the page's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ._extraction import Extraction
+from ._parse import Element, text_of
+from ._segment import RawBlock
+
+#: A time line longer than this is no stamp ("10:42 BST", "Tuesday 14 October, 9:05am").
+MAX_TIME_CHARS = 60
+
+
+def with_time_lines(extraction: Extraction) -> Extraction:
+    """Each entry's time line before its first kept block, on a declared live blog."""
+    region = extraction.region
+    if not extraction.declared.live_blog or region is None or not extraction.kept:
+        return extraction
+    stamps: dict[Element, Element] = {}  # entry -> its time
+    for root in region.elements:
+        for time, entry in _entries(root):
+            stamps.setdefault(entry, time)
+    if not stamps:
+        return extraction
+    kept: list[RawBlock] = []
+    stamped: set[Element] = set()
+    for block in extraction.kept:
+        holder = _entry_of(block.element, stamps)
+        if holder is not None and holder not in stamped:
+            stamped.add(holder)
+            time = stamps[holder]
+            line = " ".join(text_of(time).split())
+            if line and len(line) <= MAX_TIME_CHARS and _precedes(time, block.element, holder):
+                kept.append(RawBlock("paragraph", line, time, 0))
+        kept.append(block)
+    return replace(extraction, kept=tuple(kept))
+
+
+def _entries(root: Element) -> list[tuple[Element, Element]]:
+    """(time, entry) for each time of a region: an entry is the largest element around a
+    time that holds no other time."""
+    times = list(root.iter("time"))
+    counts: dict[Element, int] = {}
+    for time in times:
+        for ancestor in time.iterancestors():
+            counts[ancestor] = counts.get(ancestor, 0) + 1
+            if ancestor is root:
+                break
+    found = []
+    for time in times:
+        entry = None
+        for ancestor in time.iterancestors():
+            if counts.get(ancestor, 0) != 1:
+                break
+            entry = ancestor
+            if ancestor is root:
+                break
+        if entry is not None and entry is not root:
+            found.append((time, entry))
+    return found
+
+
+def _entry_of(el: Element, stamps: dict[Element, Element]) -> Element | None:
+    if el in stamps:
+        return el
+    for ancestor in el.iterancestors():
+        if ancestor in stamps:
+            return ancestor
+    return None
+
+
+def _precedes(time: Element, block: Element, entry: Element) -> bool:
+    """True when the time comes before the block in the entry (not a closing stamp)."""
+    for el in entry.iter():
+        if el is time:
+            return True
+        if el is block:
+            return False
+    return False
