@@ -255,11 +255,12 @@ def normalize_label(text: str) -> str:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """One category's labels: whole-block phrases and opening phrases."""
+    """One category's labels: whole-block phrases, and the patterns of its openings
+    (longest first, so "read more:" is tried before "read:")."""
 
     category: str
     exact: frozenset[str]
-    prefix: re.Pattern[str] | None
+    openings: tuple[str, ...]
 
 
 def _prefix_pattern(phrase: str) -> str:
@@ -284,34 +285,41 @@ def _load_lexicon(category: str) -> Lexicon:
             prefixes.append(_prefix_pattern(line[:-1].strip()))
         else:
             exact.add(normalize_label(line))
-    prefix = None
-    if prefixes:
-        prefixes.sort(key=len, reverse=True)
-        prefix = re.compile(r"^[\s•·»›▶►▸→*\-–—]*(?:" + "|".join(prefixes) + ")", re.IGNORECASE)
-    return Lexicon(category, frozenset(exact), prefix)
+    prefixes.sort(key=len, reverse=True)
+    return Lexicon(category, frozenset(exact), tuple(prefixes))
 
 
 LEXICONS: tuple[Lexicon, ...] = tuple(_load_lexicon(name) for name in LEXICON_CATEGORIES)
+#: Every exact label with its (category, rule): the first category that lists it wins.
+_LABELS: dict[str, tuple[str, str]] = {}
+for _lexicon in reversed(LEXICONS):
+    _LABELS.update(dict.fromkeys(_lexicon.exact, (_lexicon.category, f"label:{_lexicon.category}")))
+#: Every category's openings in one expression, categories in order (the first wins).
+_PREFIX_RE = re.compile(
+    r"[\s•·»›▶►▸→*\-–—]*(?:"
+    + "|".join(
+        f"(?P<c{index}>{'|'.join(lexicon.openings)})"
+        for index, lexicon in enumerate(LEXICONS)
+        if lexicon.openings
+    )
+    + ")",
+    re.IGNORECASE,
+)
 
 
 def label_of(key: str) -> tuple[str, str] | None:
     """(category, rule) when a whole block, in its ``normalize_label`` form, is a label
     of some category."""
-    if not key:
-        return None
-    for lexicon in LEXICONS:
-        if key in lexicon.exact:
-            return lexicon.category, f"label:{lexicon.category}"
-    return None
+    return _LABELS.get(key) if key else None
 
 
 def match_prefix(text: str) -> tuple[str, str] | None:
     """(category, rule) when the block opens with a label of some category."""
-    for lexicon in LEXICONS:
-        if lexicon.prefix is not None and lexicon.prefix.match(text):
-            return lexicon.category, f"prefix:{lexicon.category}"
-    return None
-
+    match = _PREFIX_RE.match(text)
+    if match is None or match.lastgroup is None:
+        return None
+    category = LEXICONS[int(match.lastgroup[1:])].category
+    return category, f"prefix:{category}"
 
 # ---------------------------------------------------------------------------
 # 3. Text patterns: captions and credits, bylines, datelines
@@ -347,58 +355,73 @@ BYLINE_RE = re.compile(
 )
 
 #: Short lines that are boilerplate by their wording, whatever their markup: (category,
-#: rule, pattern). Each pattern must match a whole block of at most LINE_PATTERN_CHARS.
-LINE_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
-    (category, rule, re.compile(pattern, re.IGNORECASE))
-    for category, rule, pattern in (
-        # copyright notices: "© 2025 Example News", "Copyright 2024 The Associated Press. All
-        # rights reserved.", "(c) dpa-infocom", "Alle Rechte vorbehalten."
-        ("boilerplate", "pattern:copyright",
-         r"^\W*(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))"
-         r"|\b(?:all rights reserved|alle rechte vorbehalten|todos los derechos reservados"
-         r"|tous droits réservés|todos os direitos reservados|tutti i diritti riservati"
-         r"|alle rechten voorbehouden|все права защищены)\b"
-         r"|^this material may not be published, broadcast, rewritten,? or redistributed"),
-        # who reported, wrote and edited the story (Reuters, AP, Canadian Press style)
-        ("byline", "pattern:credits",
-         r"^\W*(?:(?:with\s+)?additional\s+reporting|reporting|writing|editing|compiled"
-         r"|research|graphics|production)\s+by\s+(?-i:[A-ZÀ-Þ])"
-         r"|^\W*with (?:files|a report|reporting|additional reporting) (?:from|by)\s"
-         r"|^\W*(?:mit material von|mit agenturmaterial|con información de|avec l'afp\b"
-         r"|com informações d[aeo]s?)"
-         r"|\bcontributed (?:to )?this (?:report|story|article)\W*$"),
-        # view, hit and comment counters: "1,240 views", "Hits: 532", "12 Comments"
-        ("boilerplate", "pattern:counter",
-         r"^\W*\d[\d.,  ]*\s*(?:views?|hits|reads|aufrufe|zugriffe|visitas|vues|visite"
-         r"|weergaven|просмотр\w*|comments?|kommentare?|comentarios?|commentaires?"
-         r"|commenti|reacties|комментари\w*)\W*$"
-         r"|^\W*(?:views|hits|aufrufe|zugriffe|visitas|vues|visite|weergaven|просмотры)"
-         r"\s*:\s*\d[\d.,  ]*\W*$"),
-        # a slide or page counter: "3 of 8", "3 / 8", "Bild 3 von 8"
-        ("boilerplate", "pattern:counter",
-         r"^\W*(?:(?:photo|image|slide|picture|bild|foto|imagen)\s+)?\d{1,3}\s*"
-         r"(?:of|/|von|de|di|sur|van|из)\s*\d{1,3}\W*$"),
-        # "The gallery continues after this ad", "Story continues below"
-        ("ad", "pattern:continues",
-         r"^\W*(?:the\s+)?(?:story|article|text|gallery|slideshow|report|post|content|video)"
-         r"\s+continues\s+(?:below|after|underneath)\b(?!.*[.!?]\s+\w)"),
-        # a reporter's tagline: "Jane Doe covers city hall. Reach her at jdoe@example.com"
-        ("author_bio", "pattern:tagline",
-         r"\b(?:reach|contact|email|e-mail|write to)\s+(?:him|her|them|the author)\s+"
-         r"(?:at|on|via)\s+(?:[\w.+-]+@[\w-]+\.\w|@\w|\+?\d|twitter|x\b|bluesky|email)"
-         r"|\bfollow\s+(?:him|her|them)\s+on\s+(?:twitter|x|instagram|bluesky|threads"
-         r"|facebook|linkedin|mastodon)\b"
-         r"|\b(?:covers|writes about|reports on)\b.{0,120}\b[\w.+-]+@[\w-]+\.\w"),
-        # a CMS's article-info fields (Joomla's "Category: News", "Hits: 532")
-        ("tags", "pattern:info-field",
-         r"^\W*(?:category|categories|kategorie|categoría|catégorie|categoria|categorie"
-         r"|filed under|posted in|rubrik|rubrique|sección)\s*:\s*\S.{0,60}$"),
-        # a photo credit written out: "Photo by Jane Doe on Unsplash", "Foto von ..."
-        ("caption", "pattern:credit",
-         r"^\W*(?:photo|photos|photograph|image|picture|video|foto|fotos|bild)\s+"
-         r"(?:by|von|de|di|door|par)\s+\S.{0,80}(?<![.!?])$"),
-    )
+#: rule, pattern). Each pattern matches at the start of a block of at most
+#: LINE_PATTERN_CHARS (the "opening" table) or anywhere in it (the "anywhere" table).
+LINE_OPENINGS: tuple[tuple[str, str, str], ...] = (
+    # copyright notices: "© 2025 Example News", "Copyright 2024 The Associated Press"
+    ("boilerplate", "pattern:copyright",
+     r"\W*(?:©|\(c\)\s|copyright\s*(?:©|\(c\)|\d{4}))"
+     r"|this material may not be published, broadcast, rewritten,? or redistributed"),
+    # who reported, wrote and edited the story (Reuters, AP, Canadian Press style)
+    ("byline", "pattern:credits",
+     r"\W*(?:(?:with\s+)?additional\s+reporting|reporting|writing|editing|compiled"
+     r"|research|graphics|production)\s+by\s+(?-i:[A-ZÀ-Þ])"
+     r"|\W*with (?:files|a report|reporting|additional reporting) (?:from|by)\s"
+     r"|\W*(?:mit material von|mit agenturmaterial|con información de|avec l'afp\b"
+     r"|com informações d[aeo]s?)"),
+    # view, hit and comment counters: "1,240 views", "Hits: 532", "12 Comments"
+    ("boilerplate", "pattern:counter",
+     r"\W*\d[\d.,  ]*\s*(?:views?|hits|reads|aufrufe|zugriffe|visitas|vues|visite"
+     r"|weergaven|просмотр\w*|comments?|kommentare?|comentarios?|commentaires?"
+     r"|commenti|reacties|комментари\w*)\W*$"
+     r"|\W*(?:views|hits|aufrufe|zugriffe|visitas|vues|visite|weergaven|просмотры)"
+     r"\s*:\s*\d[\d.,  ]*\W*$"),
+    # a slide or page counter: "3 of 8", "3 / 8", "Bild 3 von 8"
+    ("boilerplate", "pattern:counter",
+     r"\W*(?:(?:photo|image|slide|picture|bild|foto|imagen)\s+)?\d{1,3}\s*"
+     r"(?:of|/|von|de|di|sur|van|из)\s*\d{1,3}\W*$"),
+    # "The gallery continues after this ad", "Story continues below"
+    ("ad", "pattern:continues",
+     r"\W*(?:the\s+)?(?:story|article|text|gallery|slideshow|report|post|content|video)"
+     r"\s+continues\s+(?:below|after|underneath)\b(?!.*[.!?]\s+\w)"),
+    # a CMS's article-info fields (Joomla's "Category: News", "Hits: 532")
+    ("tags", "pattern:info-field",
+     r"\W*(?:category|categories|kategorie|categoría|catégorie|categoria|categorie"
+     r"|filed under|posted in|rubrik|rubrique|sección)\s*:\s*\S.{0,60}$"),
+    # a photo credit written out: "Photo by Jane Doe on Unsplash", "Foto von ..."
+    ("caption", "pattern:credit",
+     r"\W*(?:photo|photos|photograph|image|picture|video|foto|fotos|bild)\s+"
+     r"(?:by|von|de|di|door|par)\s+\S.{0,80}(?<![.!?])$"),
 )
+LINE_ANYWHERE: tuple[tuple[str, str, str], ...] = (
+    # "... All rights reserved." in any of the languages of the label lexicons
+    ("boilerplate", "pattern:copyright",
+     r"\b(?:all rights reserved|alle rechte vorbehalten|todos los derechos reservados"
+     r"|tous droits réservés|todos os direitos reservados|tutti i diritti riservati"
+     r"|alle rechten voorbehouden|все права защищены)\b"),
+    ("byline", "pattern:credits", r"\bcontributed (?:to )?this (?:report|story|article)\W*$"),
+    # a reporter's tagline: "Jane Doe covers city hall. Reach her at jdoe@example.com"
+    ("author_bio", "pattern:tagline",
+     r"\b(?:reach|contact|email|e-mail|write to)\s+(?:him|her|them|the author)\s+"
+     r"(?:at|on|via)\s+(?:[\w.+-]+@[\w-]+\.\w|@\w|\+?\d|twitter|x\b|bluesky|email)"
+     r"|\bfollow\s+(?:him|her|them)\s+on\s+(?:twitter|x|instagram|bluesky|threads"
+     r"|facebook|linkedin|mastodon)\b"
+     r"|\b(?:covers|writes about|reports on)\b.{0,120}\b[\w.+-]+@[\w-]+\.\w"),
+)
+#: A word every "anywhere" pattern needs: blocks without one are not searched at all.
+_ANYWHERE_WORDS = ("reserv", "vorbehalten", "voorbehouden", "защищены", "contributed",
+                   "reach", "contact", "mail", "write to", "follow", "covers", "writes about",
+                   "reports on")
+
+
+def _alternation(table: tuple[tuple[str, str, str], ...]) -> re.Pattern[str]:
+    """One expression, one named group a pattern: a block is tested once per table."""
+    groups = (f"(?P<l{index}>{pattern})" for index, (_, _, pattern) in enumerate(table))
+    return re.compile("|".join(groups), re.IGNORECASE)
+
+
+_OPENING_RE = _alternation(LINE_OPENINGS)
+_ANYWHERE_RE = _alternation(LINE_ANYWHERE)
 #: Longest block the line patterns test: longer text is a paragraph that mentions them.
 LINE_PATTERN_CHARS = 200
 
@@ -407,10 +430,18 @@ def line_pattern(text: str) -> tuple[str, str] | None:
     """(category, rule) when a short block is a boilerplate line by its wording."""
     if len(text) > LINE_PATTERN_CHARS:
         return None
-    for category, rule, pattern in LINE_PATTERNS:
-        if pattern.search(text):
-            return category, rule
-    return None
+    table = LINE_OPENINGS
+    match = _OPENING_RE.match(text)
+    if match is None:
+        lowered = text.lower()
+        if not any(word in lowered for word in _ANYWHERE_WORDS):
+            return None
+        table = LINE_ANYWHERE
+        match = _ANYWHERE_RE.search(text)
+        if match is None:
+            return None
+    category, rule, _ = table[int(str(match.lastgroup)[1:])]
+    return category, rule
 
 
 #: A line that is nothing but a web address: the page's own URL in a print header, a
@@ -477,7 +508,8 @@ __all__ = [
     "CREDIT_RE",
     "ERROR_TITLE_RE",
     "LEXICONS",
-    "LINE_PATTERNS",
+    "LINE_ANYWHERE",
+    "LINE_OPENINGS",
     "ROLE_RULES",
     "SILENT_TAGS",
     "TAG_RULES",
