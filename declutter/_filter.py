@@ -18,6 +18,7 @@ from ._rules import (
     BYLINE_RE,
     CAPTION_RE,
     CREDIT_RE,
+    LONGEST_LABEL,
     URL_LINE_RE,
     is_dateline,
     label_of,
@@ -64,6 +65,8 @@ BYLINE_NAME_WORDS = 12
 #: link to another story.
 LINK_PARAGRAPH_CHARS = 200
 LINK_PARAGRAPH_SHARE = 0.8
+#: Blocks longer than this are no headline repeat and no label: their key is not needed.
+_KEY_CHARS = max(TITLE_REPEAT_CHARS, LONGEST_LABEL)
 #: A web address alone on a line is never longer than this.
 URL_LINE_CHARS = 2048
 
@@ -113,7 +116,8 @@ def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, st
     size = len(text)
     if kind in ("table", "preformatted"):
         return None
-    key = normalize_label(text)  # once per block: the headline and label tests share it
+    # Once per block, and only where a test can use it: the headline and label tests.
+    key = normalize_label(text) if kind == "heading" or size <= _KEY_CHARS else ""
     if kind == "heading" and (block.level == 1 or _same_key(key, title_key)):
         return ("title", "title:headline")
     if size < TITLE_REPEAT_CHARS and _same_key(key, title_key):

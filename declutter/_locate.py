@@ -218,8 +218,12 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
         return None
     prose = [0] * len(chain)
     links = [0] * len(chain)
-    # Prose and link text of every element between a text and the chain, for the descent.
+    # Prose and link text of each section beside the chain (a child of a chain element
+    # that is not on the chain), for the descent.
     inner: dict[Element, list[int]] = {}
+    # Where each element met so far attaches: (level of its chain element, its section);
+    # texts share ancestors, so each walk up stops at the first element already placed.
+    where: dict[Element, tuple[int, Element | None]] = {el: (lv, None) for el, lv in chain.items()}
     for el, size, link_chars, weight in page.texts:
         is_prose = (size >= _MIN_PARAGRAPH and link_chars <= _MAX_LINK_DENSITY * size
                     and weight >= _PROSE_WEIGHT)
@@ -227,20 +231,27 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
         add_links = link_chars if is_prose else max(
             link_chars, size if weight < _PROSE_WEIGHT else 0
         )
-        level = chain.get(el)
-        if level is None:
+        placed = where.get(el)
+        if placed is None:
             path = [el]
             for ancestor in el.iterancestors():
-                level = chain.get(ancestor)
-                if level is not None:
+                placed = where.get(ancestor)
+                if placed is not None:
                     break
                 path.append(ancestor)
             else:
-                continue
+                placed = (-1, None)
+            if placed[0] >= 0 and placed[1] is None:
+                placed = (placed[0], path[-1])  # the element just below the chain
             for member in path:
-                totals = inner.setdefault(member, [0, 0])
-                totals[0] += add_prose
-                totals[1] += add_links
+                where[member] = placed
+        level, section = placed
+        if level < 0:
+            continue
+        if section is not None:
+            totals = inner.setdefault(section, [0, 0])
+            totals[0] += add_prose
+            totals[1] += add_links
         if level:
             prose[level] += add_prose
             links[level] += add_links
@@ -252,9 +263,9 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
         if story is None or story in chain:
             continue
         for ancestor in story.iterancestors():
-            level = chain.get(ancestor)
-            if level is not None:
-                stop = min(stop, level)
+            story_level = chain.get(ancestor)
+            if story_level is not None:
+                stop = min(stop, story_level)
                 break
     top = 0
     added_prose = added_links = 0

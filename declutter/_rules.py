@@ -294,6 +294,8 @@ LEXICONS: tuple[Lexicon, ...] = tuple(_load_lexicon(name) for name in LEXICON_CA
 _LABELS: dict[str, tuple[str, str]] = {}
 for _lexicon in reversed(LEXICONS):
     _LABELS.update(dict.fromkeys(_lexicon.exact, (_lexicon.category, f"label:{_lexicon.category}")))
+#: The longest exact label: a longer block is none of them.
+LONGEST_LABEL = max(map(len, _LABELS))
 #: Every category's openings in one expression, categories in order (the first wins).
 _PREFIX_RE = re.compile(
     r"[\s•·»›▶►▸→*\-–—]*(?:"
@@ -510,6 +512,7 @@ __all__ = [
     "LEXICONS",
     "LINE_ANYWHERE",
     "LINE_OPENINGS",
+    "LONGEST_LABEL",
     "ROLE_RULES",
     "SILENT_TAGS",
     "TAG_RULES",
