@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from ._article import CATEGORIES, Article, Removal
 from ._block import BLOCK_KINDS, Block
@@ -20,6 +20,8 @@ from ._rulefile import RuleSet, load_rules, parse_rules
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from lxml import etree
+
     from ._explain import explain_html
     from .bulk import BulkSummary, run_bulk
     from .bulk.warc import run_warc_bulk
@@ -82,17 +84,22 @@ __all__ = [
 ]
 
 
-def clean(html: str | bytes, *, url: str | None = None, options: Options | None = None) -> str:
+#: What ``clean()`` and ``extract()`` read: the page's markup, or the page already parsed
+#: (an lxml element or tree, from lxml.html, Scrapy or parsel's ``Selector.root``).
+Page = Union[str, bytes, "etree._Element", "etree._ElementTree"]
+
+
+def clean(html: Page, *, url: str | None = None, options: Options | None = None) -> str:
     """The article body of a page as plain text; "" when the page has no article.
 
     Paragraphs are separated by one blank line. ``html`` may be ``str`` or
-    ``bytes`` (decoded by BOM, declared charset, then detection).
+    ``bytes`` (decoded by BOM, declared charset, then detection), or a tree the
+    caller parsed, read as it is (the same text as for its markup, without
+    writing it out again; the tree is never changed).
     """
     return run(html, url, options, full=False).text
 
 
-def extract(
-    html: str | bytes, *, url: str | None = None, options: Options | None = None
-) -> Article:
+def extract(html: Page, *, url: str | None = None, options: Options | None = None) -> Article:
     """The article with its metadata, its blocks and a record of every removal."""
     return run(html, url, options, full=True)

@@ -137,7 +137,9 @@ def decode(html: object, max_bytes: int) -> Source:
             )
         text, data = _decode_bytes(html if isinstance(html, bytes) else bytes(html))
     else:
-        raise TypeError(f"html must be str or bytes, not {type(html).__name__}")
+        raise TypeError(
+            f"html must be str, bytes or a parsed lxml tree, not {type(html).__name__}"
+        )
     return _clean(text, data, parsed=True)
 
 

@@ -23,6 +23,7 @@ import functools
 import re
 import threading
 from collections import Counter
+from copy import deepcopy
 
 from lxml import etree
 
@@ -90,7 +91,39 @@ def parse(source: Source | str) -> Element | None:
             _cap_depth(root, MAX_DEPTH)
     if root is None or not isinstance(root.tag, str):
         return None
-    _open_stray_wrappers(root)
+    wrapper = _stray_wrapper(root)
+    if wrapper is not None:
+        wrapper.tag = "div"  # a plain wrapper: what it holds is the page
+    return root
+
+
+def is_tree(obj: object) -> bool:
+    """True for a parsed page: an lxml element or tree, or an object holding one as
+    ``.root`` (a parsel Selector)."""
+    if isinstance(obj, (etree._Element, etree._ElementTree)):
+        return True
+    return isinstance(getattr(obj, "root", None), etree._Element)
+
+
+def adopt(tree: object) -> Element | None:
+    """The root element of a page the caller parsed (see :func:`is_tree`), to be read
+    without a copy. The caller's tree is never changed: when the page needs the one
+    repair the parse stage makes (a stray wrapper around the page), a copy is repaired.
+    """
+    root: Element | None
+    if isinstance(tree, etree._ElementTree):
+        root = tree.getroot()
+    elif isinstance(tree, etree._Element):
+        root = tree
+    else:
+        root = getattr(tree, "root", None)
+    if root is None or not isinstance(root.tag, str):
+        return None
+    if _stray_wrapper(root) is not None:
+        root = deepcopy(root)
+        wrapper = _stray_wrapper(root)
+        if wrapper is not None:
+            wrapper.tag = "div"
     return root
 
 
@@ -102,27 +135,28 @@ _STRAY_TEXT = 500
 _STRAY_WRAPPERS = ("noscript", "button")
 
 
-def _open_stray_wrappers(root: Element) -> None:
-    """Turn a <noscript> or <button> that holds most of the page into a plain wrapper.
+def _stray_wrapper(root: Element) -> Element | None:
+    """A <noscript> or <button> that holds most of the page, or None.
 
     Browsers read <noscript> content as raw text, so '<noscript><div></noscript>'
     closes at once for them; libxml2 parses it as markup, the open <div> swallows
     the end tag, and the whole rest of the page lands inside the noscript, which
     the later stages skip as a fallback for browsers without scripts. A <button>
-    left open in a site header swallows the page the same way.
+    left open in a site header swallows the page the same way. Such a wrapper is
+    read as a plain one.
     """
     body = root.find("body")
     if body is None:
-        return
+        return None
     page_text = 0
-    for wrapper in list(body.iter(*_STRAY_WRAPPERS)):
+    for wrapper in body.iter(*_STRAY_WRAPPERS):
         size = len(text_of(wrapper))
         if size < _STRAY_TEXT:
             continue
         page_text = page_text or len(text_of(body))
         if size * 2 > page_text:
-            wrapper.tag = "div"  # a plain wrapper: what it holds is the page
-            return
+            return wrapper
+    return None
 
 
 def _attempt(data: bytes, parser: etree.HTMLParser) -> tuple[Element | None, bool]:

@@ -6,16 +6,18 @@ module named for its job, and each hands the next an immutable result.
 
 from __future__ import annotations
 
+from lxml import etree
+
 from ._article import Article, Block
 from ._confidence import confidence
-from ._decode import decode
+from ._decode import clean_text, decode
 from ._extraction import Extraction
 from ._filter import judge
 from ._liveblog import with_time_lines
 from ._locate import locate
 from ._metadata import declarations, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
-from ._parse import Element, parse
+from ._parse import Element, adopt, is_tree, parse
 from ._prune import Page, prune
 from ._removals import removals
 from ._render import render_text
@@ -31,7 +33,20 @@ FALLBACK_BELOW = 0.35
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:
     """Extract one page. ``full`` adds metadata, block paths and removal records."""
     options = _checked(url, options)
-    root = parse(decode(html, options.max_bytes))
+    if is_tree(html):  # a page the caller parsed: read as it is, not written out again
+        root = adopt(html)
+        try:
+            return _extract(root, url, options, full=full, foreign=True)
+        except RecursionError:  # nested deeper than our own parse ever builds a tree
+            html = etree.tostring(root, encoding="unicode", method="html") if root else ""
+    return _extract(parse(decode(html, options.max_bytes)), url, options, full=full)
+
+
+def _extract(
+    root: Element | None, url: str | None, options: Options, *, full: bool, foreign: bool = False
+) -> Article:
+    """prune → locate → filter blocks, loosened and then a second opinion when unsure,
+    then the verdict and the rendering."""
     if root is None:
         return Article(text="", url=url)
     found = _own_pass(root, options, url, thorough=False)
@@ -45,7 +60,7 @@ def run(html: object, url: str | None, options: Options | None, *, full: bool) -
     found = with_time_lines(found)
     article = is_article(found)
     kept = found.kept if article or not options.articles_only else ()
-    blocks = _blocks(kept, found.page if full else None)
+    blocks = _blocks(kept, found.page if full else None, foreign=foreign)
     title = found.declared.headline
     body = render_text(blocks, title if options.include_title and blocks else None)
     if not full:
@@ -92,11 +107,17 @@ def _checked(url: object, options: object) -> Options:
     return options or DEFAULT_OPTIONS
 
 
-def _blocks(kept: tuple[RawBlock, ...], page: Page | None) -> tuple[Block, ...]:
-    """The public blocks; with their element's XPath when a page is given (extract())."""
+def _blocks(
+    kept: tuple[RawBlock, ...], page: Page | None, *, foreign: bool = False
+) -> tuple[Block, ...]:
+    """The public blocks; with their element's XPath when a page is given (extract()).
+
+    ``foreign``: the tree came from the caller's parser, whose text may still hold the
+    control characters our decode stage removes from every page we parse ourselves.
+    """
     getpath = page.root.getroottree().getpath if page is not None else None
     return tuple(
-        Block(raw.kind, raw.text, raw.level, raw.list_id, raw.ordered,
-              getpath(raw.element) if getpath is not None else "")
+        Block(raw.kind, clean_text(raw.text) if foreign else raw.text, raw.level, raw.list_id,
+              raw.ordered, getpath(raw.element) if getpath is not None else "")
         for raw in kept
     )

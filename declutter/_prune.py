@@ -145,14 +145,14 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
     skip = walker.skip_subtree
     for _, el in walker:
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
         tail = el.tail
         if tail and tag != "br" and not tail.isspace():
             # Text after an inline element (<img>text) is the container's own text.
             parent = el.getparent()
             if parent is not None and parent.tag in SOUP and (size := len(tail.strip())) > 1:
                 texts.append((parent, size, 0, 1.0))
+        if not isinstance(tag, str):  # a comment of a tree the caller parsed: only its tail
+            continue
         if tag in SILENT_TAGS:
             _gather_head(head, el, tag)
             skip()

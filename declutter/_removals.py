@@ -4,6 +4,7 @@ rule that removed it, in page order. What ``extract()`` returns in ``Article.rem
 from __future__ import annotations
 
 from ._article import Removal
+from ._decode import clean_text
 from ._extraction import Extraction
 from ._parse import Element
 from ._rules import SILENT_TAGS
@@ -72,4 +73,7 @@ def _excerpt(el: Element) -> str:
 
 
 def _short(text: str) -> str:
+    """At most EXCERPT_CHARS of a text, and none of the control characters a tree the
+    caller parsed may hold (our own parse removes them before any stage runs)."""
+    text = clean_text(text)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
