@@ -209,6 +209,12 @@ def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
 
     Returns each paragraph with the number of its characters that stand in links.
     """
+    if _LINE_BREAK not in parts:  # most blocks: one line, no break to split at
+        text = " ".join("".join(parts).split())
+        if not text:
+            return []
+        links = sum(len(piece.strip()) for piece, is_link in zip(parts, linked) if is_link)
+        return [(text, links)]
     paragraphs: list[tuple[str, int]] = []
     lines: list[str] = []
     line: list[str] = []
