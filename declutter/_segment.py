@@ -213,7 +213,9 @@ def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
         text = " ".join("".join(parts).split())
         if not text:
             return []
-        links = sum(len(piece.strip()) for piece, is_link in zip(parts, linked) if is_link)
+        links = sum(
+            len(piece.strip()) for piece, is_link in zip(parts, linked, strict=True) if is_link
+        )
         return [(text, links)]
     paragraphs: list[tuple[str, int]] = []
     lines: list[str] = []
