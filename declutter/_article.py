@@ -72,7 +72,8 @@ class Article:
     blocks: tuple[Block, ...] = ()
     removed: tuple[Removal, ...] = ()
     is_article: bool = False
-    #: How sure the locator is that it found the article body, 0 to 1.
+    #: How sure declutter is that the text returned is the page's article, 0 to 1: low when
+    #: the locator found little of the page's text, 0 when nothing is returned.
     confidence: float = 0.0
     #: True when the text came from the trafilatura fallback, not declutter's own locator.
     fallback: bool = False

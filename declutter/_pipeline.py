@@ -63,9 +63,12 @@ def _extract(
     blocks = _blocks(kept, found.page if full else None, foreign=foreign)
     title = found.declared.headline
     body = render_text(blocks, title if options.include_title and blocks else None)
+    # How sure we are that the text returned is the page's article: nothing returned is
+    # no article found, whatever the locator thought of its region.
+    sure = found.confidence if blocks else 0.0
     if not full:
         return Article(text=body, title=title, blocks=blocks, is_article=article,
-                       confidence=found.confidence, fallback=found.fallback, url=url)
+                       confidence=sure, fallback=found.fallback, url=url)
     metadata = read_metadata(found.page, found.declared, url)
     return Article(
         text=body,
@@ -79,7 +82,7 @@ def _extract(
         blocks=blocks,
         removed=removals(found),
         is_article=article,
-        confidence=round(found.confidence, 3),
+        confidence=round(sure, 3),
         fallback=found.fallback,
     )
 
