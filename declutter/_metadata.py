@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from ._article import Article
 from ._decode import clean_text
 from ._parse import text_of
 from ._prune import Page
@@ -32,19 +33,6 @@ _PUBLISHED_KEYS = (
 _AUTHOR_KEYS = (
     "author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl",
 )
-
-
-@dataclass(frozen=True)
-class Metadata:
-    title: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None
-    site_name: str | None = None
-    language: str | None = None
-    url: str | None = None
-    description: str | None = None
-    #: what the page declares itself to be: "article", "listing", "website" or None
-    declared_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,12 +88,15 @@ def _headline(page: Page) -> str | None:
     return None
 
 
-def read_metadata(page: Page, declared: Declared, url: str | None) -> Metadata:
+def read_metadata(page: Page, declared: Declared, url: str | None) -> Article:
+    """An Article holding the page's metadata and no text yet: the pipeline fills in the
+    rest, so the metadata fields are named once, in the result type."""
     meta = page.meta
     ld = declared.article
     site = meta.get("og:site_name") or _name(ld.get("publisher")) or meta.get("application-name")
     title = _first_text(page) or _text(ld.get("headline")) or declared.headline
-    return Metadata(
+    return Article(
+        text="",
         title=title,
         authors=_authors(ld, meta, page),
         published=_published(ld, meta, page),
@@ -116,7 +107,6 @@ def read_metadata(page: Page, declared: Declared, url: str | None) -> Metadata:
             meta.get("og:description") or meta.get("description")
             or meta.get("twitter:description") or _text(ld.get("description"))
         ),
-        declared_kind=declared.kind,
     )
 
 

@@ -6,6 +6,8 @@ module named for its job, and each hands the next an immutable result.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lxml import etree
 
 from ._article import Article, Block
@@ -69,20 +71,9 @@ def _extract(
     if not full:
         return Article(text=body, title=title, blocks=blocks, is_article=article,
                        confidence=sure, fallback=found.fallback, url=url)
-    metadata = read_metadata(found.page, found.declared, url)
-    return Article(
-        text=body,
-        title=metadata.title or title,
-        authors=metadata.authors,
-        published=metadata.published,
-        site_name=metadata.site_name,
-        language=metadata.language,
-        url=metadata.url,
-        description=metadata.description,
-        blocks=blocks,
-        removed=removals(found),
-        is_article=article,
-        confidence=round(sure, 3),
+    return replace(
+        read_metadata(found.page, found.declared, url), text=body, blocks=blocks,
+        removed=removals(found), is_article=article, confidence=round(sure, 3),
         fallback=found.fallback,
     )
 
