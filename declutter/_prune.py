@@ -30,6 +30,9 @@ _GUARDED = frozenset(
 )
 #: Elements whose leading text counts as a paragraph in pages without <p> markup.
 SOUP = frozenset({"div", "section", "article", "td", "font", "center", "main", "body"})
+#: React's streamed server rendering sends each part of the page in <div hidden id="S:0">,
+#: which its script moves into place: the page's content, hidden only until then.
+_STREAMED_RE = re.compile(r"S:\d+$")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
 #: List items and headings vote less than paragraphs: teaser lists are made of them.
@@ -273,7 +276,7 @@ def _verdict(
     keys = el.keys()
     if not keys:
         return None
-    if "hidden" in keys:
+    if "hidden" in keys and not _STREAMED_RE.match(el.get("id") or ""):
         return ("hidden", "attr:hidden")
     if "style" in keys and _HIDDEN_STYLE.search(el.get("style", "")):
         return ("hidden", "style:hidden")

@@ -127,3 +127,11 @@ def test_a_short_brief_is_an_article() -> None:
              "authority said. Services resume on Saturday morning.")
     article = declutter.extract(page(p(brief)))
     assert article.is_article and article.text == brief
+
+
+def test_react_streamed_segments_are_content_and_hidden_elements_are_not() -> None:
+    streamed = f'<div hidden id="S:0">{p(*EN[2:])}</div>'
+    hidden = '<div hidden id="panel">Newsletter preferences saved in your browser.</div>'
+    html = page(p(*EN[:2]) + '<template id="B:0"></template>' + streamed + hidden)
+    text = declutter.clean(html)
+    assert text == "\n\n".join(EN)
