@@ -21,3 +21,20 @@ def confidence(blocks: Sequence[RawBlock], region: Region | None) -> float:
     kept = sum(len(block.text) for block in blocks)
     share = kept / region.page_text if region.page_text else 1.0
     return min(1.0, kept / _ENOUGH_TEXT) * (0.5 + 0.5 * min(1.0, share / _ENOUGH_SHARE))
+
+
+#: Text (characters) beyond which an extraction is more often several things than one
+#: story (a thread, a list of entries, a page of documents): past it, the confidence
+#: falls with the square root of the excess.
+_ONE_STORY_CHARS = 15000
+
+
+def reported(confidence: float, chars: int) -> float:
+    """The confidence ``Article.confidence`` reports for a text of ``chars`` characters:
+    the locator's own figure, lower for a text longer than one story usually is, and 0
+    when nothing is returned."""
+    if chars <= 0:
+        return 0.0
+    if chars > _ONE_STORY_CHARS:
+        confidence *= (_ONE_STORY_CHARS / chars) ** 0.5
+    return confidence

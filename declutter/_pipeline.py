@@ -11,7 +11,7 @@ from dataclasses import replace
 from lxml import etree
 
 from ._article import Article, Block
-from ._confidence import confidence
+from ._confidence import confidence, reported
 from ._decode import clean_text, decode
 from ._extraction import Extraction
 from ._filter import judge
@@ -65,9 +65,7 @@ def _extract(
     blocks = _blocks(kept, found.page if full else None, foreign=foreign)
     title = found.declared.headline
     body = render_text(blocks, title if options.include_title and blocks else None)
-    # How sure we are that the text returned is the page's article: nothing returned is
-    # no article found, whatever the locator thought of its region.
-    sure = found.confidence if blocks else 0.0
+    sure = reported(found.confidence, sum(len(block.text) for block in blocks))
     if not full:
         return Article(text=body, title=title, blocks=blocks, is_article=article,
                        confidence=sure, fallback=found.fallback, url=url)

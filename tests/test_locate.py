@@ -135,3 +135,12 @@ def test_react_streamed_segments_are_content_and_hidden_elements_are_not() -> No
     html = page(p(*EN[:2]) + '<template id="B:0"></template>' + streamed + hidden)
     text = declutter.clean(html)
     assert text == "\n\n".join(EN)
+
+
+def test_confidence_is_zero_without_text_and_lower_for_a_text_longer_than_a_story() -> None:
+    story = declutter.extract(page(p(*EN)))
+    assert story.confidence == 1.0
+    long_text = declutter.extract(page(p(*(EN * 25))))  # about 30,000 characters
+    assert 0.5 < long_text.confidence < 1.0
+    listing = declutter.extract(page(p(*EN), head=ld_json("Product")))
+    assert listing.text == "" and listing.confidence == 0.0
