@@ -47,11 +47,11 @@ def page_row(dataset: Dataset, page: Page, output: str) -> tuple[dict[str, Any],
     if dataset.kind == "snippet":
         s = metrics.snippet_score(output, page.with_snippets, page.without_snippets)
         row.update(tp=s.tp, fp=s.fp, fn=s.fn, tn=s.tn)
-        # Per page, for the failure classes: the share of wanted snippets found, and the
-        # share of unwanted ones left out (1 when the page names none).
+        # Per page, for the failure classes, the set's own P and R on this page alone: the
+        # share of wanted snippets found, and of the snippets found the share wanted.
         recall = s.tp / (s.tp + s.fn) if s.tp + s.fn else None
         has_output = bool(metrics.tokens(output))
-        precision = (s.tn / (s.tn + s.fp) if s.tn + s.fp else 1.0) if has_output else None
+        precision = (s.tp / (s.tp + s.fp) if s.tp + s.fp else 0.0) if has_output else None
         eligible = bool(page.with_snippets)
         empty = eligible and not has_output
     else:
