@@ -276,11 +276,14 @@ class ParquetSink:
         row, size = check_row(result.record, self._columns)
         self._rows.append(row)
         self._bytes += size
-        if len(self._rows) >= self.row_group_rows or self._bytes >= ROW_GROUP_BYTES:
+        held, part = len(self._rows), self._part
+        if (held >= self.row_group_rows or self._bytes >= ROW_GROUP_BYTES
+                or (part.rows if part is not None else 0) + held >= self.part_rows):
             self._flush()
         part = self._part
         if part is not None and (part.rows >= self.part_rows
                                  or self._clock() - part.started >= self.part_seconds):
+            self._flush()  # the rows held go with the part
             self._close_part()
 
     def _flush(self) -> None:
