@@ -12,8 +12,10 @@ by one ranged request of its own length.
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
+import math
 import subprocess
 import sys
 import textwrap
@@ -41,7 +43,8 @@ from declutter.bulk.remote import (  # noqa: E402
     is_url,
     redact_text,
 )
-from declutter.bulk.remote_warc import RECORD_HEADROOM, is_remote_warc_input  # noqa: E402
+from declutter.bulk.remote_warc import is_remote_warc_input  # noqa: E402
+from declutter.bulk.warc import READ_AHEAD_PAGES  # noqa: E402
 from declutter.warc import run_warc_bulk  # noqa: E402
 
 PAGES = 40
@@ -346,10 +349,10 @@ def test_a_missing_input_url_is_a_clear_error(s3: dict[str, Any], tmp_path: Path
 # --------------------------------------------------------------------------- streaming
 
 
-def test_a_remote_warc_is_streamed_and_each_record_fetched_alone(
+def test_a_remote_warc_is_streamed_and_its_records_fetched_by_batch(
         web: Any, inputs: Path, reference: dict[str, Any], tmp_path: Path) -> None:
-    """Listing reads the archive once, in large blocks; each page is one ranged request of
-    its own record's length, made by the worker that cleans it."""
+    """Listing reads the archive once, in large blocks; the worker handed a batch of pages
+    fetches their records in one ranged request, starting at the first page's record."""
     archive = inputs / "crawl" / "a.warc.gz"
     size = archive.stat().st_size
     del web.requests[:]
@@ -359,11 +362,31 @@ def test_a_remote_warc_is_streamed_and_each_record_fetched_alone(
              if method == "GET" and path.endswith("a.warc.gz")]
     assert all(span is not None for span in spans), "the archive was fetched whole"
     offsets = {int(key.rsplit("/", 1)[1]) for key in reference["one"]}
-    page_reads = [start for start, end in spans if start in offsets  # type: ignore[misc]
-                  and end - start < RECORD_HEADROOM]
-    assert sorted(page_reads) == sorted(offsets)  # one request per page, at its record
-    # the listing's pass over the file, plus each page's record: nothing read twice
-    assert sum(end - start for start, end in spans) <= 2 * size  # type: ignore[misc]
+    page_reads = [start for start, end in spans if start in offsets]  # type: ignore[misc]
+    assert len(page_reads) == len(spans) - 1  # all but the listing's read start at a page
+    assert len(page_reads) <= 2 * math.ceil(len(offsets) / READ_AHEAD_PAGES)
+    # the listing's pass over the file; batches that overlap (the pool's smaller batches
+    # at the end of a run) read some records twice at most
+    assert max(end - start for start, end in spans) == size  # type: ignore[misc]
+    assert sum(end - start for start, end in spans) <= 3 * size  # type: ignore[misc]
+
+
+def test_a_server_that_ignores_byte_ranges_fails_the_pages_clearly(
+        inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from _servers import RangeHandler
+
+    with web_server(inputs) as server:
+        monkeypatch.setattr(RangeHandler, "send_head", _whole_file)
+        summary = run_warc_bulk(server.url + "crawl/a.warc.gz", tmp_path / "o.jsonl", jobs=0)
+    assert (summary.done, summary.failed) == (0, CRAWL_PAGES[0])
+    errors = _jsonl(tmp_path / "o.errors.jsonl")
+    assert {record["error"] for record in errors.values()} == {"RemoteInputError"}
+    assert all("byte ranges" in record["message"] for record in errors.values())
+
+
+def _whole_file(handler: Any) -> Any:
+    handler.headers.replace_header("Range", "") if "Range" in handler.headers else None
+    return http.server.SimpleHTTPRequestHandler.send_head(handler)
 
 
 def _span(header: str | None) -> tuple[int, int] | None:

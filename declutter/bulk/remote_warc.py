@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,22 +77,49 @@ class _Window(io.BytesIO):
         return super().seek(position, whence) + self._base
 
 
+class _Fetched(threading.local):
+    """The bytes a worker thread fetched last: the records of the pages it is handed next."""
+
+    url: str | None = None
+    start: int = 0
+    data: bytes = b""
+
+    def get(self, url: str, offset: int, length: int) -> bytes | None:
+        if url == self.url and self.start <= offset and \
+                offset + length <= self.start + len(self.data):
+            return self.data[offset - self.start:offset - self.start + length]
+        return None
+
+
+_FETCHED = _Fetched()
+
+
 def fetch_record(task: WarcTask, max_bytes: int, *,
                  storage_options: Mapping[str, Any] | None = None) -> WarcPage:
-    """The page of a remote WARC task: its record's bytes, in one ranged request."""
+    """The page of a remote WARC task, read from its record's bytes.
+
+    The record is fetched in one ranged request together with those of the
+    pages after it (:attr:`WarcTask.span`), which the same worker is handed
+    next, so a batch of pages costs one request; a record too large for that
+    is read through a buffered file instead.
+    """
+    url, offset, length = str(task.source), task.offset, task.length
     with reading():
-        fs, path = filesystem(str(task.source), storage_options)
-        length = task.length
-        if length is not None and length <= max_bytes + RECORD_HEADROOM:
-            data = fs.cat_file(path, start=task.offset, end=task.offset + length)
-            if len(data) != length:
+        fs, path = filesystem(url, storage_options)
+        if length is None or length > max_bytes + RECORD_HEADROOM:
+            with fs.open(path, "rb", block_size=RECORD_BLOCK_SIZE) as stream:
+                return read_record(stream, offset, max_bytes=max_bytes)
+        data = _FETCHED.get(url, offset, length)
+        if data is None:
+            span = max(length, task.span or 0)
+            fetched = bytes(fs.cat_file(path, start=offset, end=offset + span))
+            if not length <= len(fetched) <= span:  # cut short, or the whole file
                 raise RemoteInputError(
-                    f"asked for {length} bytes at offset {task.offset} and got {len(data)}: "
+                    f"asked for {span} bytes at offset {offset} and got {len(fetched)}: "
                     "the file changed, or the server does not serve byte ranges")
-            return read_record(_Window(bytes(data), task.offset), task.offset,
-                               max_bytes=max_bytes)
-        with fs.open(path, "rb", block_size=RECORD_BLOCK_SIZE) as stream:
-            return read_record(stream, task.offset, max_bytes=max_bytes)
+            _FETCHED.url, _FETCHED.start, _FETCHED.data = url, offset, fetched
+            data = fetched[:length]
+    return read_record(_Window(data, offset), offset, max_bytes=max_bytes)
 
 
 def process_remote_warc_task(task: PageTask, settings: PageSettings, *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -46,6 +46,14 @@ if TYPE_CHECKING:
 #: File names read as WARC archives in a directory (matched case-insensitively).
 WARC_PATTERNS: tuple[str, ...] = ("*.warc", "*.warc.gz")
 
+#: Pages whose records a worker fetches from a remote file in one request: as many as
+#: executors hand a worker at once (the local pool's batches, DaskExecutor's
+#: batch_size), so a request of an object store serves a whole batch.
+READ_AHEAD_PAGES = 8
+#: The most bytes fetched in one such request, so a few huge records in a row do not
+#: make a worker hold tens of megabytes.
+READ_AHEAD_BYTES = 4 * 1024**2
+
 
 @dataclass(frozen=True)
 class WarcTask(PageTask):
@@ -63,6 +71,11 @@ class WarcTask(PageTask):
     #: Bytes the record takes in the file, when known: a remote record is then
     #: fetched in one ranged request of exactly that size.
     length: int | None = None
+    #: Bytes from the record to the end of the record of the page
+    #: :data:`READ_AHEAD_PAGES` - 1 pages later (at most :data:`READ_AHEAD_BYTES`):
+    #: what a worker fetches at once from a remote file, since it is handed the
+    #: following pages too.
+    span: int | None = None
 
     def fields(self) -> dict[str, Any]:
         return record_fields(self.record_id, self.url, self.date, self.status, None, None)
@@ -142,7 +155,20 @@ def scan_listing(stream: IO[bytes], key: str, source: str | os.PathLike[str], *,
             pending = entry
     if pending is not None:
         items.append(_warc_task(pending, key, source, mtime, size))
-    return found, items
+    return found, _with_spans(items)
+
+
+def _with_spans(items: list[WarcTask | PageResult]) -> list[WarcTask | PageResult]:
+    """The tasks with their :attr:`WarcTask.span`, from the pages that follow each."""
+    pages = [index for index, item in enumerate(items) if isinstance(item, WarcTask)]
+    for number, index in enumerate(pages):
+        task = items[index]
+        last = items[pages[min(number + READ_AHEAD_PAGES, len(pages)) - 1]]
+        assert isinstance(task, WarcTask) and isinstance(last, WarcTask)
+        if task.length is not None and last.length is not None:
+            end = min(last.offset + last.length, task.offset + READ_AHEAD_BYTES)
+            items[index] = replace(task, span=max(end - task.offset, task.length))
+    return items
 
 
 def _warc_task(entry: RecordEntry, key: str, source: str | os.PathLike[str],
