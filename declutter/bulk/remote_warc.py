@@ -3,10 +3,11 @@
 The run is that of local archives (:mod:`declutter.bulk.warc`): each archive
 is listed by one worker, which streams it through in large sequential reads
 (never a full local copy), and every page's task carries the archive's URL,
-the record's offset and its length; the worker that cleans the page fetches
-exactly those bytes, in one ranged request. The parent never touches page
-bytes, so the same job runs on the local pool or on Dask workers that share
-nothing but the URL.
+the record's offset and length, and the span of the records of the pages a
+worker is handed with it; the worker fetches that span in one ranged request
+and serves the batch from it, so an object store sees one request per batch,
+not per page. The parent never touches page bytes, so the same job runs on
+the local pool or on Dask workers that share nothing but the URL.
 """
 
 from __future__ import annotations
