@@ -411,6 +411,12 @@ def test_urls_are_told_from_paths_and_redacted() -> None:
 
 
 def test_missing_extras_name_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patched:
+        patched.setitem(sys.modules, "s3fs", None)
+        registry = sys.modules["fsspec.registry"]._registry  # type: ignore[attr-defined]
+        patched.delitem(registry, "s3", raising=False)  # s3fs was loaded: forget it
+        with pytest.raises(ImportError, match=r"pip install 'declutter\[cloud\]'"):
+            filesystem("s3://bucket-without-client/x", {"anon": True})
     monkeypatch.setitem(sys.modules, "fsspec", None)
-    with pytest.raises(ImportError, match=r"declutter\[cloud\]"):
+    with pytest.raises(ImportError, match=r"pip install 'declutter\[cloud\]'"):
         filesystem("s3://bucket/x")

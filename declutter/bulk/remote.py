@@ -65,9 +65,11 @@ _PROGRAMMING_ERRORS: tuple[type[BaseException], ...] = (
 _PASSED_THROUGH: tuple[type[BaseException], ...] = (
     MemoryError, OSError, DeclutterError, *_PROGRAMMING_ERRORS)
 
-#: Packages that name the storage a URL scheme needs, for the install hint.
-_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs",
-             "abfs": "adlfs", "abfss": "adlfs"}
+#: What to install for a URL scheme fsspec cannot read yet: declutter's extra for the
+#: schemes it brings, fsspec's own packages for the others.
+_INSTALL = {"s3": "'declutter[cloud]'", "s3a": "'declutter[cloud]'",
+            "http": "'declutter[cloud]'", "https": "'declutter[cloud]'",
+            "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs"}
 
 
 class RemoteInputError(DeclutterError):
@@ -107,9 +109,9 @@ def filesystem(url: str, storage_options: Mapping[str, Any] | None = None) -> tu
         return fsspec.core.url_to_fs(url, **dict(storage_options or {}))
     except ImportError as error:
         scheme = url.split("://", 1)[0].lower()
-        package = _PACKAGES.get(scheme, "the fsspec package for it")
-        raise ImportError(f"reading {scheme}:// URLs needs {package}: pip install "
-                          f"'declutter[cloud]' (s3fs), or {package}") from error
+        install = _INSTALL.get(scheme)
+        hint = f"pip install {install}" if install else str(error)
+        raise ImportError(f"reading {scheme}:// URLs needs more of fsspec: {hint}") from error
     except ValueError as error:  # a scheme fsspec does not know
         raise BulkError(f"{redact_text(url)}: {redact_text(str(error))}") from None
 
