@@ -95,9 +95,12 @@ def reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 def s3(inputs: Path) -> Iterator[dict[str, Any]]:
     """moto's S3 API on 127.0.0.1 holding the inputs in s3://crawls/."""
     with moto_s3() as endpoint:
-        options = {"client_kwargs": {"endpoint_url": endpoint}}
-        fs, _ = filesystem("s3://", options)
+        fs, _ = filesystem("s3://", {"client_kwargs": {"endpoint_url": endpoint}})
         fs.mkdir(BUCKET)
+        # Everything a client needs, for workers that do not have the environment (the
+        # local pool's fork server may have started before it was set).
+        options = {"key": "testing", "secret": "testing",
+                   "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
         fs.put(str(inputs / "pages"), f"{BUCKET}/pages", recursive=True)
         fs.put(str(inputs / "crawl"), f"{BUCKET}/crawl", recursive=True)
         yield {"endpoint": endpoint, "options": options}
@@ -158,7 +161,7 @@ def test_each_input_kind_on_the_local_pool_gives_the_local_records(
     # memory:// lives in one process: workers forked from this one see it
     executor = ProcessExecutor(2, start_method="fork", timeout=60) if kind == "memory" else None
     jobs = None if executor else 2
-    options = s3["options"] if kind == "s3" else None  # the environment would do as well
+    options = s3["options"] if kind == "s3" else None
     assert _run(base + "pages/", tmp_path / "pages.jsonl", executor=executor, jobs=jobs,
                 storage_options=options) == reference["pages"]
     assert _run(base + "crawl/", tmp_path / "crawl.jsonl", executor=executor, jobs=jobs,
