@@ -51,6 +51,7 @@ from .bulk import (
     write_atomically,
 )
 from .bulk.progress import LINE_INTERVAL
+from .bulk.remote import has_credentials, is_url, redact_text
 
 PROG = "declutter"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -103,6 +104,8 @@ examples:
   declutter bulk crawl.warc.gz -o pages.jsonl           # the HTML pages of a WARC file (or a
                                                         # directory of them); needs declutter[warc]
   declutter bulk crawl/ -o pages.jsonl --scheduler tcp://HOST:8786   # on a Dask cluster
+  declutter bulk s3://bucket/crawl/ -o pages.parquet    # WARC files in S3 to a Parquet
+                                                        # dataset; needs declutter[cloud,parquet]
 
 Pages are found recursively ({", ".join(DEFAULT_PATTERNS[:4])}, also gzip-compressed,
 matched case-insensitively). Every page ends either as an output or as a line
@@ -208,11 +211,16 @@ def _bulk_parser() -> argparse.ArgumentParser:
         epilog=_BULK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="IN", type=Path,
-                        help="directory of saved pages, or a WARC file or directory of WARC files")
+    parser.add_argument("input", metavar="IN",
+                        help="directory of saved pages, or a WARC file or directory of WARC "
+                             "files; or the URL of one (s3://, gs://, https://, file://...: "
+                             "needs declutter[cloud]; credentials come from the environment "
+                             "or fsspec's configuration, never from the URL)")
     parser.add_argument("-o", "--output", metavar="OUT", type=Path, required=True,
-                        help="output directory, or a file ending in .jsonl for one JSON record "
-                             "per page (path, url, metadata, text)")
+                        help="output directory, a file ending in .jsonl for one JSON record "
+                             "per page (path, url, metadata, text), or a name ending in "
+                             ".parquet for a Parquet dataset of the same records (a directory "
+                             "of part files; needs declutter[parquet])")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
                         help="output format; sets the extension of mirrored files (.txt, .md, "
                              ".json, .html) and adds markdown/html/blocks to JSONL records")
@@ -382,13 +390,19 @@ def _bulk(argv: Sequence[str]) -> int:
     parser = _bulk_parser()
     args = parser.parse_args(argv)
     options = _options(args, parser)
-    if not args.input.is_dir() and not args.input.is_file():
-        parser.error(f"{args.input}: not a directory or a WARC file")
+    remote = is_url(args.input)
+    source: str | Path = args.input if remote else Path(args.input)
+    if remote and has_credentials(args.input):
+        parser.error("the URL holds a user name or password: a command line is seen by "
+                     "other users and kept in shell histories; give credentials in the "
+                     "environment or fsspec's configuration instead (see docs/crawl.md)")
+    if isinstance(source, Path) and not source.is_dir() and not source.is_file():
+        parser.error(f"{source}: not a directory or a WARC file")
     if args.scheduler not in (None, "local") and args.jobs is not None:
         parser.error("--jobs sizes the local worker pool; drop it with --scheduler")
-    jsonl = os.fspath(args.output).endswith(".jsonl")
-    if args.explain and not jsonl and args.format != "json":
-        parser.error("--explain in bulk needs --format json or a .jsonl output")
+    records = os.fspath(args.output).endswith((".jsonl", ".parquet"))
+    if args.explain and not records and args.format != "json":
+        parser.error("--explain in bulk needs --format json, or a .jsonl or .parquet output")
     progress: Progress | None = None
     if not args.quiet:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)
@@ -397,7 +411,7 @@ def _bulk(argv: Sequence[str]) -> int:
         from .bulk.job import run_job
 
         summary = run_job(
-            args.input,
+            source,
             args.output,
             options=options,
             fmt=args.format,
@@ -416,7 +430,7 @@ def _bulk(argv: Sequence[str]) -> int:
         _report(interrupt.summary, quiet=False, json_path=args.summary_json)
         return EXIT_INTERRUPTED
     except (BulkError, ValueError, ImportError) as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
+        print(f"{PROG}: {redact_text(str(error)) if remote else error}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as error:  # the error log or the output cannot be written (disk full...)
         return _fail(os.fspath(getattr(error, "filename", None) or args.output), error)
@@ -424,9 +438,11 @@ def _bulk(argv: Sequence[str]) -> int:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     _report(summary, quiet=args.quiet, json_path=args.summary_json)
-    if summary.total == 0 and args.input.is_dir() and not hasattr(summary, "warc_files"):
+    folder = isinstance(source, str) or source.is_dir()
+    if summary.total == 0 and folder and not hasattr(summary, "warc_files"):
         patterns = " ".join(args.glob) if args.glob else "the default HTML patterns"
-        print(f"{PROG}: no pages found under {args.input} (matching {patterns}; "
+        print(f"{PROG}: no pages found under {redact_text(args.input) if remote else source} "
+              f"(matching {patterns}; "
               "--glob chooses others)", file=sys.stderr)
     return _bulk_status(summary)
 

@@ -31,6 +31,7 @@ import os
 import re
 import traceback
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from importlib import import_module
 from typing import IO, TYPE_CHECKING, Any
@@ -452,10 +453,6 @@ def _load_message(error: BaseException) -> str:
 
 def _stream_size(stream: IO[bytes]) -> int | None:
     try:
-        return os.fstat(stream.fileno()).st_size
-    except (AttributeError, OSError, ValueError):
-        pass
-    try:
         here = stream.tell()
         size = stream.seek(0, os.SEEK_END)
         stream.seek(here)
@@ -538,14 +535,17 @@ def extract_warc(source: str | os.PathLike[str] | IO[bytes], *,
             yield WarcArticle(page, None, error)
 
 
-def read_record(path: str | os.PathLike[str], offset: int, *,
+def read_record(path: str | os.PathLike[str] | IO[bytes], offset: int, *,
                 max_bytes: int = DEFAULT_OPTIONS.max_bytes) -> WarcPage:
-    """The page stored at ``offset`` of a WARC file (a bulk worker's way in).
+    """The page stored at ``offset`` of a WARC file, or of a seekable binary file object
+    (a remote one, through fsspec): a bulk worker's way in.
 
     Raises :class:`WarcFormatError` when no readable page starts there, and
     :class:`~declutter.InputTooLargeError` for a payload over ``max_bytes``.
     """
-    with open(path, "rb") as stream:
+    with ExitStack() as stack:
+        stream = stack.enter_context(open(path, "rb")) if isinstance(path, str | os.PathLike) \
+            else path
         stream.seek(offset)
         for entry in scan_records(stream, payloads=True, max_bytes=max_bytes, first_only=True):
             if entry.fate == "damaged":

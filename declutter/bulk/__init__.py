@@ -6,14 +6,17 @@ database instead of files):
 
 * a **source** of :class:`PageTask` values, ``(key, bytes or path, url)``:
   :class:`DirectorySource` (:func:`iter_directory`) walks a directory of saved
-  pages, :class:`~declutter.bulk.warc.WarcSource` lists WARC archives, and any
-  iterable of tasks will do;
+  pages, :class:`~declutter.bulk.warc.WarcSource` lists WARC archives,
+  :class:`~declutter.bulk.remote.RemoteDirectorySource` and
+  :class:`~declutter.bulk.remote_warc.RemoteWarcSource` do the same at a URL,
+  and any iterable of tasks will do;
 * an **executor** that maps the picklable, module-level :func:`process_task`
   over the tasks and yields one :class:`PageResult` per task, whatever
   happens: :class:`ProcessExecutor` (worker processes with a per-page deadline
   and a memory limit) or :class:`InlineExecutor` (this process, for debugging);
 * a **sink** that stores results: :class:`MirrorSink` (one file per page, at
-  the mirrored path) or :class:`JsonlSink` (one JSON record per line), with
+  the mirrored path), :class:`JsonlSink` (one JSON record per line) or
+  :class:`~declutter.bulk.parquet.ParquetSink` (a Parquet dataset), with
   failures going to an :class:`ErrorLog`.
 
 :func:`run_bulk` wires them together, adds resuming and progress reporting,
@@ -27,8 +30,10 @@ The modules, one job each: :mod:`.tasks` (the values passed around),
 :mod:`.source` (where pages come from), :mod:`.executors`, :mod:`.pool` and
 :mod:`.worker` (where they run), :mod:`.sinks`, :mod:`.paths` and
 :mod:`.output` (where results go), :mod:`.progress`, :mod:`.summary`,
-:mod:`.run` (the run itself), :mod:`.warc` (WARC runs) and :mod:`.job` (the
-bulk command's dispatcher). WARC runs and the dispatcher load on first use.
+:mod:`.run` (the run itself), :mod:`.warc` (WARC runs), :mod:`.remote` and
+:mod:`.remote_warc` (inputs by URL, through fsspec), :mod:`.parquet` (Parquet
+datasets) and :mod:`.job` (the bulk command's dispatcher). WARC runs, URL
+inputs, Parquet output and the dispatcher load their libraries on first use.
 """
 
 from __future__ import annotations

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .errors import BulkError
 from .executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, SCHEDULER_ENV
 from .progress import Progress
+from .remote import RemoteInputError, is_url, redact_text, remote_failure
 from .run import run_bulk
 from .source import DEFAULT_PATTERNS, DirectorySource, PageSource
 from .summary import BulkSummary
@@ -23,17 +25,19 @@ def run_job(
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     patterns: Sequence[str] | None = None,
     progress: Progress | None = None,
+    storage_options: Mapping[str, Any] | None = None,
     **settings: Any,
 ) -> BulkSummary:
     """The bulk command's job: saved pages or WARC files, on local workers or on Dask.
 
-    ``inputs`` is read as WARC archives when :func:`declutter.bulk.warc.is_warc_input`
-    says so, else as a directory of pages. The job goes to a Dask cluster when
-    ``scheduler`` is an address, or when it is None, ``jobs`` is None and
-    ``$DASK_SCHEDULER_ADDRESS`` is set; ``scheduler="local"`` (or ``jobs``)
-    keeps it on this machine's worker pool. ``settings`` (``options``, ``fmt``,
-    ``explain``, ``resume``, ``errors``, ``explain_dir``) go to
-    :func:`~declutter.bulk.run_bulk` unchanged.
+    ``inputs`` is a path or a URL (read through fsspec with ``storage_options``),
+    read as WARC archives when :func:`declutter.bulk.warc.is_warc_input` (or
+    its remote twin) says so, else as a directory of pages. The job goes to a
+    Dask cluster when ``scheduler`` is an address, or when it is None,
+    ``jobs`` is None and ``$DASK_SCHEDULER_ADDRESS`` is set;
+    ``scheduler="local"`` (or ``jobs``) keeps it on this machine's worker
+    pool. ``settings`` (``options``, ``fmt``, ``explain``, ``resume``,
+    ``errors``, ``explain_dir``) go to :func:`~declutter.bulk.run_bulk` unchanged.
     """
     address = scheduler
     if address is None and jobs is None:
@@ -49,15 +53,33 @@ def run_job(
 
         distributed_module()  # say what to install before walking a large input
         executor = DaskExecutor(address, timeout=timeout)
-        # Workers resolve paths in their own working directory: hand them absolute ones.
-        inputs = os.path.abspath(inputs)
-    return run_bulk(_source(inputs, patterns), output, jobs=jobs, timeout=timeout,
-                    memory_limit=memory_limit, progress=progress, executor=executor, **settings)
+        if not is_url(inputs):
+            # Workers resolve paths in their own working directory: hand them absolute ones.
+            inputs = os.path.abspath(inputs)
+    return run_bulk(_source(inputs, patterns, storage_options), output, jobs=jobs,
+                    timeout=timeout, memory_limit=memory_limit, progress=progress,
+                    executor=executor, **settings)
 
 
-def _source(inputs: str | os.PathLike[str], patterns: Sequence[str] | None) -> PageSource:
+def _source(inputs: str | os.PathLike[str], patterns: Sequence[str] | None,
+            storage_options: Mapping[str, Any] | None) -> PageSource:
     from .warc import WARC_PATTERNS, WarcSource, is_warc_input
 
+    if is_url(inputs):
+        from .remote import RemoteDirectorySource
+        from .remote_warc import RemoteWarcSource, is_remote_warc_input
+
+        url = str(inputs)
+        try:
+            warc = is_remote_warc_input(url, storage_options, patterns)
+        except (OSError, RemoteInputError) as error:  # not found, refused, unreachable
+            raise BulkError(f"{redact_text(url)}: cannot read the input: "
+                            f"{remote_failure(error).message}") from None
+        if warc:
+            return RemoteWarcSource(url, patterns or WARC_PATTERNS,
+                                    storage_options=storage_options)
+        return RemoteDirectorySource(url, patterns or DEFAULT_PATTERNS,
+                                     storage_options=storage_options)
     if is_warc_input(inputs, patterns):
         return WarcSource(inputs, patterns or WARC_PATTERNS)
     return DirectorySource(inputs, patterns or DEFAULT_PATTERNS)

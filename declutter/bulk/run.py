@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .._errors import BUG, failure_of
 from .._options import DEFAULT_OPTIONS, Options
@@ -27,6 +28,7 @@ from .executors import (
 )
 from .paths import inside
 from .progress import Progress
+from .remote import is_url
 from .sinks import ErrorLog, MirrorSink, ReportSink, Sink, make_sink
 from .source import DEFAULT_PATTERNS, DirectorySource, PageSource, TaskSource
 from .summary import BulkSummary
@@ -80,14 +82,18 @@ def run_bulk(
     executor: Executor | None = None,
     page_function: Callable[..., PageResult] | None = None,
     explain_dir: str | os.PathLike[str] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> BulkSummary:
     """Clean every page of ``inputs`` into ``output``; never loses a page.
 
     ``inputs`` is a directory (walked by :func:`iter_directory` with
-    ``patterns``), any iterable of tasks (and of already-failed results to
-    log), or a :class:`PageSource` (WARC files: see :func:`run_warc_bulk`).
-    ``output`` is a directory (one file per page, :class:`MirrorSink`), a
-    path ending in ``.jsonl`` (:class:`JsonlSink`) or a sink of your own.
+    ``patterns``), a URL of one (``s3://bucket/pages/``, read through fsspec
+    with ``storage_options``: see :mod:`declutter.bulk.remote`), any iterable
+    of tasks (and of already-failed results to log), or a :class:`PageSource`
+    (WARC files: see :func:`run_warc_bulk`). ``output`` is a directory (one
+    file per page, :class:`MirrorSink`), a path ending in ``.jsonl``
+    (:class:`JsonlSink`) or ``.parquet`` (a Parquet dataset,
+    :class:`~declutter.bulk.parquet.ParquetSink`), or a sink of your own.
     ``jobs`` worker processes (default: every CPU; 0 runs in this process,
     without deadlines) each take ``timeout`` seconds at most per page and are
     replaced when their memory passes ``memory_limit`` bytes; pass
@@ -117,6 +123,10 @@ def run_bulk(
                            explain_dir)
     if isinstance(inputs, PageSource):
         source = inputs
+    elif is_url(inputs):
+        from .remote import RemoteDirectorySource
+
+        source = RemoteDirectorySource(str(inputs), patterns, storage_options=storage_options)
     elif isinstance(inputs, str | os.PathLike):
         source = DirectorySource(inputs, patterns)
     else:
@@ -224,6 +234,8 @@ class _Run:
                 self.reports.write(result)
             if result.key not in report_only:
                 self.sink.write(result)
+        except BulkError:
+            raise  # the sink cannot go on (a Parquet part that cannot be written)
         except Exception as error:  # a full disk, a symlink planted in OUT, or a bug
             return failure_result(result.key, failure_of(error))
         return result

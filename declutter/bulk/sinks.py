@@ -336,8 +336,14 @@ class ErrorLog:
             self._fd = None
 
 
-def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> MirrorSink | JsonlSink:
-    """A JSONL sink for an output ending in ``.jsonl``, else a mirrored directory."""
-    if os.fspath(output).endswith(".jsonl"):
+def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> Sink:
+    """A JSONL sink for an output ending in ``.jsonl``, a Parquet dataset for one ending in
+    ``.parquet`` (a directory, with or without the final "/"), else a mirrored directory."""
+    name = os.fspath(output)
+    if name.endswith(".jsonl"):
         return JsonlSink(output, fmt)
+    if name.rstrip("/" + os.sep).endswith(".parquet"):
+        from .parquet import ParquetSink  # pyarrow loads only for runs that write Parquet
+
+        return ParquetSink(name.rstrip("/" + os.sep), fmt)
     return MirrorSink(output, fmt)

@@ -112,7 +112,7 @@ def iter_directory(
     directory once; ``exclude`` names directories not to enter and files not
     to read (the outputs of the run, which may sit inside the input tree).
     """
-    matches = _matcher(patterns)
+    matches = matcher(patterns)
     skip = {os.path.realpath(path) for path in exclude}
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(Path(root), "")]
@@ -148,7 +148,7 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+def matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
     """One compiled test for all patterns: the walk calls it once per file."""
     by_name = [fnmatch.translate(p.casefold()) for p in patterns if "/" not in p]
     by_path = [fnmatch.translate(p.casefold()) for p in patterns if "/" in p]

@@ -13,13 +13,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .._errors import PAGE, Failure, error_message, failure_of
 from ..warc import (
+    RecordEntry,
     WarcFormatError,
+    WarcPage,
     WarcStats,
     archive_iterator,
     decode_payload,
@@ -30,6 +32,7 @@ from ..warc import (
 from .errors import BulkError
 from .executors import Executor, InlineExecutor, ProcessExecutor, default_jobs
 from .reading import prepare_page
+from .remote import is_url
 from .run import run_bulk
 from .sinks import ErrorLog, Sink
 from .source import DEFAULT_PATTERNS, PageSource, iter_directory
@@ -42,6 +45,14 @@ if TYPE_CHECKING:
 
 #: File names read as WARC archives in a directory (matched case-insensitively).
 WARC_PATTERNS: tuple[str, ...] = ("*.warc", "*.warc.gz")
+
+#: Pages whose records a worker fetches from a remote file in one request: as many as
+#: executors hand a worker at once (the local pool's batches, DaskExecutor's
+#: batch_size), so a request of an object store serves a whole batch.
+READ_AHEAD_PAGES = 8
+#: The most bytes fetched in one such request, so a few huge records in a row do not
+#: make a worker hold tens of megabytes.
+READ_AHEAD_BYTES = 4 * 1024**2
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,14 @@ class WarcTask(PageTask):
     record_id: str | None = None
     date: str | None = None
     status: int | None = None
+    #: Bytes the record takes in the file, when known: a remote record is then
+    #: fetched in one ranged request of exactly that size.
+    length: int | None = None
+    #: Bytes from the record to the end of the record of the page
+    #: :data:`READ_AHEAD_PAGES` - 1 pages later (at most :data:`READ_AHEAD_BYTES`):
+    #: what a worker fetches at once from a remote file, since it is handed the
+    #: following pages too.
+    span: int | None = None
 
     def fields(self) -> dict[str, Any]:
         return record_fields(self.record_id, self.url, self.date, self.status, None, None)
@@ -97,32 +116,67 @@ def list_warc(path: str | os.PathLike[str], key: str, *, mtime: float | None = N
     can be read record by record; skipped records are counted in ``stats``.
     """
     location = Path(os.path.abspath(path))  # workers may run in another directory
-    found = WarcStats()
-    items: list[WarcTask | PageResult] = []
     try:
         with open(location, "rb") as stream:
-            for entry in scan_records(stream, payloads=False, max_bytes=0):
-                found.count(entry)
-                if entry.fate == "damaged":
-                    if entry.whole_file or entry.offset == 0:  # nothing of it is readable
-                        items = [_damaged(key, entry.message)]
-                        found = WarcStats(damaged=1)
-                        break
-                    page_key = f"{key}/{entry.offset}"
-                    if details is not None and entry.record_id:
-                        details[page_key] = entry.fields()
-                    items.append(_damaged(page_key, entry.message))
-                elif entry.fate == "page":
-                    items.append(WarcTask(f"{key}/{entry.offset}", location, entry.target_uri,
-                                          mtime, offset=entry.offset,
-                                          record_id=entry.record_id, date=entry.date,
-                                          status=entry.status))
+            found, items = scan_listing(stream, key, location, mtime=mtime, details=details,
+                                        size=os.fstat(stream.fileno()).st_size)
     except OSError as error:
         items = [failure_result(key, failure_of(error))]
         found = WarcStats()
     if stats is not None:
         stats.add(found)
     return items
+
+
+def scan_listing(stream: IO[bytes], key: str, source: str | os.PathLike[str], *,
+                 mtime: float | None, details: dict[str, dict[str, Any]] | None,
+                 size: int | None) -> tuple[WarcStats, list[WarcTask | PageResult]]:
+    """The tasks of the WARC file open as ``stream`` (see :func:`list_warc`) and their counts.
+
+    Tasks name ``source`` (a path or a URL) and carry each record's length
+    (where the next record starts; the file's ``size`` for the last one).
+    """
+    found = WarcStats()
+    items: list[WarcTask | PageResult] = []
+    pending: RecordEntry | None = None  # a page waiting for the next record's offset
+    for entry in scan_records(stream, payloads=False, max_bytes=0):
+        found.count(entry)
+        if pending is not None:
+            items.append(_warc_task(pending, key, source, mtime, entry.offset))
+            pending = None
+        if entry.fate == "damaged":
+            if entry.whole_file or entry.offset == 0:  # nothing of it is readable
+                return WarcStats(damaged=1), [_damaged(key, entry.message)]
+            page_key = f"{key}/{entry.offset}"
+            if details is not None and entry.record_id:
+                details[page_key] = entry.fields()
+            items.append(_damaged(page_key, entry.message))
+        elif entry.fate == "page":
+            pending = entry
+    if pending is not None:
+        items.append(_warc_task(pending, key, source, mtime, size))
+    return found, _with_spans(items)
+
+
+def _with_spans(items: list[WarcTask | PageResult]) -> list[WarcTask | PageResult]:
+    """The tasks with their :attr:`WarcTask.span`, from the pages that follow each."""
+    pages = [index for index, item in enumerate(items) if isinstance(item, WarcTask)]
+    for number, index in enumerate(pages):
+        task = items[index]
+        last = items[pages[min(number + READ_AHEAD_PAGES, len(pages)) - 1]]
+        assert isinstance(task, WarcTask) and isinstance(last, WarcTask)
+        if task.length is not None and last.length is not None:
+            end = min(last.offset + last.length, task.offset + READ_AHEAD_BYTES)
+            items[index] = replace(task, span=max(end - task.offset, task.length))
+    return items
+
+
+def _warc_task(entry: RecordEntry, key: str, source: str | os.PathLike[str],
+               mtime: float | None, end: int | None) -> WarcTask:
+    return WarcTask(f"{key}/{entry.offset}", source, entry.target_uri, mtime,
+                    offset=entry.offset, record_id=entry.record_id, date=entry.date,
+                    status=entry.status,
+                    length=end - entry.offset if end is not None and end > entry.offset else None)
 
 
 def _damaged(key: str, message: str) -> PageResult:
@@ -139,9 +193,24 @@ def process_warc_task(task: PageTask, settings: PageSettings) -> PageResult:
     """
     if not isinstance(task, WarcTask):
         return process_task(task, settings)
+    return warc_result(task, settings, _read_local)
+
+
+def _read_local(task: WarcTask, max_bytes: int) -> WarcPage:
+    return read_record(_file(task), task.offset, max_bytes=max_bytes)
+
+
+def warc_result(task: WarcTask, settings: PageSettings,
+                read: Callable[[WarcTask, int], WarcPage],
+                failure: Callable[[BaseException], Failure] = failure_of) -> PageResult:
+    """:func:`process_warc_task` with the record read by ``read(task, max_bytes)``.
+
+    Archives elsewhere (a URL: :mod:`declutter.bulk.remote_warc`) give their
+    own reader and failure sorting, and share everything else.
+    """
     options = settings.options
     try:
-        page = read_record(_file(task), task.offset, max_bytes=options.max_bytes)
+        page = read(task, options.max_bytes)
         if task.record_id and page.record_id != task.record_id:
             raise WarcFormatError(f"the record at offset {task.offset} is not "
                                   f"{task.record_id}: the file changed during the run")
@@ -150,7 +219,7 @@ def process_warc_task(task: PageTask, settings: PageSettings) -> PageResult:
     except MemoryError:
         raise
     except Exception as error:  # sorted into page problems and bugs, never raised
-        return failed_result(task, failure_of(error))
+        return failed_result(task, failure(error))
     return PageResult(task.key, {"path": task.key, **page.fields(), **record}, report=report)
 
 
@@ -223,7 +292,7 @@ class WarcSource(PageSource):
               settings: RunSettings) -> list[PageTask | PageResult]:
         files: list[PageTask] = []
         unusable: list[PageResult] = []
-        for item in _warc_files(self.inputs, self.patterns, exclude=exclude):
+        for item in self.archives(exclude):
             if isinstance(item, PageTask):
                 files.append(item)
             else:
@@ -231,7 +300,8 @@ class WarcSource(PageSource):
         archive_iterator()  # fail before any output is touched when warcio is missing
         lister = _lister(settings.executor, settings.jobs, settings.memory_limit, len(files))
         listings = {listing.key: listing
-                    for listing in lister.map_unordered(_list_task, files, _listing_failed)}
+                    for listing in lister.map_unordered(self.list_function(), files,
+                                                        _listing_failed)}
         self.files = len(files)
         for file in files:  # in walk order, whatever order the listings came back in
             listing = listings[file.key]
@@ -243,6 +313,14 @@ class WarcSource(PageSource):
                 else:
                     unusable.append(entry)
         return [*self.tasks.values(), *unusable]
+
+    def archives(self, exclude: Sequence[Path]) -> Iterable[PageTask | PageResult]:
+        """The archives as file tasks (key, where, mtime), or failures, in walk order."""
+        return _warc_files(self.inputs, self.patterns, exclude=exclude)
+
+    def list_function(self) -> Callable[[PageTask], Listing]:
+        """What lists one archive (a file task) into its page tasks: picklable."""
+        return _list_task
 
     def error_log(self, path: Path) -> ErrorLog:
         return WarcErrorLog(path, self.tasks, self.details)
@@ -263,8 +341,10 @@ def run_warc_bulk(
 ) -> WarcSummary:
     """Clean every HTML page of WARC files into ``output``: :func:`~declutter.run_bulk` for crawls.
 
-    ``inputs`` is a WARC file, a directory (walked for ``patterns``) or a list
-    of WARC files. Each page's record (``path`` is ``FILE/OFFSET``) holds
+    ``inputs`` is a WARC file, a directory (walked for ``patterns``), a list
+    of WARC files, or a URL of a file or folder (read through fsspec with the
+    ``storage_options`` keyword: see :mod:`declutter.bulk.remote_warc`).
+    Each page's record (``path`` is ``FILE/OFFSET``) holds
     ``warc_record_id``, ``warc_target_uri``, ``warc_date``, ``http_status``
     (and ``http_charset`` / ``warc_truncated`` when the archive has them)
     before the article's metadata and text; failures go to the error log with
@@ -274,13 +354,19 @@ def run_warc_bulk(
     those of :func:`~declutter.run_bulk`, and so are the guarantees; the
     ``executor`` may be a :class:`declutter.cluster.DaskExecutor`.
     """
-    summary = run_bulk(WarcSource(inputs, patterns), output, **settings)
+    source = WarcSource(inputs, patterns)
+    if is_url(inputs):
+        from .remote_warc import RemoteWarcSource
+
+        source = RemoteWarcSource(str(inputs), patterns,
+                                  storage_options=settings.pop("storage_options", None))
+    summary = run_bulk(source, output, **settings)
     assert isinstance(summary, WarcSummary)
     return summary
 
 
 @dataclass(frozen=True)
-class _Listing:
+class Listing:
     """The listing of one WARC file, as a worker sends it back."""
 
     key: str
@@ -296,19 +382,19 @@ def _file(task: PageTask) -> str:
     return os.fspath(task.source)
 
 
-def _list_task(task: PageTask) -> _Listing:
+def _list_task(task: PageTask) -> Listing:
     """List one WARC file (of a file task): what listing workers run."""
     stats = WarcStats()
     details: dict[str, dict[str, Any]] = {}
     items = list_warc(_file(task), task.key, mtime=task.mtime, stats=stats, details=details)
-    return _Listing(task.key, items, stats, details)
+    return Listing(task.key, items, stats, details)
 
 
-def _listing_failed(task: PageTask, failure: Failure) -> _Listing:
+def _listing_failed(task: PageTask, failure: Failure) -> Listing:
     why = Failure(failure.error, f"the archive could not be listed: {failure.message}",
                   failure.kind, failure.traceback)
     damaged = WarcStats(damaged=1) if failure.kind == PAGE else WarcStats()
-    return _Listing(task.key, [failure_result(task.key, why)], damaged, {})
+    return Listing(task.key, [failure_result(task.key, why)], damaged, {})
 
 
 def _lister(executor: Executor | None, jobs: int | None, memory_limit: int | None,

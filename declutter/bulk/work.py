@@ -8,9 +8,10 @@ one page never costs a worker its other pages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .._errors import failure_of
+from .._errors import Failure, failure_of
 from .._options import Options
 from .._pipeline import run
 from .output import article_record
@@ -69,12 +70,30 @@ def process_task(task: PageTask, settings: PageSettings) -> PageResult:
     :class:`MemoryError`, which is left to the executor so it can also replace
     the worker whose memory may now be in a poor state.
     """
+    return run_task(task, settings, read_task)
+
+
+def read_task(task: PageTask, max_bytes: int) -> bytes:
+    """The page of a task: its own bytes, or the local file it names."""
+    if isinstance(task.source, bytes | bytearray | memoryview):
+        return prepare_page(bytes(task.source), max_bytes)
+    return read_page(task.source, max_bytes)
+
+
+def run_task(
+    task: PageTask,
+    settings: PageSettings,
+    read: Callable[[PageTask, int], bytes],
+    failure: Callable[[BaseException], Failure] = failure_of,
+) -> PageResult:
+    """:func:`process_task` with the page read by ``read(task, max_bytes)``.
+
+    Sources whose pages live elsewhere (a URL: :mod:`declutter.bulk.remote`)
+    give their own reader, and their own ``failure`` sorting when what their
+    reader raises needs it, and share everything else with saved pages.
+    """
     try:
-        max_bytes = settings.options.max_bytes
-        if isinstance(task.source, bytes | bytearray | memoryview):
-            data = prepare_page(bytes(task.source), max_bytes)
-        else:
-            data = read_page(task.source, max_bytes)
+        data = read(task, settings.options.max_bytes)
         url = task.url
         if url is None and settings.guess_url:
             url = guess_url(data)
@@ -82,5 +101,5 @@ def process_task(task: PageTask, settings: PageSettings) -> PageResult:
     except MemoryError:
         raise
     except Exception as error:  # sorted into page problems and bugs, never raised
-        return failed_result(task, failure_of(error))
+        return failed_result(task, failure(error))
     return PageResult(task.key, {"path": task.key, **record}, report=report)
