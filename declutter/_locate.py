@@ -216,10 +216,43 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
         node = node.getparent()
     if len(chain) == 1:
         return None
+    prose, links, inner = _tally(page, chain)
+    # Another story (an <article> of its own with a headline, beside this one: the next
+    # story of an endless page) ends the climb below it.
+    stop = len(chain)
+    for h1 in page.h1:
+        story = next(h1.iterancestors("article"), None)
+        if story is None or story in chain:
+            continue
+        for ancestor in story.iterancestors():
+            story_level = chain.get(ancestor)
+            if story_level is not None:
+                stop = min(stop, story_level)
+                break
+    top = 0
+    added_prose = added_links = 0
+    for level in range(1, stop):
+        added_prose += prose[level]
+        added_links += links[level]
+        if added_links > _GROW_MAX_LINKS * added_prose:
+            break
+        if added_prose >= _GROW_MIN_PROSE and (prose[level] or links[level]):
+            top = level
+    if not top:
+        return None
+    chosen: list[Element] = []
+    cards = _teaser_cards(page, chain, best)
+    _sections(list(chain)[top], best, chain, inner, cards, chosen, page.dropped)
+    return tuple(chosen)
+
+
+def _tally(
+    page: Page, chain: dict[Element, int]
+) -> tuple[list[int], list[int], dict[Element, list[int]]]:
+    """Prose and link text each level of the chain adds, and the prose and link text of
+    each section beside the chain (a child of a chain element not on the chain)."""
     prose = [0] * len(chain)
     links = [0] * len(chain)
-    # Prose and link text of each section beside the chain (a child of a chain element
-    # that is not on the chain), for the descent.
     inner: dict[Element, list[int]] = {}
     # Where each element met so far attaches: (level of its chain element, its section);
     # texts share ancestors, so each walk up stops at the first element already placed.
@@ -255,33 +288,7 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
         if level:
             prose[level] += add_prose
             links[level] += add_links
-    # Another story (an <article> of its own with a headline, beside this one: the next
-    # story of an endless page) ends the climb below it.
-    stop = len(chain)
-    for h1 in page.h1:
-        story = next(h1.iterancestors("article"), None)
-        if story is None or story in chain:
-            continue
-        for ancestor in story.iterancestors():
-            story_level = chain.get(ancestor)
-            if story_level is not None:
-                stop = min(stop, story_level)
-                break
-    top = 0
-    added_prose = added_links = 0
-    for level in range(1, stop):
-        added_prose += prose[level]
-        added_links += links[level]
-        if added_links > _GROW_MAX_LINKS * added_prose:
-            break
-        if added_prose >= _GROW_MIN_PROSE and (prose[level] or links[level]):
-            top = level
-    if not top:
-        return None
-    chosen: list[Element] = []
-    cards = _teaser_cards(page, chain, best)
-    _sections(list(chain)[top], best, chain, inner, cards, chosen, page.dropped)
-    return tuple(chosen)
+    return prose, links, inner
 
 
 def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[Element, int]:

@@ -40,6 +40,7 @@ from typing import Any
 from .._errors import error_message, import_extra
 from .errors import BulkError
 from .paths import SAFE_DIR_FD, TEMP_PREFIX, lock
+from .sinks import NamedOutput
 from .tasks import PageResult, PageTask, check_format
 
 #: Most rows in a row group: what the run holds in memory before writing them.
@@ -167,7 +168,7 @@ def _utf8(value: str) -> str:
     return value
 
 
-class ParquetSink:
+class ParquetSink(NamedOutput):
     """A bulk run's records as a Parquet dataset: a directory of part files (see the module).
 
     ``row_group_rows``, ``part_rows`` and ``part_seconds`` default to
@@ -175,6 +176,7 @@ class ParquetSink:
     """
 
     needs_metadata = True
+    suffix = ".parquet"
 
     def __init__(self, path: str | os.PathLike[str], fmt: str = "text", *,
                  row_group_rows: int = ROW_GROUP_ROWS, part_rows: int = PART_ROWS,
@@ -197,14 +199,6 @@ class ParquetSink:
         self._number = 0
         #: complete parts this sink wrote, in order
         self.parts: list[Path] = []
-
-    def default_errors_path(self) -> Path:
-        name = self.path.name
-        stem = name[: -len(".parquet")] if name.endswith(".parquet") else name
-        return self.path.with_name(f"{stem}.errors.jsonl")
-
-    def excluded(self) -> list[Path]:
-        return [self.path]
 
     def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
         try:

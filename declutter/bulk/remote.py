@@ -297,20 +297,35 @@ def check_remote_outputs(url: str, storage_options: Mapping[str, Any] | None,
             raise BulkError(f"{redact_text(url)}: the output cannot be the input or hold it")
 
 
-class RemoteDirectorySource(PageSource):
+class RemoteInput:
+    """What every source read by URL shares: the URL and the caller's storage options,
+    which each worker's reading function receives, and the check that no output is
+    asked to land inside the input."""
+
+    url: str
+    storage_options: dict[str, Any]
+
+    def at(self, url: str, storage_options: Mapping[str, Any] | None) -> None:
+        self.url = url
+        self.storage_options = dict(storage_options or {})
+
+    def with_options(self, function: Callable[..., PageResult]) -> Callable[..., PageResult]:
+        return functools.partial(function, storage_options=self.storage_options)
+
+    def check_outputs(self, outputs: Sequence[Path], reports: Path | None) -> None:
+        check_remote_outputs(self.url, self.storage_options, outputs, reports)
+
+
+class RemoteDirectorySource(RemoteInput, PageSource):
     """The saved pages at a URL: a folder (walked for ``patterns``) or one file."""
 
     def __init__(self, url: str, patterns: Sequence[str] = DEFAULT_PATTERNS, *,
                  storage_options: Mapping[str, Any] | None = None) -> None:
-        self.url = url
+        self.at(url, storage_options)
         self.patterns = patterns
-        self.storage_options = dict(storage_options or {})
 
     def page_function(self) -> Callable[..., PageResult]:
-        return functools.partial(process_remote_task, storage_options=self.storage_options)
-
-    def check_outputs(self, outputs: Sequence[Path], reports: Path | None) -> None:
-        check_remote_outputs(self.url, self.storage_options, outputs, reports)
+        return self.with_options(process_remote_task)
 
     def items(self, exclude: Sequence[Path],
               settings: RunSettings) -> list[RemoteTask]:

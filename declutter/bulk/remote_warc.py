@@ -22,8 +22,8 @@ from typing import Any
 from .._errors import PAGE
 from ..warc import WarcPage, WarcStats, read_record
 from .remote import (
+    RemoteInput,
     RemoteInputError,
-    check_remote_outputs,
     filesystem,
     is_remote_dir,
     list_inputs,
@@ -178,20 +178,16 @@ def is_remote_warc_input(url: str, storage_options: Mapping[str, Any] | None = N
     return False
 
 
-class RemoteWarcSource(WarcSource):
+class RemoteWarcSource(RemoteInput, WarcSource):
     """The HTML pages of the WARC files at a URL: one archive, or a folder of them."""
 
     def __init__(self, url: str, patterns: Sequence[str] = WARC_PATTERNS, *,
                  storage_options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(url, patterns)
-        self.url = url
-        self.storage_options = dict(storage_options or {})
+        WarcSource.__init__(self, url, patterns)
+        self.at(url, storage_options)
 
     def page_function(self) -> Callable[..., PageResult]:
-        return functools.partial(process_remote_warc_task, storage_options=self.storage_options)
-
-    def check_outputs(self, outputs: Sequence[Path], reports: Path | None) -> None:
-        check_remote_outputs(self.url, self.storage_options, outputs, reports)
+        return self.with_options(process_remote_warc_task)
 
     def archives(self, exclude: Sequence[Path]) -> Iterable[PageTask | PageResult]:
         return list_inputs(self.url, self.storage_options, self.patterns, exclude)

@@ -225,7 +225,24 @@ def json_line(value: Any) -> bytes:
     return (json.dumps(value, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
 
 
-class JsonlSink:
+class NamedOutput:
+    """A sink writing one named output (a file, or a dataset's directory): its error log
+    stands beside it, named for it, and a walk of the input leaves it out."""
+
+    path: Path
+    #: the output's name ends so; the error log's name replaces the ending
+    suffix = ""
+
+    def default_errors_path(self) -> Path:
+        name = self.path.name
+        stem = name[: -len(self.suffix)] if self.suffix and name.endswith(self.suffix) else name
+        return self.path.with_name(f"{stem}.errors.jsonl")
+
+    def excluded(self) -> list[Path]:
+        return [self.path]
+
+
+class JsonlSink(NamedOutput):
     """All pages in one JSON Lines file: one record per line, written whole and flushed.
 
     A killed run can leave only its last line cut short; resuming truncates that
@@ -233,20 +250,13 @@ class JsonlSink:
     """
 
     needs_metadata = True
+    suffix = ".jsonl"
 
     def __init__(self, path: str | os.PathLike[str], fmt: str = "text") -> None:
         self.path = Path(path)
         self.fmt = check_format(fmt)
         self._fd: int | None = None
         self._done: set[str] = set()
-
-    def default_errors_path(self) -> Path:
-        name = self.path.name
-        stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
-        return self.path.with_name(f"{stem}.errors.jsonl")
-
-    def excluded(self) -> list[Path]:
-        return [self.path]
 
     def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
         try:
