@@ -20,11 +20,19 @@ _KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "prefor
 _INLINE = frozenset({"hi", "ref", "del"})
 
 
+class FallbackFailed(Exception):
+    """trafilatura raised on this page: our own result stands, and the removal records say
+    why the second opinion is missing."""
+
+
 def fallback_blocks(text: str, url: str | None) -> tuple[Block, ...]:
-    try:
-        import trafilatura
-    except ImportError:  # an optional helper: without it we keep our own result
-        return ()
+    """trafilatura's reading of a page as blocks of our kinds; () when it finds nothing.
+
+    trafilatura is a dependency: failing to import it is a broken installation and
+    is not caught. Raising on one page is that page's problem: FallbackFailed.
+    """
+    import trafilatura
+
     # fast: without trafilatura's own second opinions (readability, jusText), which cost
     # a fifth of each fallback page (28.6 -> 22.7 ms) and changed no benchmark score.
     try:
@@ -32,8 +40,8 @@ def fallback_blocks(text: str, url: str | None) -> tuple[Block, ...]:
             text, url=url, output_format="xml", include_comments=False, include_tables=True,
             deduplicate=False, with_metadata=False, fast=True,
         )
-    except Exception:  # trafilatura failing on a page must not fail ours
-        return ()
+    except Exception as error:  # its own failure on this page, whatever its type
+        raise FallbackFailed(f"trafilatura failed: {type(error).__name__}: {error}") from error
     if not result:
         return ()
     try:

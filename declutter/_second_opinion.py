@@ -14,7 +14,7 @@ from dataclasses import replace
 from lxml import etree
 
 from ._extraction import Extraction
-from ._fallback import fallback_blocks
+from ._fallback import FallbackFailed, fallback_blocks
 from ._filter import Dropped, judge
 from ._options import Options
 from ._parse import Element
@@ -29,7 +29,11 @@ _WORD_RE = re.compile(r"\w+")
 def second_opinion(extraction: Extraction, url: str | None, options: Options) -> Extraction:
     """trafilatura's blocks in place of ours when they bring clearly more text."""
     page = extraction.page
-    rescued = fallback_blocks(_pruned_html(page), url)
+    try:
+        rescued = fallback_blocks(_pruned_html(page), url)
+    except FallbackFailed as failure:  # our own result stands; the records say why
+        note = Dropped("outside", "fallback:failed", None, str(failure))
+        return replace(extraction, dropped=(*extraction.dropped, note))
     if not rescued:
         return extraction
     body = page.root.find("body")

@@ -6,8 +6,6 @@ import pytest
 
 import declutter
 
-pytest.importorskip("trafilatura")
-
 LINES = (
     "The harbour board met on Tuesday to weigh three plans for the old quay.",
     "Members asked for costs, dates and a survey of the seabed before any vote.",
@@ -56,3 +54,27 @@ def test_fallback_tables_follow_keep_tables() -> None:
     assert article.fallback
     assert "2 million" not in article.text
     assert LINES[0] in article.text
+
+
+def test_a_trafilatura_failure_leaves_our_result_and_a_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import trafilatura
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise ValueError("no tree")
+
+    monkeypatch.setattr(trafilatura, "extract", broken)
+    article = declutter.extract(PAGE)
+    assert not article.fallback
+    failures = [r for r in article.removed if r.rule == "fallback:failed"]
+    assert failures and failures[0].excerpt == "trafilatura failed: ValueError: no tree"
+
+
+def test_trafilatura_imports_in_this_installation() -> None:
+    # A dependency of ours: its import failing is a broken installation, not a page
+    # problem, and is never caught (jusText needs lxml_html_clean, see pyproject.toml).
+    import trafilatura
+
+    page = f"<html><body><article><p>{' '.join(LINES)}</p></article></body></html>"
+    assert LINES[0] in (trafilatura.extract(page) or "")
