@@ -212,6 +212,54 @@ def table(results: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Run:
+    """One timed ``declutter bulk`` command: the two labels of its table row, and counts."""
+
+    labels: tuple[str, str]
+    pages: int
+    failed: int
+    #: Seconds of the bulk run itself (listing, workers, writes), from its summary.
+    seconds: float
+    #: Wall-clock seconds of the whole command, interpreter start-up included.
+    wall: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+def run_command(labels: tuple[str, str], source: str, out: Path, options: list[str],
+                env: dict[str, str], work: Path) -> Run:
+    """``declutter bulk SOURCE -o OUT OPTIONS`` in a fresh process, timed by its summary."""
+    summary_path = work / "summary.json"
+    command = [sys.executable, "-m", "declutter", "bulk", source, "-o", str(out), "--quiet",
+               "--summary-json", str(summary_path), *options]
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"declutter bulk failed ({completed.returncode}): {completed.stderr}")
+    summary = json.loads(summary_path.read_text())
+    return Run(labels, summary["done"] + summary["failed"], summary["failed"],
+               summary["seconds"], wall)
+
+
+def keep_fastest(best: dict[tuple[str, str], Run], run: Run) -> None:
+    """Keep the fastest run of each row (best of several, taken in turns)."""
+    if run.labels not in best or run.seconds < best[run.labels].seconds:
+        best[run.labels] = run
+
+
+def runs_table(headers: tuple[str, str], runs: list[Run]) -> str:
+    lines = [f"| {headers[0]} | {headers[1]} | pages | failed | run (s) | wall (s) | pages/s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for run in runs:
+        lines.append(f"| {run.labels[0]} | {run.labels[1]} | {run.pages} | {run.failed} "
+                     f"| {run.seconds:.2f} | {run.wall:.2f} | {run.pages_per_second:.0f} |")
+    return "\n".join(lines)
+
+
 def machine() -> str:
     """The CPUs this process may use and the load average: what a table's speed depends on."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

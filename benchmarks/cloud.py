@@ -28,41 +28,20 @@ gives, not a ceiling.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import child_env
-from benchmarks.bulk import bench_parser, machine
+from benchmarks.bulk import Run, bench_parser, keep_fastest, machine, run_command, runs_table
 from benchmarks.scale import write_crawl
 
 BUCKET = "bench"
 #: Test credentials for moto, and no instance metadata lookup off this machine.
 _AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
-
-
-@dataclass(frozen=True)
-class Run:
-    source: str
-    output: str
-    pages: int
-    failed: int
-    #: Seconds of the bulk run itself (listing, workers, writes), from its summary.
-    seconds: float
-    #: Wall-clock seconds of the whole command, interpreter start-up included.
-    wall: float
-
-    @property
-    def pages_per_second(self) -> float:
-        return self.pages / self.seconds if self.seconds else 0.0
 
 
 @contextlib.contextmanager
@@ -98,27 +77,12 @@ def measure(source: str, out: Path, env: dict[str, str], work: Path) -> Run:
                 part.unlink()
             leftover.rmdir()
         leftover.unlink(missing_ok=True)
-    summary_path = work / "summary.json"
-    command = [sys.executable, "-m", "declutter", "bulk", source, "-o", str(out), "--jobs",
-               "2", "--quiet", "--summary-json", str(summary_path)]
-    started = time.perf_counter()
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if completed.returncode != 0:
-        raise RuntimeError(f"declutter bulk failed ({completed.returncode}): {completed.stderr}")
-    summary = json.loads(summary_path.read_text())
     kind = source.split("://", 1)[0] + "://" if "://" in source else "local path"
-    return Run(kind, out.suffix.lstrip("."), summary["done"] + summary["failed"],
-               summary["failed"], summary["seconds"], wall)
+    return run_command((kind, out.suffix.lstrip(".")), source, out, ["--jobs", "2"], env, work)
 
 
 def table(runs: list[Run]) -> str:
-    lines = ["| WARC file read from | output | pages | failed | run (s) | wall (s) | pages/s |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for run in runs:
-        lines.append(f"| {run.source} | {run.output} | {run.pages} | {run.failed} "
-                     f"| {run.seconds:.2f} | {run.wall:.2f} | {run.pages_per_second:.0f} |")
-    return "\n".join(lines)
+    return runs_table(("WARC file read from", "output"), runs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         best: dict[tuple[str, str], Run] = {}
         for _ in range(args.repeat):
             for source, out in plans:
-                run = measure(source, out, env, work)
-                key = (run.source, run.output)
-                if key not in best or run.seconds < best[key].seconds:
-                    best[key] = run
+                keep_fastest(best, measure(source, out, env, work))
         size = os.path.getsize(crawl)
     print(f"## declutter bulk --jobs 2 on one WARC file of {args.pages} pages "
           f"({size / 2**20:.1f} MiB; best of {args.repeat}; {machine()})\n")

@@ -22,18 +22,23 @@ crawl also holds), then prints two markdown tables:
 from __future__ import annotations
 
 import io
-import json
 import logging
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import child_env
-from benchmarks.bulk import SAMPLES_DIR, bench_parser, generate_corpus, machine
+from benchmarks.bulk import (
+    SAMPLES_DIR,
+    Run,
+    bench_parser,
+    generate_corpus,
+    keep_fastest,
+    machine,
+    run_command,
+    runs_table,
+)
 
 
 def write_crawl(path: Path, pages: int, *, samples: Path = SAMPLES_DIR,
@@ -83,41 +88,15 @@ def write_crawl(path: Path, pages: int, *, samples: Path = SAMPLES_DIR,
 # --------------------------------------------------------------------------- throughput
 
 
-@dataclass(frozen=True)
-class Run:
-    engine: str
-    input: str
-    pages: int
-    failed: int
-    #: Seconds of the bulk run itself (listing, workers, writes), from its summary.
-    seconds: float
-    #: Wall-clock seconds of the whole command, interpreter start-up included.
-    wall: float
-
-    @property
-    def pages_per_second(self) -> float:
-        return self.pages / self.seconds if self.seconds else 0.0
-
-
 def measure(source: Path, engine: str, *, scheduler: str | None, work: Path) -> Run:
     """One ``declutter bulk`` run in a fresh process, into a fresh JSONL file."""
     out = work / "out.jsonl"
     out.unlink(missing_ok=True)
-    summary_path = work / "summary.json"
     env = child_env()
     env.pop("DASK_SCHEDULER_ADDRESS", None)
-    command = [sys.executable, "-m", "declutter", "bulk", str(source), "-o", str(out),
-               "--quiet", "--summary-json", str(summary_path)]
-    command += ["--scheduler", scheduler] if scheduler else ["--jobs", "2"]
-    started = time.perf_counter()
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    if completed.returncode != 0:
-        raise RuntimeError(f"declutter bulk failed ({completed.returncode}): {completed.stderr}")
-    summary = json.loads(summary_path.read_text())
+    options = ["--scheduler", scheduler] if scheduler else ["--jobs", "2"]
     kind = "WARC file" if source.is_file() else "directory"
-    return Run(engine, kind, summary["done"] + summary["failed"], summary["failed"],
-               summary["seconds"], wall)
+    return run_command((kind, engine), str(source), out, options, env, work)
 
 
 def throughput(inputs: list[Path], scheduler: str, repeat: int, work: Path) -> list[Run]:
@@ -128,20 +107,12 @@ def throughput(inputs: list[Path], scheduler: str, repeat: int, work: Path) -> l
         measure(source, engines[1][0], scheduler=scheduler, work=work)  # warm the workers
         for _ in range(repeat):
             for name, address in engines:
-                run = measure(source, name, scheduler=address, work=work)
-                key = (run.input, name)
-                if key not in best or run.seconds < best[key].seconds:
-                    best[key] = run
+                keep_fastest(best, measure(source, name, scheduler=address, work=work))
     return list(best.values())
 
 
 def throughput_table(runs: list[Run]) -> str:
-    lines = ["| input | engine | pages | failed | run (s) | wall (s) | pages/s |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for run in runs:
-        lines.append(f"| {run.input} | {run.engine} | {run.pages} | {run.failed} "
-                     f"| {run.seconds:.2f} | {run.wall:.2f} | {run.pages_per_second:.0f} |")
-    return "\n".join(lines)
+    return runs_table(("input", "engine"), runs)
 
 
 # --------------------------------------------------------------------------- WARC overhead
