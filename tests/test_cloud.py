@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _child import child_env
+from _child import child_env, jsonl_records, run_cli
 from _servers import moto_s3, web_server
 
 fsspec = pytest.importorskip("fsspec")
@@ -55,19 +55,6 @@ SECRET = "sEcReT-7f3a91"
 BUG_MARKER = "declutter-cloud-bug-5d21a0c4"
 
 
-def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    by_path = {record["path"]: record for record in records}
-    assert len(by_path) == len(records), "a page was written twice"
-    return by_path
-
-
-def _cli(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)],
-                          capture_output=True, text=True, env=env or child_env(), timeout=300,
-                          check=False)
-
-
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pages/ (a tree of saved pages) and crawl/ (two WARC files), as served everywhere."""
@@ -86,7 +73,7 @@ def reference(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     assert declutter.run_bulk(inputs / "pages", work / "pages.jsonl", jobs=0).ok
     assert run_warc_bulk(inputs / "crawl", work / "crawl.jsonl", jobs=0).ok
     assert run_warc_bulk(inputs / "crawl" / "a.warc.gz", work / "one.jsonl", jobs=0).ok
-    found = {name: _jsonl(work / f"{name}.jsonl") for name in ("pages", "crawl", "one")}
+    found = {name: jsonl_records(work / f"{name}.jsonl") for name in ("pages", "crawl", "one")}
     assert len(found["pages"]) == PAGES and len(found["crawl"]) == sum(CRAWL_PAGES)
     return found
 
@@ -147,7 +134,7 @@ def _run(source: str, out: Path, *, executor: Any = None, jobs: int | None = Non
     else:
         summary = declutter.run_bulk(source, out, **settings)
     assert summary.ok, summary.describe()
-    return _jsonl(out)
+    return jsonl_records(out)
 
 
 # --------------------------------------------------------------------------- each kind of input
@@ -218,27 +205,27 @@ def test_memory_urls_on_a_dask_cluster_of_threads(memory: str, reference: dict[s
 def test_the_cli_reads_s3_with_the_environments_credentials_and_resumes(
         s3: dict[str, Any], reference: dict[str, Any], tmp_path: Path) -> None:
     out, summary_path = tmp_path / "crawl.jsonl", tmp_path / "summary.json"
-    result = _cli("bulk", f"s3://{BUCKET}/crawl/", "-o", out, "--jobs", "2",
+    result = run_cli("bulk", f"s3://{BUCKET}/crawl/", "-o", out, "--jobs", "2",
                   "--summary-json", summary_path)
     assert result.returncode == 0, result.stderr
-    assert _jsonl(out) == reference["crawl"]
+    assert jsonl_records(out) == reference["crawl"]
     summary = json.loads(summary_path.read_text())
     assert (summary["done"], summary["warc_files"]) == (sum(CRAWL_PAGES), 2)
 
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
     out.write_text("".join(lines[:10]) + lines[10][:20], encoding="utf-8")  # killed mid-line
-    again = _cli("bulk", f"s3://{BUCKET}/crawl/", "-o", out, "--jobs", "2", "--resume",
+    again = run_cli("bulk", f"s3://{BUCKET}/crawl/", "-o", out, "--jobs", "2", "--resume",
                  "--summary-json", summary_path)
     assert again.returncode == 0, again.stderr
     summary = json.loads(summary_path.read_text())
     assert (summary["done"], summary["skipped"]) == (sum(CRAWL_PAGES) - 10, 10)
-    assert _jsonl(out) == reference["crawl"]
+    assert jsonl_records(out) == reference["crawl"]
 
 
 def test_the_cli_sends_an_s3_job_to_dask(cluster: Any, s3: dict[str, Any],
                                          reference: dict[str, Any], tmp_path: Path) -> None:
     out = tmp_path / "texts"
-    result = _cli("bulk", f"s3://{BUCKET}/pages", "-o", out, "--format", "json", "-q",
+    result = run_cli("bulk", f"s3://{BUCKET}/pages", "-o", out, "--format", "json", "-q",
                   "--scheduler", cluster.scheduler_address)
     assert result.returncode == 0, result.stderr
     written = {path.relative_to(out).as_posix(): json.loads(path.read_text(encoding="utf-8"))
@@ -286,7 +273,7 @@ def test_unreadable_remote_pages_are_page_records(web: Any, inputs: Path,
     out = tmp_path / "site.jsonl"
     summary = declutter.run_bulk(web.url + "site/", out, jobs=2)
     assert (summary.done, summary.failed, summary.bugs) == (1, 3, 0), summary.describe()
-    errors = _jsonl(tmp_path / "site.errors.jsonl")
+    errors = jsonl_records(tmp_path / "site.errors.jsonl")
     assert {key: (record["error"], record["kind"]) for key, record in errors.items()} == {
         "scan.html": ("NotHTMLError", "page"),
         "missing.html": ("FileNotFoundError", "page"),
@@ -317,12 +304,12 @@ def test_no_credential_reaches_a_message_or_the_error_log(web: Any, inputs: Path
     with pytest.raises(BulkError) as raised:
         run_warc_bulk(signed, tmp_path / "s.jsonl", jobs=0)
     assert SECRET not in str(raised.value) and "broken.warc.gz" in str(raised.value)
-    result = _cli("bulk", signed, "-o", tmp_path / "s.jsonl")
+    result = run_cli("bulk", signed, "-o", tmp_path / "s.jsonl")
     assert result.returncode == 1 and SECRET not in result.stderr + result.stdout
     assert "broken.warc.gz" in result.stderr and "Traceback" not in result.stderr
 
     # On the command line a URL may not hold a password at all.
-    result = _cli("bulk", url, "-o", tmp_path / "c.jsonl")
+    result = run_cli("bulk", url, "-o", tmp_path / "c.jsonl")
     assert result.returncode == 2 and SECRET not in result.stderr
     assert "environment" in result.stderr
 
@@ -335,16 +322,16 @@ def test_a_bug_on_a_remote_page_is_recorded_as_a_bug(
     fs.pipe({f"{BUCKET}/bug/a.html": page, f"{BUCKET}/bug/b.html": page + b"<!-- 2 -->",
              f"{BUCKET}/bug/planted.html": page + f"<!-- {BUG_MARKER} -->".encode()})
     out = tmp_path / "bug.jsonl"
-    result = _cli("bulk", f"s3://{BUCKET}/bug/", "-o", out, "--jobs", "2",
+    result = run_cli("bulk", f"s3://{BUCKET}/bug/", "-o", out, "--jobs", "2",
                   env=fault_env(bug=BUG_MARKER))
     assert result.returncode == 3, result.stderr
-    assert len(_jsonl(out)) == 2
-    bug = _jsonl(tmp_path / "bug.errors.jsonl")["planted.html"]
+    assert len(jsonl_records(out)) == 2
+    bug = jsonl_records(tmp_path / "bug.errors.jsonl")["planted.html"]
     assert (bug["error"], bug["kind"]) == ("TypeError", "bug") and "Traceback" in bug["traceback"]
 
 
 def test_a_missing_input_url_is_a_clear_error(s3: dict[str, Any], tmp_path: Path) -> None:
-    result = _cli("bulk", f"s3://{BUCKET}/nothing-here/", "-o", tmp_path / "o.jsonl")
+    result = run_cli("bulk", f"s3://{BUCKET}/nothing-here/", "-o", tmp_path / "o.jsonl")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"s3://{BUCKET}/nothing-here/" in result.stderr and "not found" in result.stderr
 
@@ -382,7 +369,7 @@ def test_a_server_that_ignores_byte_ranges_fails_the_pages_clearly(
         monkeypatch.setattr(RangeHandler, "send_head", _whole_file)
         summary = run_warc_bulk(server.url + "crawl/a.warc.gz", tmp_path / "o.jsonl", jobs=0)
     assert (summary.done, summary.failed) == (0, CRAWL_PAGES[0])
-    errors = _jsonl(tmp_path / "o.errors.jsonl")
+    errors = jsonl_records(tmp_path / "o.errors.jsonl")
     assert {record["error"] for record in errors.values()} == {"RemoteInputError"}
     assert all("byte ranges" in record["message"] for record in errors.values())
 

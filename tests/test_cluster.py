@@ -15,14 +15,13 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _child import child_env
+from _child import child_env, jsonl_records, run_cli
 
 pytest.importorskip("distributed")
 pytest.importorskip("warcio")
@@ -104,20 +103,7 @@ def reference(corpus: Path, crawl: Path,
     assert summary.ok and summary.done == PAGES
     summary = run_warc_bulk(crawl, work / "crawl.jsonl", jobs=2)
     assert summary.ok and summary.done == PAGES
-    return {"pages": _jsonl(work / "pages.jsonl"), "crawl": _jsonl(work / "crawl.jsonl")}
-
-
-def _jsonl(path: Path) -> dict[str, dict[str, Any]]:
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    by_path = {record["path"]: record for record in records}
-    assert len(by_path) == len(records), "a page was written twice"
-    return by_path
-
-
-def _cli(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)],
-                          capture_output=True, text=True, env=env or child_env(), timeout=300,
-                          check=False)
+    return {name: jsonl_records(work / f"{name}.jsonl") for name in ("pages", "crawl")}
 
 
 # --------------------------------------------------------------------------- bulk jobs
@@ -130,7 +116,7 @@ def test_a_directory_job_on_dask_gives_the_local_records(two_workers: Any, corpu
     summary = declutter.run_bulk(corpus, tmp_path / "out.jsonl", executor=executor)
     assert (summary.total, summary.done, summary.failed) == (PAGES, PAGES, 0)
     assert summary.jobs == 2 and summary.worker_cpu_seconds > 0
-    assert _jsonl(tmp_path / "out.jsonl") == reference["pages"]
+    assert jsonl_records(tmp_path / "out.jsonl") == reference["pages"]
 
 
 def test_the_cli_runs_a_warc_file_on_the_cluster_and_resumes(two_workers: Any, cluster: Any,
@@ -139,30 +125,30 @@ def test_the_cli_runs_a_warc_file_on_the_cluster_and_resumes(two_workers: Any, c
                                                              tmp_path: Path) -> None:
     out = tmp_path / "crawl.jsonl"
     summary_path = tmp_path / "summary.json"
-    result = _cli("bulk", crawl, "-o", out, "--scheduler", cluster.scheduler_address,
+    result = run_cli("bulk", crawl, "-o", out, "--scheduler", cluster.scheduler_address,
                   "--summary-json", summary_path)
     assert result.returncode == 0, result.stderr
-    assert _jsonl(out) == reference["crawl"]
+    assert jsonl_records(out) == reference["crawl"]
     summary = json.loads(summary_path.read_text())
     assert (summary["done"], summary["failed"], summary["jobs"]) == (PAGES, 0, 2)
     assert summary["skipped_not_html"] == PAGES // 10 and summary["other_records"] == PAGES + 1
 
     # The address may come from the environment, as Dask's own tools read it.
-    again = _cli("bulk", crawl, "-o", out, "--resume", "--summary-json", summary_path,
+    again = run_cli("bulk", crawl, "-o", out, "--resume", "--summary-json", summary_path,
                  env=child_env(DASK_SCHEDULER_ADDRESS=cluster.scheduler_address))
     assert again.returncode == 0, again.stderr
     summary = json.loads(summary_path.read_text())
     assert (summary["done"], summary["skipped"], summary["jobs"]) == (0, PAGES, 2)
-    assert _jsonl(out) == reference["crawl"]
+    assert jsonl_records(out) == reference["crawl"]
 
 
 def test_the_cli_mirrors_a_directory_on_the_cluster(two_workers: Any, cluster: Any,
                                                     corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "texts"
-    result = _cli("bulk", corpus, "-o", out, "--scheduler", cluster.scheduler_address, "-q")
+    result = run_cli("bulk", corpus, "-o", out, "--scheduler", cluster.scheduler_address, "-q")
     assert result.returncode == 0, result.stderr
     local = tmp_path / "local"
-    assert _cli("bulk", corpus, "-o", local, "--jobs", "2", "-q").returncode == 0
+    assert run_cli("bulk", corpus, "-o", local, "--jobs", "2", "-q").returncode == 0
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.txt")}
     expected = {p.relative_to(local).as_posix(): p.read_bytes() for p in local.rglob("*.txt")}
     assert len(files) == PAGES and files == expected
@@ -178,7 +164,7 @@ def test_a_directory_of_warc_files_is_listed_and_cleaned_on_the_cluster(
     summary = run_warc_bulk(crawl, tmp_path / "dask.jsonl", executor=DaskExecutor(two_workers))
     assert (summary.done, summary.failed, summary.warc_files) == (90, 0, 3)
     assert (summary.records, summary.skipped_not_html) == (local.records, local.skipped_not_html)
-    assert _jsonl(tmp_path / "dask.jsonl") == _jsonl(tmp_path / "local.jsonl")
+    assert jsonl_records(tmp_path / "dask.jsonl") == jsonl_records(tmp_path / "local.jsonl")
 
 
 class _KillAfter:
@@ -212,7 +198,7 @@ def test_a_worker_killed_mid_run_loses_no_page(two_workers: Any, crawl: Path,
     summary = run_warc_bulk(crawl, tmp_path / "out.jsonl", executor=executor, progress=killer)
     assert killer.killed is not None
     assert (summary.done, summary.failed) == (PAGES, 0), summary.describe()
-    assert _jsonl(tmp_path / "out.jsonl") == reference["crawl"]
+    assert jsonl_records(tmp_path / "out.jsonl") == reference["crawl"]
     two_workers.wait_for_workers(2, timeout=60)
     assert killer.killed not in two_workers.run(os.getpid).values()  # replaced by its nanny
 
@@ -260,7 +246,7 @@ def test_a_page_that_hangs_fails_at_its_deadline(two_workers: Any, tmp_path: Pat
                                  page_function=_hang_on_marker)
     assert time.monotonic() - started < 60
     assert (summary.done, summary.failed, summary.timeouts) == (6, 1, 1)
-    errors = _jsonl(tmp_path / "out.errors.jsonl")
+    errors = jsonl_records(tmp_path / "out.errors.jsonl")
     assert errors["special.html"]["error"] == "TimeoutError"
 
 
@@ -270,9 +256,9 @@ def test_a_page_that_kills_every_worker_fails_alone(two_workers: Any, tmp_path: 
     summary = declutter.run_bulk(root, tmp_path / "out.jsonl", executor=executor,
                                  page_function=_crash_on_marker)
     assert (summary.done, summary.failed) == (6, 1), summary.describe()
-    errors = _jsonl(tmp_path / "out.errors.jsonl")
+    errors = jsonl_records(tmp_path / "out.errors.jsonl")
     assert errors["special.html"]["error"] == "WorkerDiedError"
-    assert len(_jsonl(tmp_path / "out.jsonl")) == 6
+    assert len(jsonl_records(tmp_path / "out.jsonl")) == 6
 
 
 def test_a_bug_is_recorded_apart_on_dask_as_on_the_local_pool(two_workers: Any,
@@ -285,7 +271,7 @@ def test_a_bug_is_recorded_apart_on_dask_as_on_the_local_pool(two_workers: Any,
         summary = declutter.run_bulk(root, tmp_path / f"{name}.jsonl", executor=executor,
                                      jobs=None if executor else 2, page_function=_bug_on_marker)
         assert (summary.done, summary.failed, summary.bugs) == (6, 1, 1), name
-        logs[name] = _jsonl(tmp_path / f"{name}.errors.jsonl")
+        logs[name] = jsonl_records(tmp_path / f"{name}.errors.jsonl")
     bug = logs["dask"]["special.html"]
     assert (bug["error"], bug["kind"]) == ("TypeError", "bug") and "Traceback" in bug["traceback"]
     for path in ("special.html", "photo.html"):  # the same record wherever the page ran

@@ -9,7 +9,6 @@ be written stops the run without a trace of it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -18,12 +17,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _child import child_env
+from _child import child_env, kill_when
 
 pq = pytest.importorskip("pyarrow.parquet")
 
@@ -236,21 +234,7 @@ declutter.run_bulk(sys.argv[1], sink, jobs=2, resume=sys.argv[3] == "resume")
 
 def _kill_mid_run(pages: Path, out: Path, parts: int, mode: str) -> None:
     command = [sys.executable, "-c", textwrap.dedent(_RUN), str(pages), str(out), mode]
-    process = subprocess.Popen(command, env=child_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            if out.exists() and len(_parts(out)) >= parts:
-                break
-            time.sleep(0.01)
-        assert process.poll() is None, "the run ended before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)  # kill -9, as an OOM killer or an operator would
-        process.wait(timeout=30)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # workers of this run only: its own group
-    time.sleep(0.5)
+    kill_when(command, lambda: out.exists() and len(_parts(out)) >= parts, env=child_env())
 
 
 def test_kill_9_leaves_only_whole_parts_and_resume_finishes(tmp_path: Path) -> None:

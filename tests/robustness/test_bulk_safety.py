@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _child import kill_when
 from _robust import REPO_ROOT
 
 from benchmarks.bulk import generate_corpus
@@ -225,21 +226,7 @@ def _slow_corpus(root: Path) -> None:
 def _kill_mid_run(pages: Path, out: Path, after: int) -> None:
     command = [sys.executable, "-m", "declutter", "bulk", str(pages), "-o", str(out),
                "--jobs", "2", "--quiet"]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            if len(outputs(out)) >= after if out.exists() else False:
-                break
-            time.sleep(0.01)
-        assert process.poll() is None, "the run ended before it could be killed"
-        os.kill(process.pid, signal.SIGKILL)  # kill -9, as an OOM killer or an operator would
-        process.wait(timeout=30)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # workers of this run only: its own group
-    time.sleep(0.5)
+    kill_when(command, lambda: out.exists() and len(outputs(out)) >= after, cwd=REPO_ROOT)
 
 
 def test_kill_9_leaves_no_partial_output_and_resume_finishes(tmp_path: Path) -> None:
