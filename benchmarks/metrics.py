@@ -28,11 +28,11 @@ def normalize_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def _mean(values: Sequence[float]) -> float:
+def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def _f1(precision: float, recall: float) -> float:
+def f1_of(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
@@ -75,7 +75,7 @@ class ShingleScore:
     @property
     def f1(self) -> float:
         """This page's own F1 (for sorting pages worst-first, not for the totals)."""
-        return _f1(self.precision or 0.0, self.recall or 0.0)
+        return f1_of(self.precision or 0.0, self.recall or 0.0)
 
 
 def shingle_score(reference: str, output: str) -> ShingleScore:
@@ -100,9 +100,9 @@ class PRF:
 def aggregate_shingles(scores: Iterable[ShingleScore]) -> PRF:
     """P and R are means over the pages where they are defined; F1 is taken of the means."""
     scores = list(scores)
-    precision = _mean([p for s in scores if (p := s.precision) is not None])
-    recall = _mean([r for s in scores if (r := s.recall) is not None])
-    return PRF(precision, recall, _f1(precision, recall))
+    precision = mean([p for s in scores if (p := s.precision) is not None])
+    recall = mean([r for s in scores if (r := s.recall) is not None])
+    return PRF(precision, recall, f1_of(precision, recall))
 
 
 # --------------------------------------------------------------------------- snippets
@@ -205,8 +205,8 @@ def paragraph_score(
 def aggregate_paragraphs(scores: Iterable[ParagraphScore]) -> tuple[float, float]:
     """Mean P over pages with output paragraphs, mean R over pages with reference ones."""
     scores = list(scores)
-    precision = _mean([p for s in scores if (p := s.precision) is not None])
-    recall = _mean([r for s in scores if (r := s.recall) is not None])
+    precision = mean([p for s in scores if (p := s.precision) is not None])
+    recall = mean([r for s in scores if (r := s.recall) is not None])
     return precision, recall
 
 
@@ -267,7 +267,7 @@ def word_score(
         overlap = sum((ref & out).values())
         precision = overlap / out_total
         recall = overlap / ref_total if ref_total else 0.0
-        f1 = _f1(precision, recall)
+        f1 = f1_of(precision, recall)
     text = normalize_ws(output).casefold()
 
     def share(snippets: Sequence[str]) -> float | None:
@@ -292,11 +292,11 @@ def aggregate_words(scores: Iterable[WordScore]) -> WordFigures:
     shares over the pages that have snippets of their kind."""
     scores = list(scores)
     return WordFigures(
-        _mean([s.precision for s in scores]),
-        _mean([s.recall for s in scores]),
-        _mean([s.f1 for s in scores]),
-        _mean([s.with_found for s in scores if s.with_found is not None]),
-        _mean([s.without_found for s in scores if s.without_found is not None]),
+        mean([s.precision for s in scores]),
+        mean([s.recall for s in scores]),
+        mean([s.f1 for s in scores]),
+        mean([s.with_found for s in scores if s.with_found is not None]),
+        mean([s.without_found for s in scores if s.without_found is not None]),
     )
 
 
@@ -316,7 +316,7 @@ def failure_class(precision: float | None, recall: float | None, empty: bool) ->
     if empty:
         return "empty"
     p, r = precision or 0.0, recall or 0.0
-    f1 = _f1(p, r)
+    f1 = f1_of(p, r)
     if f1 < 0.3:
         return "wrong"
     if r < 0.8 <= p:

@@ -83,7 +83,7 @@ def page_row(dataset: Dataset, page: Page, output: str) -> tuple[dict[str, Any],
         if dataset.name == "samples":
             row["exact"] = _exact(output, reference)
             row["is_article_expected"] = page.is_article
-    f1 = metrics._f1(precision or 0.0, recall or 0.0)
+    f1 = metrics.f1_of(precision or 0.0, recall or 0.0)
     row.update(
         precision=precision, recall=recall, f1=f1, eligible=eligible,
         **{"class": metrics.failure_class(precision, recall, empty)},
@@ -116,13 +116,13 @@ def aggregate(dataset: Dataset, rows: Sequence[dict[str, Any]]) -> dict[str, Any
         figures.update(precision=pooled.precision, recall=pooled.recall, f1=pooled.f1,
                        accuracy=pooled.accuracy)
     else:
-        shingle_p = metrics._mean([r["shingle_precision"] for r in rows
+        shingle_p = metrics.mean([r["shingle_precision"] for r in rows
                                    if r["shingle_precision"] is not None])
-        shingle_r = metrics._mean([r["shingle_recall"] for r in rows
+        shingle_r = metrics.mean([r["shingle_recall"] for r in rows
                                    if r["shingle_recall"] is not None])
-        para_p = metrics._mean([r["para_precision"] for r in rows
+        para_p = metrics.mean([r["para_precision"] for r in rows
                                 if r["para_precision"] is not None])
-        para_r = metrics._mean([r["para_recall"] for r in rows if r["para_recall"] is not None])
+        para_r = metrics.mean([r["para_recall"] for r in rows if r["para_recall"] is not None])
         figures.update(
             para_precision=para_p, para_recall=para_r,
             leaked_docs=sum(1 for r in rows if r["leaked_lines"]),
@@ -137,11 +137,11 @@ def aggregate(dataset: Dataset, rows: Sequence[dict[str, Any]]) -> dict[str, Any
             figures.update(
                 precision=words.precision, recall=words.recall, f1=words.f1,
                 with_found=words.with_found, without_found=words.without_found,
-                shingle_f1=metrics._f1(shingle_p, shingle_r),
+                shingle_f1=metrics.f1_of(shingle_p, shingle_r),
             )
         else:
             figures.update(precision=shingle_p, recall=shingle_r,
-                           f1=metrics._f1(shingle_p, shingle_r))
+                           f1=metrics.f1_of(shingle_p, shingle_r))
         if dataset.name == "samples":
             figures["exact"] = sum(1 for r in rows if r.get("exact"))
     classes = Counter(r["class"] for r in rows if r["eligible"])
@@ -149,10 +149,9 @@ def aggregate(dataset: Dataset, rows: Sequence[dict[str, Any]]) -> dict[str, Any
     eligible = [r for r in rows if r["eligible"]]
     figures["eligible"] = len(eligible)
     figures["lost"] = sum(1 for r in eligible if r["class"] in metrics.LOST_CLASSES)
-    figures["lost_pages"] = sorted(
-        (r for r in eligible if r["class"] in metrics.LOST_CLASSES), key=lambda r: r["f1"]
-    )
-    figures["lost_pages"] = [r["page"] for r in figures["lost_pages"]]
+    lost = sorted((r for r in eligible if r["class"] in metrics.LOST_CLASSES),
+                  key=lambda r: r["f1"])
+    figures["lost_pages"] = [r["page"] for r in lost]
     figures["errors"] = sum(1 for r in rows if r.get("error"))
     if "confidence" in rows[0]:
         _declutter_figures(figures, rows, eligible)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ._parse import Element, text_of
-from ._prune import SOUP, Page
+from ._prune import SOUP, Page, link_length
 from ._rules import SILENT_TAGS, is_body_name
 
 Dropped = dict[Element, tuple[str, str]]
@@ -305,7 +305,7 @@ def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[
         if card in chain or (peers is not None and card.getparent() is peers):
             continue
         size = len(text_of(card).strip())
-        if size >= _TEASER_MAX_TEXT or _link_length(card) < _TEASER_MIN_LINKS * size:
+        if size >= _TEASER_MAX_TEXT or link_length(card) < _TEASER_MIN_LINKS * size:
             continue
         holders: list[Element] = []
         for ancestor in card.iterancestors():
@@ -352,10 +352,6 @@ _MEDIA = ("img", "picture", "video", "figure")
 
 def _is_figure(el: Element) -> bool:
     return el.tag in _MEDIA or any(True for _ in el.iterdescendants(*_MEDIA))
-
-
-def _link_length(el: Element) -> int:
-    return sum(len(text_of(link).strip()) for link in el.iter("a"))
 
 
 def _body_twins(a: Element, b: Element) -> bool:

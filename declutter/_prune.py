@@ -110,7 +110,7 @@ class _Guard:
         long = chars = 0
         for p in el.iter("p"):
             size = len(text_of(p))
-            if size > _LONG_PARAGRAPH and not _is_link_text(p, el):
+            if size > _LONG_PARAGRAPH and not _is_link_text(p, size, el):
                 long += 1
                 chars += size
                 # Several long paragraphs, or a story written as one <p> broken by <br>.
@@ -218,7 +218,7 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
                 tag == "p" and size <= _TEASER_BLURB and _is_teaser_blurb(el)
             ):
                 weight *= _TRUNCATED_WEIGHT
-            texts.append((el, size, _link_length(el), weight))
+            texts.append((el, size, link_length(el), weight))
     elif tag == "br":
         tail = el.tail
         if tail and (size := len(tail.strip())):
@@ -233,7 +233,7 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
             # <div><span><span>text</span></span></div>: a paragraph in font wrappers.
             size = len(text_of(el).strip())
             if size > 1:
-                texts.append((el, size, _link_length(el), 1.0))
+                texts.append((el, size, link_length(el), 1.0))
 
 
 #: A teaser card is small: a picture, a headline, a blurb, a date. A container with more
@@ -340,7 +340,7 @@ def _in_running_text(el: Element) -> bool:
 _LINK_PARAGRAPH_SHARE = 0.5
 
 
-def _is_link_text(p: Element, container: Element) -> bool:
+def _is_link_text(p: Element, size: int, container: Element) -> bool:
     """True for a paragraph that is no story's: inside a link, mostly made of links, or
     the blurb of a teaser (a list item or card whose heading links away)."""
     for ancestor in p.iterancestors():
@@ -348,11 +348,11 @@ def _is_link_text(p: Element, container: Element) -> bool:
             break
         if ancestor.tag == "a":
             return True
-        if ancestor.tag in _CARDS and len(text_of(p)) <= _TEASER_BLURB and (
+        if ancestor.tag in _CARDS and size <= _TEASER_BLURB and (
             len(text_of(ancestor)) <= _CARD_TEXT and _TEASER_HEADLINE(ancestor)
         ):
             return True
-    return _link_length(p) > _LINK_PARAGRAPH_SHARE * len(text_of(p))
+    return link_length(p) > _LINK_PARAGRAPH_SHARE * size
 
 
 #: Elements that hold one teaser each: a headline that links away, and a blurb.
@@ -373,13 +373,9 @@ def _body_named(root: Element) -> list[Element]:
     return found
 
 
-def _link_length(el: Element) -> int:
-    if el.tag == "a":
-        return len(text_of(el).strip())
-    total = 0
-    for a in el.iter("a"):
-        total += len(text_of(a).strip())
-    return total
+def link_length(el: Element) -> int:
+    """Characters of an element's text that stand in links (the element itself included)."""
+    return sum(len(text_of(link).strip()) for link in el.iter("a"))
 
 
 def _gather_head(head: _Head, el: Element, tag: str) -> None:
