@@ -27,7 +27,9 @@ from .split import Part, part_of, site_of
 #: Names of the datasets, in the order they are run and reported. ``wcxb-dev`` holds the
 #: WCXB dev split's article pages, ``wcxb-other`` its pages of other kinds (forums,
 #: products, listings, ...), which a news extractor should tell apart from articles.
-BENCH_DATASETS = ("aeb", "readability", "trafilatura-eval", "wcxb-dev", "wcxb-other")
+BENCH_DATASETS = (
+    "aeb", "readability", "trafilatura-eval", "news4k", "l3s-gn1", "wcxb-dev", "wcxb-other",
+)
 ALL_DATASETS = (*BENCH_DATASETS, "samples")
 #: The folder each dataset is read from, under the bench directory.
 FOLDERS = {"wcxb-other": "wcxb-dev"}
@@ -218,14 +220,19 @@ def _limited(items: Iterable[str], limit: int | None) -> list[str]:
     return items if limit is None else items[:limit]
 
 
-def load_aeb(root: Path, limit: int | None = None) -> Dataset:
-    """ScrapingHub's benchmark; its paragraphs are separated by one or two newlines."""
+def load_aeb(root: Path, limit: int | None = None, name: str = "aeb") -> Dataset:
+    """ScrapingHub's benchmark; its paragraphs are separated by one or two newlines.
+
+    newspaper4k's 2023 set and L3S-GN1's 2008 Google News pages share its layout (plus a
+    ``site`` field, which wins over the URL's host where given) and its metric.
+    """
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     pages = []
     for page_id in _limited(sorted(truth), limit):
-        reference = truth[page_id]["articleBody"]
+        entry = truth[page_id]
+        reference = entry["articleBody"]
         html = decode_html(read_maybe_gzip(root / "html" / f"{page_id}.html.gz"))
-        site = site_of(truth[page_id].get("url") or page_id)
+        site = entry.get("site") or site_of(entry.get("url") or page_id)
         pages.append(
             Page(
                 page_id,
@@ -237,7 +244,7 @@ def load_aeb(root: Path, limit: int | None = None) -> Dataset:
                 part=part_of(site),
             )
         )
-    return Dataset("aeb", "shingle", tuple(pages))
+    return Dataset(name, "shingle", tuple(pages))
 
 
 def load_readability(root: Path, limit: int | None = None) -> Dataset:
@@ -361,6 +368,8 @@ def load_datasets(
         "aeb": lambda d: load_aeb(d, limit),
         "readability": lambda d: load_readability(d, limit),
         "trafilatura-eval": lambda d: load_trafilatura_eval(d, limit, log),
+        "news4k": lambda d: load_aeb(d, limit, "news4k"),
+        "l3s-gn1": lambda d: load_aeb(d, limit, "l3s-gn1"),
         "wcxb-dev": lambda d: load_wcxb(d, True, limit),
         "wcxb-other": lambda d: load_wcxb(d, False, limit),
     }

@@ -5,7 +5,9 @@ the check part side by side with their failure classes, and what declutter
 reports of itself (fallback, article detection, confidence AUC). ``--json``,
 ``--markdown``, ``--plot`` and ``--dump`` write the figures, the tables, a
 speed/quality plot and the per-page details used to find what to fix next
-(look at the fit part's pages only: the check part is for agreeing).
+(look at the fit part's pages only: the check part is for agreeing). The JSON
+keeps every page's score, so ``python -m benchmarks.diff OLD.json NEW.json``
+lists the pages a change made better or worse.
 
 Quality comes from one untimed pass per tool. Speed is timed interleaved
 (:mod:`benchmarks.timing`): each page goes to every tool in turn, over a few
@@ -31,6 +33,7 @@ from typing import Any
 
 from . import REPO_ROOT, child_env
 from .datasets import ALL_DATASETS, Dataset, Page, load_datasets
+from .diff import page_scores
 from .report import Results, markdown, plot
 from .scoring import ToolRun, by_part, score_rows
 from .timing import PARSE, ROUNDS, time_interleaved
@@ -275,13 +278,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
     results: Results = {}
+    pages: dict[str, dict[str, dict[str, Any]]] = {}
     for dataset in datasets:
         results[dataset.name] = {}
+        pages[dataset.name] = {}
         for tool in tools:
             start = time.perf_counter()
             run = run_tool(tool, dataset.pages)
             rows, leaks = score_rows(dataset, run)
             results[dataset.name][tool.name] = by_part(dataset, rows)
+            pages[dataset.name][tool.name] = page_scores(rows)
             f1 = results[dataset.name][tool.name]["all"]["f1"]
             log(f"{dataset.name}: {tool.name} F1 {f1:.3f} "
                 f"({time.perf_counter() - start:.1f} s wall)")
@@ -300,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.markdown.write_text(table, encoding="utf-8")
     if args.json:
         args.json.write_text(
-            json.dumps({"environment": env, "results": results}, indent=2, ensure_ascii=False),
+            json.dumps({"environment": env, "results": results, "pages": pages},
+                       indent=2, ensure_ascii=False),
             encoding="utf-8",
         )
     if args.plot:

@@ -30,6 +30,7 @@ CATEGORIES = (
     "sidebar",
     "hidden",
     "title",
+    "standfirst",
     "tags",
     "author_bio",
     "cookie",

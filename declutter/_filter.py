@@ -93,7 +93,8 @@ def judge(
     verdicts: list[tuple[str, str] | None] = [
         _verdict(block, options, title_key) for block in blocks
     ]
-    _standfirst(blocks, verdicts, description, region.body if region is not None else None)
+    if not options.include_standfirst:
+        _standfirst(blocks, verdicts, description, region.body if region is not None else None)
     _link_lists(blocks, verdicts)
     _spread_labels(blocks, verdicts, frozenset(roots))
     _headings_without_body(blocks, verdicts)
@@ -185,7 +186,8 @@ def _standfirst(
     description: str | None,
     body: Element | None,
 ) -> None:
-    """The summary under the headline, when the page declares it as its description.
+    """The summary under the headline, when the page declares it as its description
+    (removed only when the caller asks: it is article text).
 
     Only before the body starts, and only when the block is set apart from
     body paragraphs: marked up apart (a heading, a class, an itemprop), or
@@ -206,7 +208,7 @@ def _standfirst(
             # The leading line of a container that goes on with the body (a blog engine's
             # <br>-separated post, whose description is cut from it) is the body's start.
             if marked and not _holds_more(el, block.text):
-                verdicts[index] = ("header", "standfirst:description")
+                verdicts[index] = ("standfirst", "standfirst:description")
             return
         if len(block.text) >= BODY_STARTED_CHARS:
             return

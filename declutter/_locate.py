@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ._parse import Element, text_of
 from ._prune import SOUP, Page, link_length
-from ._rules import SILENT_TAGS, is_body_name
+from ._rules import SILENT_TAGS, is_body_name, normalize_label
 
 Dropped = dict[Element, tuple[str, str]]
 
@@ -459,3 +459,53 @@ def _with_siblings(
         ):
             chosen.append(sibling)
     return tuple(chosen)
+
+
+# --------------------------------------------------------------------------- the standfirst
+
+#: A standfirst is a sentence or two: longer text before the body is a story of its own.
+_STANDFIRST_MAX = 600
+_STANDFIRST_MIN = 20
+
+
+def standfirst(region: Region | None, page: Page, description: str | None) -> Element | None:
+    """The page's standfirst, when it stands before the located body, outside it.
+
+    The standfirst (dek) sits under the headline, often outside the element that holds
+    the paragraphs. It is found by its markup (a class naming it, kept by the prune
+    stage) or as the text the page declares as its description; only between the
+    headline and the body, short, and not a link, so a teaser's summary elsewhere on
+    the page is never taken for it.
+    """
+    if region is None or not region.elements:
+        return None
+    candidates = list(page.standfirsts)
+    if description:
+        key = normalize_label(description)
+        candidates.extend(
+            el for el, size, links, _ in page.texts
+            if _STANDFIRST_MIN <= size <= _STANDFIRST_MAX and not links
+            and normalize_label(text_of(el)) == key
+        )
+    if not candidates:
+        return None
+    first = region.elements[0]
+    inside = set(region.elements)
+    order = {el: index for index, el in enumerate(page.root.iter())}
+    start = order.get(first)
+    if start is None:
+        return None
+    headline = max((order[h] for h in page.h1 if order.get(h, start) < start), default=-1)
+    chosen: Element | None = None
+    for el in candidates:
+        place = order.get(el)
+        if place is None or not headline < place < start or el in inside:
+            continue
+        if any(ancestor in inside for ancestor in el.iterancestors()):
+            continue  # already part of the region
+        size = len(text_of(el).strip())
+        if not _STANDFIRST_MIN <= size <= _STANDFIRST_MAX or link_length(el) * 2 > size:
+            continue
+        if chosen is None or place > order[chosen]:
+            chosen = el  # the one nearest the body
+    return chosen

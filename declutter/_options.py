@@ -52,6 +52,9 @@ class Options:
 
     #: Put the page title on top of the text, followed by a blank line.
     include_title: bool = False
+    #: Keep the standfirst (the summary under the headline) as the first paragraph, when
+    #: the page shows one: it is article text. False removes it as ``standfirst``.
+    include_standfirst: bool = True
     #: Keep image and video captions and credits instead of removing them.
     keep_captions: bool = False
     #: Keep data tables of the article (rows as lines, cells separated by a tab).

@@ -91,6 +91,12 @@ def parse(source: Source | str) -> Element | None:
             _cap_depth(root, MAX_DEPTH)
     if root is None or not isinstance(root.tag, str):
         return None
+    if _runaway_title(root):
+        repaired = _close_title(text)
+        if repaired is not None:
+            again, _ = _attempt(repaired.encode("utf-8", "replace"), _parser())
+            if again is not None and isinstance(again.tag, str):
+                root = again
     wrapper = _stray_wrapper(root)
     if wrapper is not None:
         wrapper.tag = "div"  # a plain wrapper: what it holds is the page
@@ -125,6 +131,37 @@ def adopt(tree: object) -> Element | None:
         if wrapper is not None:
             wrapper.tag = "div"
     return root
+
+
+#: A <title> longer than this that holds markup was never closed: the parser read the rest
+#: of the page as its text (a truncated "</tit", a title written by a script).
+_RUNAWAY_TITLE = 1000
+_MARKUP_RE = re.compile(r"</?[A-Za-z][^>]*>")
+_TITLE_OPEN_RE = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
+
+
+def _runaway_title(root: Element) -> bool:
+    """True when the document's title swallowed the page: a long title holding tags."""
+    head = root.find("head")
+    title = head.find("title") if head is not None else root.find("title")
+    text = title.text if title is not None else None
+    if not text or len(text) <= _RUNAWAY_TITLE:
+        return False
+    return _MARKUP_RE.search(text) is not None
+
+
+def _close_title(text: str) -> str | None:
+    """The markup with the first title closed where its first tag starts (or its line
+    ends): browsers of the time showed the page, which is what the reader saw."""
+    opening = _TITLE_OPEN_RE.search(text)
+    if opening is None:
+        return None
+    start = opening.end()
+    ends = [i for i in (text.find("<", start), text.find("\n", start)) if i >= 0]
+    if not ends:
+        return None
+    end = min(ends)
+    return f"{text[:end]}</title>{text[end:]}"
 
 
 #: A <noscript> or <button> holding more text than this may be wrapped around the page by

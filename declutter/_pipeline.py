@@ -14,12 +14,12 @@ from ._article import Article, Block
 from ._confidence import confidence, reported
 from ._decode import clean_text, decode
 from ._extraction import Extraction
-from ._filter import judge
+from ._filter import Dropped, judge
 from ._liveblog import with_time_lines
-from ._locate import locate
+from ._locate import locate, standfirst
 from ._metadata import declarations, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
-from ._parse import Element, adopt, is_tree, parse
+from ._parse import Element, adopt, is_tree, parse, text_of
 from ._prune import Page, prune
 from ._removals import removals
 from ._render import render_text
@@ -81,10 +81,15 @@ def _own_pass(root: Element, options: Options, url: str | None, *, thorough: boo
     page = prune(root, options, host_of(url), thorough=thorough)
     declared = declarations(page)
     region = locate(page, declared.article_body)
+    dek = standfirst(region, page, declared.description)
+    if dek is not None and region is not None and options.include_standfirst:
+        region = replace(region, elements=(dek, *region.elements))  # article text
     segments = segment(page, region.elements if region else (), options)
     kept, dropped = judge(
         segments.blocks, options, declared.headline, declared.description, page.kept, region
     )
+    if dek is not None and not options.include_standfirst:
+        dropped.append(Dropped("standfirst", "standfirst:before-body", dek, text_of(dek)))
     return Extraction(
         page, declared, region, tuple(kept), tuple(dropped), tuple(segments.removed_tables),
         confidence(kept, region),

@@ -26,7 +26,7 @@ _PROTECTED = frozenset({"html", "body", "main"})
 _GUARDED = frozenset(
     {"sidebar", "header", "footer", "navigation", "boilerplate", "form", "tags", "related",
      "dateline", "byline", "hidden", "share", "cookie", "newsletter", "paywall", "caption",
-     "ad", "author_bio"}
+     "ad", "author_bio", "standfirst"}
 )
 #: Elements whose leading text counts as a paragraph in pages without <p> markup.
 SOUP = frozenset({"div", "section", "article", "td", "font", "center", "main", "body"})
@@ -50,6 +50,11 @@ _WORD = re.compile(r"\w")
 _LONG_PARAGRAPH = 150
 #: Paragraph text that makes a chrome-named wrapper an article's, however few the <p>s.
 _STORY_CHARS = 2000
+#: Prose (characters outside links) below which an element is never taken for the page's
+#: layout wrapper by its share alone: a page this short has no layout to speak of.
+_WRAPPER_PROSE = 800
+#: Share of the page's prose that makes a chrome-named element a wrapper of the page.
+_WRAPPER_SHARE = 0.5
 #: Text that makes a container named for the body an article's (see ``thorough``).
 _BODY_TEXT = 500
 #: A text cut short ("...") is a teaser for another page, not part of this one: its vote
@@ -79,6 +84,8 @@ class Page:
     kept: frozenset[Element]
     #: the article body a site rule names, when one matched
     forced_body: Element | None
+    #: elements marked up as the standfirst, kept as article text (Options.include_standfirst)
+    standfirsts: tuple[Element, ...] = ()
 
 
 @dataclass
@@ -98,6 +105,7 @@ class _Guard:
         self.root = root
         self.thorough = thorough
         self._body_named: list[Element] | None = None
+        self._page_prose: int | None = None
 
     def holds_article(self, el: Element) -> bool:
         """True when an element marked as chrome holds several long paragraphs.
@@ -118,6 +126,8 @@ class _Guard:
                     return True
         if not self.thorough:
             return False
+        if self._holds_most_prose(el):
+            return True
         # Posts without <p> markup (a blog engine's <br>-separated text): a container named
         # for the article body, holding text of an article's length, is the article.
         if self._body_named is None:
@@ -125,13 +135,46 @@ class _Guard:
         return any(el in inner.iterancestors() for inner in self._body_named)
 
 
+    def _holds_most_prose(self, el: Element) -> bool:
+        """True for an element holding most of the page's prose (text outside links,
+        scripts and styles): a layout wrapper (an ASP.NET page's one <form>, a table,
+        a "sidebar-layout"), whatever its tag or name says, since chrome is never most
+        of a page's prose."""
+        if len(text_of(el)) < _WRAPPER_PROSE:
+            return False
+        prose = prose_chars(el)
+        if prose < _WRAPPER_PROSE:
+            return False
+        if self._page_prose is None:
+            body = self.root.find("body")
+            self._page_prose = prose_chars(body if body is not None else self.root)
+        return prose >= _WRAPPER_SHARE * self._page_prose
+
+
+#: Text nodes that are prose: not in a link, a script or a style sheet.
+_PROSE_TEXT = etree.XPath(
+    ".//text()[not(ancestor::a) and not(parent::script) and not(parent::style)]",
+    smart_strings=False,
+)
+
+
+def prose_chars(el: Element) -> int:
+    """Characters of an element's prose: its text outside links, scripts and styles."""
+    found = _PROSE_TEXT(el)
+    if not isinstance(found, list):
+        return 0
+    return sum(len(piece.strip()) for piece in found if isinstance(piece, str))
+
+
 def prune(root: Element, options: Options, host: str | None, *, thorough: bool = False) -> Page:
     """Mark the page's chrome.
 
-    ``thorough`` also spares chrome-named wrappers that hold a container named
-    for the article body (a blog engine's post "widget" without <p> markup).
-    That search costs a walk of the page, so it is the second pass, run only
-    when the first one found no confident article.
+    ``thorough`` also spares chrome-named wrappers that hold most of the page's
+    prose (an ASP.NET page's one <form>) or a container named for the article
+    body (a blog engine's post "widget" without <p> markup). Those searches cost
+    walks of the page, and a short story beside a long sidebar is better read by
+    the first pass, so it is the second pass, run only when the first one found
+    no confident article.
     """
     forced_body, user_drop, kept = _selected(root, options, host)
     dropped: dict[Element, tuple[str, str]] = {}
@@ -142,6 +185,8 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
     guard = _Guard(root, thorough)
     keep_captions = options.keep_captions
     keep_comments = options.keep_comments
+    keep_standfirst = options.include_standfirst
+    standfirsts: list[Element] = []
     # lxml's own walk, in document order, skipping what is dropped: about half the cost
     # of a Python stack of children on news pages.
     walker = etree.iterwalk(root, events=("start",))
@@ -164,6 +209,9 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
         if reason is not None and tag in _INLINE_WORDS and reason[1].startswith("class:"):
             if reason[0] != "hidden" and _in_running_text(el):
                 reason = None
+        if reason is not None and reason[0] == "standfirst" and keep_standfirst:
+            standfirsts.append(el)
+            reason = None
         if el in user_drop and el not in kept:
             reason = ("user", f"selector:{user_drop[el]}")
         if reason is not None and (reason[0] not in _GUARDED or not guard.holds_article(el)):
@@ -180,6 +228,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
         root=root, dropped=dropped, texts=tuple(texts), meta=head.meta,
         jsonld=tuple(head.jsonld), title_tag=head.title_tag, canonical=head.canonical,
         h1=tuple(h1), times=tuple(times), kept=frozenset(kept), forced_body=forced_body,
+        standfirsts=tuple(standfirsts),
     )
 
 
@@ -272,6 +321,8 @@ def _verdict(
     if category is not None and not (category == "caption" and keep_captions):
         if tag == "figcaption" and _tells_a_slide(el):
             return None
+        if tag in _SECTIONING_EDGES and _in_article(el):
+            return None  # an entry's own header or footer: its parts are judged one by one
         return (category, f"tag:{tag}")
     keys = el.keys()
     if not keys:
@@ -301,6 +352,16 @@ def _verdict(
     if "itemprop" in keys and el.get("itemprop") == "articleBody":
         return None
     return found
+
+
+#: A <header> or <footer> inside an <article> is that article's (its headline, standfirst
+#: and byline; its tags and share line), not the page's banner or footer: each part is
+#: judged by its own markup and text.
+_SECTIONING_EDGES = frozenset({"header", "footer"})
+
+
+def _in_article(el: Element) -> bool:
+    return any(ancestor.tag == "article" for ancestor in el.iterancestors())
 
 
 #: Figures side by side that make a slideshow, and the caption text that makes a slide's

@@ -33,6 +33,7 @@ COLOURS: dict[str, str] = {
     "sidebar": "#9e6c00",
     "hidden": "#616161",
     "title": "#283593",
+    "standfirst": "#1a237e",
     "tags": "#827717",
     "author_bio": "#4e342e",
     "cookie": "#bf360c",

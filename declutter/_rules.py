@@ -93,10 +93,13 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     ("caption", "class:caption",
      r"caption|captions|figcaption|wp-?caption-?text|credit|credits|image-?credit"
      r"|photo-?credit|img-?caption|media-?caption|image-?caption|copyright-?image"),
-    # standfirst (dek): the summary under the headline is metadata, not body
-    ("header", "class:standfirst",
-     r"standfirst|dek|deck|subtitle|sub-?title|sub-?headline|strapline|subtitulo|chapo"
-     r"|article-?chapo|article-?summary|story-?summary|article-?excerpt|article-?dek|kicker"),
+    # standfirst (dek): the summary under the headline; article text, removed only on
+    # request (Options.include_standfirst)
+    ("standfirst", "class:standfirst",
+     r"standfirst|dek|deck|subtitle|sub-?title|strapline|subtitulo|chapo"
+     r"|article-?chapo|article-?summary|story-?summary|article-?excerpt|article-?dek"),
+    # the kicker: a section label over the headline
+    ("header", "class:kicker", r"kicker"),
     # bylines and datelines
     ("byline", "class:byline",
      r"byline|bylines|by-?line|author|authors|author-?name|writer|reporter|posted-?by"),
@@ -390,6 +393,10 @@ LINE_OPENINGS: tuple[tuple[str, str, str], ...] = (
     ("tags", "pattern:info-field",
      r"\W*(?:category|categories|kategorie|categoría|catégorie|categoria|categorie"
      r"|filed under|posted in|rubrik|rubrique|sección)\s*:\s*\S.{0,60}$"),
+    # a contact line that is nothing else: "Write to Jane Doe at jane.doe@example.com"
+    ("author_bio", "pattern:tagline",
+     r"\W*(?:write to|contact|email|e-mail|reach)\s+(?:\w[\w.'-]*\s+){1,4}at\s+"
+     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\W*$"),
     # a photo credit written out: "Photo by Jane Doe on Unsplash", "Foto von ..."
     ("caption", "pattern:credit",
      r"\W*(?:photo|photos|photograph|image|picture|video|foto|fotos|bild)\s+"

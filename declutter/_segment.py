@@ -315,7 +315,9 @@ def segment(page: Page, elements: tuple[Element, ...], options: Options) -> Segm
     for el in elements:
         if el in page.dropped:
             continue
-        segmenter.block(el, el.tag) if el.tag in BLOCK_TAGS else segmenter.walk(el)
+        # A region element is a block of its own even when its tag is inline (a <font>
+        # of an old layout, a standfirst in <i>): its text has no other block to join.
+        segmenter.block(el, el.tag)
         segmenter.flush()
     return segmenter
 

@@ -64,6 +64,8 @@ EXIT_BROKEN_PIPE = 128 + 13
 #: The on/off Options, each a --flag / --no-flag pair on the command line.
 _FLAGS: tuple[tuple[str, str], ...] = (
     ("include_title", "put the page title on top of the text"),
+    ("include_standfirst", "keep the standfirst (the summary under the headline) as the "
+                           "first paragraph (default: on)"),
     ("keep_captions", "keep image and video captions and credits"),
     ("keep_tables", "keep the article's data tables (default: on)"),
     ("keep_comments", "keep reader comments"),

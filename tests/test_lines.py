@@ -45,6 +45,7 @@ LINES = [
     ("Hits: 532", "boilerplate", EN),
     ("Category: Local News", "tags", EN),
     ("Photo by Jane Doe on Unsplash", "caption", EN),
+    ("Write to Gregory Tan at gregory.tan@ledger.example", "author_bio", EN),
 ]
 
 
@@ -69,6 +70,7 @@ BODY_LOOKALIKES = [
     "Reporting by local volunteers had first drawn attention to the cracks in the wall.",
     "The U.S. Department of Energy also sent an observer to the meeting on Tuesday.",
     "Options for the ferry route will be discussed at the next meeting in April.",
+    "Residents may write to the harbour board at board@harbour.example before the vote.",
 ]
 
 

@@ -40,6 +40,14 @@ def _visible_tokens(data: bytes) -> list[str]:
     return re.findall(r"\w+", doc.text_content())
 
 
+def _shows(sample: Path, text: str) -> bool:
+    """True when the text stands in the page's visible body, not only in its metadata."""
+    doc = lxml.html.document_fromstring(_page(sample))
+    for el in doc.xpath("//script|//style|//head"):
+        el.drop_tree()
+    return " ".join(text.split()) in " ".join(doc.text_content().split())
+
+
 def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     it = iter(haystack)
     return all(tok in it for tok in needle)
@@ -76,7 +84,13 @@ def test_expected_is_well_formed(sample):
     for boilerplate in meta["boilerplate"]:
         assert boilerplate not in expected
     assert meta["title"] not in expected
-    assert meta["description"] not in expected
+    # The standfirst is article text: the first block when the page shows it, else absent.
+    description = meta["description"]
+    if _shows(sample, description):
+        assert expected.startswith(description + "\n\n")
+        assert description not in expected[len(description):]
+    else:
+        assert description not in expected
     assert _is_subsequence(re.findall(r"\w+", expected), _visible_tokens(_page(sample)))
 
 
@@ -88,6 +102,19 @@ def test_clean_matches_expected(sample, declutter):
     out = declutter.clean(_page(sample))
     assert isinstance(out, str)
     assert out.rstrip() == _expected(sample).rstrip()
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=IDS)
+def test_without_standfirst_the_text_starts_with_the_body(sample, declutter):
+    expected = _expected(sample)
+    description = _meta(sample).get("description") or ""
+    if description and expected.startswith(description + "\n\n"):
+        expected = expected[len(description) + 2:]
+    options = declutter.Options(include_standfirst=False)
+    article = declutter.extract(_page(sample), options=options)
+    assert article.text.rstrip() == expected.rstrip()
+    if expected != _expected(sample):
+        assert any(record.category == "standfirst" for record in article.removed)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=IDS)

@@ -1,0 +1,77 @@
+"""Pages of every era that a simpler tool reads and a stricter one could lose: a title
+the parser never saw closed, a whole page inside an ASP.NET ``<form>`` laid out in
+tables, an entry's own ``<header>`` inside its ``<article>``, and the standfirst, which
+is article text.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from _news import EN, TITLE, p, page
+
+import declutter
+
+STANDFIRST = "Engineers say the granite wall could fail in a single winter surge without repairs."
+NAV = " | ".join(f'<a href="/{name.lower()}">{name}</a>' for name in
+                 ("Home", "Nation", "World", "Business", "Sport", "Opinion"))
+
+
+def test_a_title_never_closed_does_not_swallow_the_page() -> None:
+    # A truncated "</tit" (or a title written by a script) leaves libxml2 reading the
+    # whole rest of the page as the title's text.
+    html = (f"<html><head><title>{escape(TITLE)}</tit\n<script>var a = 1;</script></head>"
+            f"<body><div id='nav'>{NAV}</div><div class='story'>{p(*EN)}</div></body></html>")
+    article = declutter.extract(html)
+    assert article.text == "\n\n".join(EN)
+    assert article.is_article
+
+
+def test_a_page_inside_one_form_with_table_layout_is_read() -> None:
+    # ASP.NET pages wrap the whole page in <form id="aspnetForm">; the story has no <p>.
+    story = "<br><br>".join(escape(text, quote=False) for text in EN)
+    html = (f"<html><head><title>{escape(TITLE)}</title></head><body>"
+            f'<form name="aspnetForm" method="post" id="aspnetForm"><table><tr>'
+            f"<td>{NAV}</td></tr><tr><td><div id='ctl00_CenterBar_item'><font>"
+            f"<b>{escape(TITLE)}</b><br>{story}</font></div></td></tr>"
+            f"<tr><td>Copyright 2008 The Harbour Ledger</td></tr></table></form></body></html>")
+    article = declutter.extract(html)
+    for text in EN:
+        assert text in article.text
+    assert "Nation" not in article.text
+
+
+def test_a_form_that_is_a_form_is_still_removed() -> None:
+    form = ('<form action="/search"><label>Search the archive for stories about the harbour '
+            'and its wall</label><input name="q"><button>Go</button></form>')
+    assert declutter.clean(page(p(*EN[:3]) + form + p(*EN[3:]))) == "\n\n".join(EN)
+
+
+def test_an_entrys_own_header_keeps_its_standfirst_and_loses_its_headline() -> None:
+    body = (f'<header><h1>{escape(TITLE)}</h1><p class="byline">By Maria Ostrowski</p>'
+            f"<p>{escape(STANDFIRST)}</p></header>{p(*EN)}")
+    html = page(body, head=f'<meta name="description" content="{escape(STANDFIRST)}">')
+    article = declutter.extract(html)
+    assert article.text == "\n\n".join((STANDFIRST, *EN))
+    categories = {record.category for record in article.removed}
+    assert {"title", "byline"} <= categories
+
+
+def test_the_standfirst_is_the_first_paragraph_and_can_be_dropped() -> None:
+    dek = f'<p class="article-dek">{escape(STANDFIRST)}</p>'
+    html = page(f'<div class="article-body">{p(*EN)}</div>', before="").replace(
+        '<h1 class="headline">', '<div class="intro"><h1 class="headline">', 1
+    ).replace("</h1>", f"</h1>{dek}</div>", 1)
+    assert declutter.clean(html) == "\n\n".join((STANDFIRST, *EN))
+    options = declutter.Options(include_standfirst=False)
+    article = declutter.extract(html, options=options)
+    assert article.text == "\n\n".join(EN)
+    assert any(record.category == "standfirst" for record in article.removed)
+
+
+def test_a_teaser_summary_elsewhere_is_not_taken_for_the_standfirst() -> None:
+    # The summary of another story, before the headline, shares nothing with this one.
+    teaser = (f'<div class="promo"><p class="dek">{escape(STANDFIRST)}</p>'
+              '<a href="/other">Read the other story</a></div>')
+    html = page(p(*EN)).replace("<main>", f"<main>{teaser}", 1)
+    assert declutter.clean(html) == "\n\n".join(EN)
