@@ -204,15 +204,38 @@ def _declared_article(
     if ld:
         return "article"
     types = set().union(*(_types(obj) for obj in objects)) if objects else set()
+    og_type = meta.get("og:type", "").casefold()
+    if _is_review(types, objects, og_type):
+        return "article"
     for kind, names in _OTHER_KINDS:
         if types & names:
             return kind
-    og_type = meta.get("og:type", "").casefold()
     if og_type == "article":
         return "article"
     if og_type == "website":
         return "website"
     return None
+
+
+#: JSON-LD types of a critic's review: an article about a thing, whatever the thing is.
+_REVIEW_TYPES = frozenset({"review", "criticreview"})
+
+
+def _is_review(types: set[str], objects: tuple[dict[str, Any], ...], og_type: str) -> bool:
+    """True for a review: a Review the page declares, or, on a page that calls itself an
+    article, a Product holding one review (a shop's product lists many, and says it is a
+    product page)."""
+    if types & _REVIEW_TYPES and not types & {"product", "productgroup"}:
+        return True
+    if og_type != "article":
+        return False
+    for obj in objects:
+        review = obj.get("review")
+        if isinstance(review, list) and len(review) == 1:
+            review = review[0]
+        if isinstance(review, dict) and _types(review) & _REVIEW_TYPES:
+            return True
+    return bool(types & _REVIEW_TYPES)
 
 
 def _split_names(value: str) -> list[str]:

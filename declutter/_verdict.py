@@ -20,6 +20,11 @@ ERROR_PAGE_CHARS = 1500
 LISTING_TEASERS = 4
 #: A dropped headline link shorter than this is a "more" link, not a teaser.
 TEASER_CHARS = 20
+#: One paragraph this long, holding at least DOMINANT_SHARE of the text kept, is a story
+#: told in one block (old layouts, wire portals): no teaser count makes it a listing,
+#: whose summaries are a sentence or two each.
+DOMINANT_CHARS = 700
+DOMINANT_SHARE = 0.5
 
 
 #: Kinds of page that no amount of text makes an article.
@@ -74,8 +79,11 @@ def is_article(extraction: Extraction) -> bool:
     })
     teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
     # Teasers outnumbering the prose make a listing, unless the prose is an article's:
-    # a story of three long paragraphs may well carry a few lists of related links.
-    return not (
+    # a story of three long paragraphs, or of one dominant block, may well carry a few
+    # lists of related links.
+    longest = max((len(block.text) for block in prose), default=0)
+    dominant = longest >= DOMINANT_CHARS and longest >= DOMINANT_SHARE * chars
+    return dominant or not (
         teasers >= LISTING_TEASERS and teasers >= len(prose)
         and long_paragraphs < ARTICLE_PARAGRAPHS
     )

@@ -75,3 +75,43 @@ def test_a_teaser_summary_elsewhere_is_not_taken_for_the_standfirst() -> None:
               '<a href="/other">Read the other story</a></div>')
     html = page(p(*EN)).replace("<main>", f"<main>{teaser}", 1)
     assert declutter.clean(html) == "\n\n".join(EN)
+
+
+def _ld(data: str) -> str:
+    return f'<script type="application/ld+json">{data}</script>'
+
+
+REVIEW_LD = ('{"@context": "https://schema.org", "@type": "Product", "name": "Harbour phone", '
+             '"review": {"@type": "Review", "author": {"@type": "Person", "name": "M. O."}, '
+             '"reviewRating": {"@type": "Rating", "ratingValue": 4}}}')
+SHOP_LD = ('{"@context": "https://schema.org", "@type": "Product", "name": "Harbour phone", '
+           '"review": [{"@type": "Review", "reviewBody": "Good."}, '
+           '{"@type": "Review", "reviewBody": "Fine."}]}')
+
+
+def test_a_review_is_an_article_whatever_it_reviews() -> None:
+    html = page(p(*EN), head=_ld(REVIEW_LD))
+    article = declutter.extract(html)
+    assert article.is_article
+    assert article.text == "\n\n".join(EN)
+
+
+def test_a_shops_product_page_with_customer_reviews_is_no_article() -> None:
+    html = page(p(*EN), head=_ld(SHOP_LD))
+    assert not declutter.extract(html).is_article
+
+
+def test_one_long_story_block_among_many_teasers_is_an_article() -> None:
+    # A wire portal of 2008: the story in one <br>-broken block, rails of headline links.
+    story = "<br>".join(escape(text, quote=False) for text in EN[:4])
+    rails = "".join(
+        f'<p><a href="/story/{n}">Other headline number {n} about the harbour and its '
+        f"ferries</a></p>" for n in range(12)
+    )
+    html = (f"<html><head><title>{escape(TITLE)}</title></head><body><table><tr>"
+            f"<td>{rails}</td><td><font>{story}</font></td><td>{rails}</td></tr></table>"
+            "</body></html>")
+    article = declutter.extract(html)
+    assert article.is_article
+    for text in EN[:4]:
+        assert text in article.text
