@@ -102,14 +102,14 @@ def test_a_shops_product_page_with_customer_reviews_is_no_article() -> None:
 
 
 def test_one_long_story_block_among_many_teasers_is_an_article() -> None:
-    # A wire portal of 2008: the story in one <br>-broken block, rails of headline links.
-    story = "<br>".join(escape(text, quote=False) for text in EN[:4])
+    # A wire portal of 2008: the story in one block, rails of headline links around it.
+    story = " ".join(escape(text, quote=False) for text in EN[:4])
     rails = "".join(
         f'<p><a href="/story/{n}">Other headline number {n} about the harbour and its '
         f"ferries</a></p>" for n in range(12)
     )
     html = (f"<html><head><title>{escape(TITLE)}</title></head><body><table><tr>"
-            f"<td>{rails}</td><td><font>{story}</font></td><td>{rails}</td></tr></table>"
+            f"<td><div><p>{story}</p>{rails}</div></td></tr></table>"
             "</body></html>")
     article = declutter.extract(html)
     assert article.is_article
