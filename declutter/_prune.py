@@ -338,15 +338,16 @@ def _verdict(
             return (category, f"role:{role}")
     if tag in _PROTECTED:
         return None
-    names = el.get("class") if "class" in keys else None
-    if "id" in keys:
-        ident = el.get("id")
-        names = f"{names} {ident}" if names else ident
+    classes = el.get("class") if "class" in keys else None
+    ident = el.get("id") if "id" in keys else None
+    names = f"{classes} {ident}" if classes and ident else classes or ident
     if not names:
         return None
     found = classify_names(names)
     if found is None:
         return None
+    if ident and (not classes or classify_names(classes) is None) and _slugs_own_text(el, ident):
+        return None  # "why-the-council-set-aside-units": an anchor, not a role
     if (found[0] == "caption" and keep_captions) or (found[0] == "comments" and keep_comments):
         return None
     if "itemprop" in keys and el.get("itemprop") == "articleBody":
@@ -381,6 +382,25 @@ def _tells_a_slide(caption: Element) -> bool:
     if strip is None or sum(1 for sibling in strip if sibling.tag == "figure") < _SLIDESHOW_FIGURES:
         return False
     return any(len(text_of(p)) >= _SLIDE_TEXT for p in caption.iter("p", "div"))
+
+
+#: An id of this many words or more, all standing in order in the element's own text, is
+#: a slug of that text (an anchor for a heading), whatever words it happens to contain.
+#: Ids of three words are as often role names ("more-on-this", "mehr-zum-thema") as slugs.
+_SLUG_WORDS = 4
+_SLUG_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def _slugs_own_text(el: Element, ident: str) -> bool:
+    words = [word for word in _SLUG_SPLIT.split(ident.lower()) if word]
+    if len(words) < _SLUG_WORDS:
+        return False
+    text = iter(_SLUG_SPLIT.split(text_of(el)[:_SLUG_TEXT].lower()))
+    return all(word in text for word in words)
+
+
+#: Characters of an element's text a slug is looked for in: a heading's, with room.
+_SLUG_TEXT = 400
 
 
 def _in_running_text(el: Element) -> bool:

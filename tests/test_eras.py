@@ -115,3 +115,21 @@ def test_one_long_story_block_among_many_teasers_is_an_article() -> None:
     assert article.is_article
     for text in EN[:4]:
         assert text in article.text
+
+
+def test_names_are_read_as_words_and_states() -> None:
+    # "comments-open" says the story's comments are open; it is not a comment section.
+    html = page(p(*EN)).replace('<article class="story">',
+                                '<article class="story-single comments-open">', 1)
+    assert declutter.clean(html) == "\n\n".join(EN)
+    comments = '<div class="comments"><p>Great article, thanks for writing it up!</p></div>'
+    assert declutter.clean(page(p(*EN) + comments)) == "\n\n".join(EN)
+
+
+def test_an_id_that_slugs_its_own_text_says_nothing_of_its_role() -> None:
+    heading = "Why the council set aside units for the fishermen"
+    body = (p(*EN[:3]) + f'<h2 id="why-the-council-set-aside-units">{heading}</h2>'
+            + p(*EN[3:]))
+    assert declutter.clean(page(body)) == "\n\n".join((*EN[:3], heading, *EN[3:]))
+    aside = '<div id="aside-box"><p>Read our other coverage of the harbour.</p></div>'
+    assert declutter.clean(page(p(*EN) + aside)) == "\n\n".join(EN)
