@@ -19,18 +19,22 @@ from ._segment import RawBlock
 
 #: A time line longer than this is no stamp ("10:42 BST", "Tuesday 14 October, 9:05am").
 MAX_TIME_CHARS = 60
+#: Sibling entries, each with a time of its own, that make a live blog by their shape
+#: when the page does not declare one: fewer is a story with a dated update or two.
+LIVE_ENTRIES = 4
 
 
 def with_time_lines(extraction: Extraction) -> Extraction:
-    """Each entry's time line before its first kept block, on a declared live blog."""
+    """Each entry's time line before its first kept block, on a live blog: one the page
+    declares, or a run of sibling entries each stamped with its own time."""
     region = extraction.region
-    if not extraction.declared.live_blog or region is None or not extraction.kept:
+    if region is None or not extraction.kept:
         return extraction
     stamps: dict[Element, Element] = {}  # entry -> its time
     for root in region.elements:
         for time, entry in _entries(root):
             stamps.setdefault(entry, time)
-    if not stamps:
+    if not stamps or not (extraction.declared.live_blog or _by_shape(stamps)):
         return extraction
     kept: list[RawBlock] = []
     stamped: set[Element] = set()
@@ -68,6 +72,15 @@ def _entries(root: Element) -> list[tuple[Element, Element]]:
         if entry is not None and entry is not root:
             found.append((time, entry))
     return found
+
+
+def _by_shape(stamps: dict[Element, Element]) -> bool:
+    """True when LIVE_ENTRIES or more stamped entries are siblings: a live blog's run."""
+    parents: dict[Element | None, int] = {}
+    for entry in stamps:
+        parent = entry.getparent()
+        parents[parent] = parents.get(parent, 0) + 1
+    return max(parents.values(), default=0) >= LIVE_ENTRIES
 
 
 def _entry_of(el: Element, stamps: dict[Element, Element]) -> Element | None:

@@ -92,7 +92,7 @@ def _own_pass(root: Element, options: Options, url: str | None, *, thorough: boo
         dropped.append(Dropped("standfirst", "standfirst:before-body", dek, text_of(dek)))
     return Extraction(
         page, declared, region, tuple(kept), tuple(dropped), tuple(segments.removed_tables),
-        confidence(kept, region),
+        confidence(kept, region, page),
     )
 
 

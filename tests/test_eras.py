@@ -133,3 +133,16 @@ def test_an_id_that_slugs_its_own_text_says_nothing_of_its_role() -> None:
     assert declutter.clean(page(body)) == "\n\n".join((*EN[:3], heading, *EN[3:]))
     aside = '<div id="aside-box"><p>Read our other coverage of the harbour.</p></div>'
     assert declutter.clean(page(p(*EN) + aside)) == "\n\n".join(EN)
+
+
+def test_a_live_blog_is_known_by_its_shape_without_json_ld() -> None:
+    # The live blog sample without its LiveBlogPosting declaration: every entry keeps its
+    # time line, in page order, as on the declared page.
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "22-live-blog"
+    html = (sample / "page.html").read_text(encoding="utf-8")
+    undeclared = html.replace("LiveBlogPosting", "WebPage")
+    assert undeclared != html
+    expected = (sample / "expected.txt").read_text(encoding="utf-8")
+    assert declutter.clean(undeclared).rstrip() == expected.rstrip()
