@@ -27,7 +27,11 @@ DOMINANT_CHARS = 700
 DOMINANT_SHARE = 0.5
 
 
-#: Kinds of page that no amount of text makes an article.
+#: Long paragraphs that make a page declared a product an article about it (a guide, a
+#: write-up, a software maker's page of prose) rather than a shop's description.
+PRODUCT_PROSE = 5
+
+#: Kinds of page for which a second opinion buys nothing to a caller who wants articles.
 NEVER_ARTICLES = frozenset({"forum", "product"})
 
 
@@ -53,8 +57,11 @@ def is_article(extraction: Extraction) -> bool:
     declared = extraction.declared.kind
     if declared == "article":
         return True
-    if declared in NEVER_ARTICLES:  # posts and descriptions, however long, are no story
+    if declared == "forum":  # posts, however long, are no story
         return False
+    if declared == "product" and long_paragraphs < PRODUCT_PROSE:
+        return False  # a shop's description; several long paragraphs are a write-up
+
     if declared == "listing" and long_paragraphs < ARTICLE_PARAGRAPHS:
         return False
     # A "website" page needs prose of its own; text only the fallback found needs more:

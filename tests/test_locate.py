@@ -109,12 +109,19 @@ def ld_json(kind: str) -> str:
 
 
 def test_forum_and_product_pages_are_not_articles_and_skip_the_fallback() -> None:
-    for kind in ("DiscussionForumPosting", "QAPage", "Product"):
-        html = page(p(*EN), head=ld_json(kind))
+    # A forum's posts, however long, and a shop's product description of a few paragraphs.
+    for kind, texts in (("DiscussionForumPosting", EN), ("QAPage", EN), ("Product", EN[:3])):
+        html = page(p(*texts), head=ld_json(kind))
         article = declutter.extract(html)
         assert not article.is_article and article.text == "", kind
         everything = declutter.extract(html, options=declutter.Options(articles_only=False))
-        assert everything.text == "\n\n".join(EN), kind
+        assert everything.text == "\n\n".join(texts), kind
+
+
+def test_a_write_up_declared_as_a_product_is_an_article() -> None:
+    # Five long paragraphs and more on a page declaring a Product: a guide or a software
+    # maker's page of prose, which the reference sets count as articles.
+    assert declutter.extract(page(p(*EN), head=ld_json("Product"))).is_article
 
 
 def test_an_article_type_beside_a_product_type_is_an_article() -> None:
@@ -142,5 +149,5 @@ def test_confidence_is_zero_without_text_and_lower_for_a_text_longer_than_a_stor
     assert story.confidence == 1.0
     long_text = declutter.extract(page(p(*(EN * 25))))  # about 30,000 characters
     assert 0.5 < long_text.confidence < 1.0
-    listing = declutter.extract(page(p(*EN), head=ld_json("Product")))
+    listing = declutter.extract(page(p(*EN[:3]), head=ld_json("Product")))
     assert listing.text == "" and listing.confidence == 0.0
