@@ -482,10 +482,13 @@ def standfirst(region: Region | None, page: Page, description: str | None) -> El
     candidates = list(page.standfirsts)
     if description:
         key = normalize_label(description)
+        # Only texts of about the description's length are compared: a cheap filter that
+        # spares normalising every paragraph of the page.
+        low, high = len(description) * 0.8 - 10, len(description) * 1.25 + 10
         candidates.extend(
             el for el, size, links, _ in page.texts
-            if _STANDFIRST_MIN <= size <= _STANDFIRST_MAX and not links
-            and normalize_label(text_of(el)) == key
+            if low <= size <= high and _STANDFIRST_MIN <= size <= _STANDFIRST_MAX
+            and not links and normalize_label(text_of(el)) == key
         )
     if not candidates:
         return None
