@@ -20,7 +20,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
@@ -198,6 +199,9 @@ def _main_parser() -> argparse.ArgumentParser:
                              "--format json, else on standard error")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes on standard error (errors are still reported)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=0,
+                        help="time limit per page: a page past it fails with TimeoutError "
+                             "and exit status 1, and the next one starts (default: 0, none)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_extraction_options(parser)
     return parser
@@ -334,6 +338,9 @@ def _pages(argv: Sequence[str]) -> int:
         parser.error("standard input ('-') can be read only once")
     if args.url and len(names) > 1:
         parser.error("--url gives the address of one page; pass one input with it")
+    if args.timeout and not _can_time_out():
+        parser.error("--timeout needs a system with interval timers (SIGALRM), in the main "
+                     "thread; use 'declutter bulk --timeout', whose workers are killed instead")
     several = len(names) > 1
     pieces: list[str] = []
     status = EXIT_OK
@@ -341,8 +348,9 @@ def _pages(argv: Sequence[str]) -> int:
     for index, name in enumerate(names):
         label = "<stdin>" if name == "-" else name
         try:
-            data = _read_input(name, options.max_bytes)
-            article = run(data, args.url or guess_url(data), options, full=True)
+            with _deadline(args.timeout):
+                data = _read_input(name, options.max_bytes)
+                article = run(data, args.url or guess_url(data), options, full=True)
         except Exception as error:  # a bad page, or a bug: reported, and the others go on
             status = max(status, _fail(label, error))
             continue
@@ -366,6 +374,35 @@ def _pages(argv: Sequence[str]) -> int:
         except OSError as error:
             return max(status, _fail(os.fspath(args.output), error))
     return status
+
+
+def _can_time_out() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`TimeoutError` in the block once ``seconds`` have passed (0: never).
+
+    An interval timer's signal interrupts the page between two Python steps: every
+    stage is a loop over the page's elements in Python, and no single call into lxml
+    lasts long on a page under the size limit, so the deadline is kept to a fraction
+    of a second. A TimeoutError is an OSError: a page problem, exit status 1.
+    """
+    if not seconds:
+        yield
+        return
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"no result after {seconds:g} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _fail(label: str, error: BaseException) -> int:
