@@ -53,6 +53,7 @@ from .bulk import (
 )
 from .bulk.progress import LINE_INTERVAL
 from .bulk.remote import has_credentials, is_url, redact_text
+from .bulk.sinks import check_output_name
 
 PROG = "declutter"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -73,6 +74,13 @@ _FLAGS: tuple[tuple[str, str], ...] = (
                       "best text found)"),
     ("fallback", "let trafilatura extract the pages declutter is unsure about (default: on)"),
 )
+
+#: The usage line names the subcommands too: a user who ran "declutter DIR" finds "bulk".
+_MAIN_USAGE = f"""\
+{PROG} [OPTIONS] [FILE ...]       clean pages (standard input when none)
+       {PROG} bulk IN -o OUT [OPTIONS]   a directory, WARC files or a URL, in parallel
+       {PROG} explain FILE [-o REPORT]   an HTML report of what was removed and why
+       ({PROG} --help, {PROG} bulk --help, {PROG} explain --help for the options)"""
 
 _MAIN_EPILOG = """\
 examples:
@@ -179,6 +187,7 @@ def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
 def _main_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
+        usage=_MAIN_USAGE,
         description="Strip the boilerplate from news pages: print the article text.",
         epilog=_MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -210,8 +219,9 @@ def _main_parser() -> argparse.ArgumentParser:
 def _bulk_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=f"{PROG} bulk",
-        description="Clean every page of a directory tree into a mirrored tree or one "
-                    "JSONL file, in parallel worker processes.",
+        description="Clean every page of a directory tree, or of WARC files, into a "
+                    "mirrored tree, one JSONL file or a Parquet dataset, in parallel worker "
+                    "processes (or on a Dask cluster).",
         epilog=_BULK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -352,7 +362,7 @@ def _pages(argv: Sequence[str]) -> int:
                 data = _read_input(name, options.max_bytes)
                 article = run(data, args.url or guess_url(data), options, full=True)
         except Exception as error:  # a bad page, or a bug: reported, and the others go on
-            status = max(status, _fail(label, error))
+            status = max(status, _fail(label, error, hint=_hint(name, error)))
             continue
         if args.explain and args.format != "json":
             _explain(article, label, sys.stderr)
@@ -405,14 +415,23 @@ def _deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _fail(label: str, error: BaseException) -> int:
+def _hint(name: str, error: BaseException) -> str:
+    """What to do instead, for the failures a command line can do something about."""
+    if isinstance(error, IsADirectoryError):
+        return f" (for every page of a directory: {PROG} bulk {name} -o OUT)"
+    if isinstance(error, InputTooLargeError):
+        return " (--max-bytes SIZE raises the limit, e.g. --max-bytes 40M)"
+    return ""
+
+
+def _fail(label: str, error: BaseException, *, hint: str = "") -> int:
     """Say on standard error why ``label`` failed; the exit status it calls for.
 
     A bug of declutter (see :func:`declutter._errors.failure_of`) also gets its
     traceback and its own status, so it is never taken for a bad page.
     """
     failure = failure_of(error)
-    print(f"{PROG}: {label}: {failure.error}: {failure.message}", file=sys.stderr)
+    print(f"{PROG}: {label}: {failure.error}: {failure.message}{hint}", file=sys.stderr)
     if failure.kind != BUG:
         return EXIT_FAILED
     print(f"{PROG}: this is a bug of declutter, not a problem of the page; please report it "
@@ -437,6 +456,10 @@ def _bulk(argv: Sequence[str]) -> int:
         parser.error(f"{source}: not a directory or a WARC file")
     if args.scheduler not in (None, "local") and args.jobs is not None:
         parser.error("--jobs sizes the local worker pool; drop it with --scheduler")
+    try:
+        check_output_name(args.output)
+    except BulkError as error:
+        parser.error(str(error))
     records = os.fspath(args.output).endswith((".jsonl", ".parquet"))
     if args.explain and not records and args.format != "json":
         parser.error("--explain in bulk needs --format json, or a .jsonl or .parquet output")
@@ -549,7 +572,7 @@ def _explain_report(argv: Sequence[str]) -> int:
         else:
             write_atomically(args.output, report.encode("utf-8"))
     except Exception as error:  # a bad page, or a bug: said apart, with their own status
-        return _fail(label, error)
+        return _fail(label, error, hint=_hint(args.file, error))
     return EXIT_OK
 
 
