@@ -20,6 +20,7 @@ from ._locate import locate, standfirst
 from ._metadata import declarations, host_of, read_metadata
 from ._options import DEFAULT_OPTIONS, Options
 from ._parse import Element, adopt, is_tree, parse, text_of
+from ._paths import Paths
 from ._prune import Page, prune
 from ._removals import removals
 from ._render import render_text
@@ -112,7 +113,7 @@ def _blocks(
     ``foreign``: the tree came from the caller's parser, whose text may still hold the
     control characters our decode stage removes from every page we parse ourselves.
     """
-    getpath = page.root.getroottree().getpath if page is not None else None
+    getpath = Paths(page.root) if page is not None else None
     return tuple(
         Block(raw.kind, clean_text(raw.text) if foreign else raw.text, raw.level, raw.list_id,
               raw.ordered, getpath(raw.element) if getpath is not None else "")

@@ -299,7 +299,8 @@ def _is_teaser_blurb(p: Element) -> bool:
     """True for a paragraph beside a headline that links away, in a small card: the blurb
     of a teaser for another story, which votes as little as a text cut short."""
     card = p.getparent()
-    if card is None or len(card) > _CARD_CHILDREN:
+    # not len(card): lxml counts children one by one, once per paragraph of the card
+    if card is None or _has_child(card, _CARD_CHILDREN):
         return False
     for child in card:
         if child is p:
@@ -307,6 +308,16 @@ def _is_teaser_blurb(p: Element) -> bool:
         if child.tag in _HEADINGS and child.find(".//a[@href]") is not None:
             return True
     return False
+
+
+def _has_child(el: Element, index: int) -> bool:
+    """Whether ``el`` has a child at ``index``: as ``len(el) > index``, in time bounded by
+    ``index`` rather than by the number of children (a page of 100,000 sibling <p>)."""
+    try:
+        el[index]
+    except IndexError:
+        return False
+    return True
 
 
 def _verdict(

@@ -7,6 +7,7 @@ from ._article import Removal
 from ._decode import clean_text
 from ._extraction import Extraction
 from ._parse import Element
+from ._paths import Paths
 from ._rules import SILENT_TAGS
 
 #: Characters of an element's text a record quotes.
@@ -18,13 +19,13 @@ _READ_AHEAD = 4
 
 def removals(extraction: Extraction) -> tuple[Removal, ...]:
     page, region = extraction.page, extraction.region
-    tree = page.root.getroottree()
+    getpath = Paths(page.root)
     records: list[tuple[Element | None, Removal]] = []
     seen: set[Element] = set()
 
     def add(el: Element, category: str, rule: str, excerpt: str | None = None) -> None:
         text = _short(excerpt if excerpt is not None else _excerpt(el))
-        records.append((el, Removal(category, rule, text, tree.getpath(el), str(el.tag))))
+        records.append((el, Removal(category, rule, text, getpath(el), str(el.tag))))
 
     for el, (category, rule) in page.dropped.items():
         seen.add(el)

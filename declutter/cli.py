@@ -20,7 +20,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
@@ -52,6 +53,7 @@ from .bulk import (
 )
 from .bulk.progress import LINE_INTERVAL
 from .bulk.remote import has_credentials, is_url, redact_text
+from .bulk.sinks import check_output_name
 
 PROG = "declutter"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -74,6 +76,13 @@ _FLAGS: tuple[tuple[str, str], ...] = (
                       "best text found)"),
     ("fallback", "let trafilatura extract the pages declutter is unsure about (default: on)"),
 )
+
+#: The usage line names the subcommands too: a user who ran "declutter DIR" finds "bulk".
+_MAIN_USAGE = f"""\
+{PROG} [OPTIONS] [FILE ...]       clean pages (standard input when none)
+       {PROG} bulk IN -o OUT [OPTIONS]   a directory, WARC files or a URL, in parallel
+       {PROG} explain FILE [-o REPORT]   an HTML report of what was removed and why
+       ({PROG} --help, {PROG} bulk --help, {PROG} explain --help for the options)"""
 
 _MAIN_EPILOG = """\
 examples:
@@ -180,6 +189,7 @@ def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
 def _main_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
+        usage=_MAIN_USAGE,
         description="Strip the boilerplate from news pages: print the article text.",
         epilog=_MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -200,6 +210,9 @@ def _main_parser() -> argparse.ArgumentParser:
                              "--format json, else on standard error")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes on standard error (errors are still reported)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=0,
+                        help="time limit per page: a page past it fails with TimeoutError "
+                             "and exit status 1, and the next one starts (default: 0, none)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _add_extraction_options(parser)
     return parser
@@ -208,8 +221,9 @@ def _main_parser() -> argparse.ArgumentParser:
 def _bulk_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=f"{PROG} bulk",
-        description="Clean every page of a directory tree into a mirrored tree or one "
-                    "JSONL file, in parallel worker processes.",
+        description="Clean every page of a directory tree, or of WARC files, into a "
+                    "mirrored tree, one JSONL file or a Parquet dataset, in parallel worker "
+                    "processes (or on a Dask cluster).",
         epilog=_BULK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -336,6 +350,9 @@ def _pages(argv: Sequence[str]) -> int:
         parser.error("standard input ('-') can be read only once")
     if args.url and len(names) > 1:
         parser.error("--url gives the address of one page; pass one input with it")
+    if args.timeout and not _can_time_out():
+        parser.error("--timeout needs a system with interval timers (SIGALRM), in the main "
+                     "thread; use 'declutter bulk --timeout', whose workers are killed instead")
     several = len(names) > 1
     pieces: list[str] = []
     status = EXIT_OK
@@ -343,10 +360,11 @@ def _pages(argv: Sequence[str]) -> int:
     for index, name in enumerate(names):
         label = "<stdin>" if name == "-" else name
         try:
-            data = _read_input(name, options.max_bytes)
-            article = run(data, args.url or guess_url(data), options, full=True)
+            with _deadline(args.timeout):
+                data = _read_input(name, options.max_bytes)
+                article = run(data, args.url or guess_url(data), options, full=True)
         except Exception as error:  # a bad page, or a bug: reported, and the others go on
-            status = max(status, _fail(label, error))
+            status = max(status, _fail(label, error, hint=_hint(name, error)))
             continue
         if args.explain and args.format != "json":
             _explain(article, label, sys.stderr)
@@ -370,14 +388,52 @@ def _pages(argv: Sequence[str]) -> int:
     return status
 
 
-def _fail(label: str, error: BaseException) -> int:
+def _can_time_out() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`TimeoutError` in the block once ``seconds`` have passed (0: never).
+
+    An interval timer's signal interrupts the page between two Python steps: every
+    stage is a loop over the page's elements in Python, and no single call into lxml
+    lasts long on a page under the size limit, so the deadline is kept to a fraction
+    of a second. A TimeoutError is an OSError: a page problem, exit status 1.
+    """
+    if not seconds:
+        yield
+        return
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"no result after {seconds:g} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _hint(name: str, error: BaseException) -> str:
+    """What to do instead, for the failures a command line can do something about."""
+    if isinstance(error, IsADirectoryError):
+        return f" (for every page of a directory: {PROG} bulk {name} -o OUT)"
+    if isinstance(error, InputTooLargeError):
+        return " (--max-bytes SIZE raises the limit, e.g. --max-bytes 40M)"
+    return ""
+
+
+def _fail(label: str, error: BaseException, *, hint: str = "") -> int:
     """Say on standard error why ``label`` failed; the exit status it calls for.
 
     A bug of declutter (see :func:`declutter._errors.failure_of`) also gets its
     traceback and its own status, so it is never taken for a bad page.
     """
     failure = failure_of(error)
-    print(f"{PROG}: {label}: {failure.error}: {failure.message}", file=sys.stderr)
+    print(f"{PROG}: {label}: {failure.error}: {failure.message}{hint}", file=sys.stderr)
     if failure.kind != BUG:
         return EXIT_FAILED
     print(f"{PROG}: this is a bug of declutter, not a problem of the page; please report it "
@@ -402,6 +458,10 @@ def _bulk(argv: Sequence[str]) -> int:
         parser.error(f"{source}: not a directory or a WARC file")
     if args.scheduler not in (None, "local") and args.jobs is not None:
         parser.error("--jobs sizes the local worker pool; drop it with --scheduler")
+    try:
+        check_output_name(args.output)
+    except BulkError as error:
+        parser.error(str(error))
     records = os.fspath(args.output).endswith((".jsonl", ".parquet"))
     if args.explain and not records and args.format != "json":
         parser.error("--explain in bulk needs --format json, or a .jsonl or .parquet output")
@@ -514,7 +574,7 @@ def _explain_report(argv: Sequence[str]) -> int:
         else:
             write_atomically(args.output, report.encode("utf-8"))
     except Exception as error:  # a bad page, or a bug: said apart, with their own status
-        return _fail(label, error)
+        return _fail(label, error, hint=_hint(args.file, error))
     return EXIT_OK
 
 

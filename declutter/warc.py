@@ -37,8 +37,9 @@ from importlib import import_module
 from typing import IO, TYPE_CHECKING, Any
 
 from ._article import Article
+from ._compression import unbrotli_stream
 from ._decode import codec_name
-from ._errors import DeclutterError, InputTooLargeError, import_extra
+from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, import_extra
 from ._options import DEFAULT_OPTIONS, Options
 from ._pipeline import run
 from .bulk.reading import GZIP_MAGIC, prepare_page
@@ -357,6 +358,7 @@ def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) ->
     else:
         declared = headers.get_header("Content-Type")
     media, charset = parse_content_type(declared)
+    content: bytes | None = None  # the payload, when sniffing read it
     fields_ = {"record_type": kind, "record_id": record_id, "target_uri": target,
                "date": date, "status": status, "content_type": media or None,
                "charset": charset, "truncated": truncated}
@@ -369,10 +371,14 @@ def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) ->
         if identified and identified not in _UNKNOWN_TYPES:
             fate = "page" if identified in HTML_TYPES else "not_html"
         else:
+            # The payload can be read once only: when it is wanted, all of it is read
+            # here and sniffed, so the page keeps its head (and a compressed stream is
+            # decoded from its start).
             try:
-                head = _content(record, _SNIFF_BYTES)
+                head = content = _content(record, max_bytes + 1 if payloads else _SNIFF_BYTES)
             except _PayloadError:
                 head = b""  # not readable, so not known to be HTML
+            head = head[:_SNIFF_BYTES]
             fate = "page" if _HTML_START_RE.match(head.lstrip(b"\xef\xbb\xbf")) else "not_html"
     else:
         fate = "not_html"
@@ -380,7 +386,9 @@ def _read_entry(records: Any, record: Any, *, payloads: bool, max_bytes: int) ->
         fate = "not_ok"
     payload = None
     problem = None
-    if fate == "page" and payloads:
+    if fate == "page" and payloads and content is not None:
+        payload = content
+    elif fate == "page" and payloads:
         try:
             payload = _content(record, max_bytes + 1)
         except _PayloadError as error:
@@ -406,6 +414,10 @@ def _content(record: Any, limit: int) -> bytes:
     what still fails (a decoder library's own exception or bug) is raised as
     :class:`_PayloadError`, so it costs this record only, not the archive.
     """
+    http = record.http_headers
+    encoding = http.get_header("Content-Encoding") if http is not None else None
+    if encoding and encoding.strip().lower() == "br":
+        return _brotli_content(record, limit)
     parts: list[bytes] = []
     size = 0
     try:
@@ -419,11 +431,34 @@ def _content(record: Any, limit: int) -> bytes:
     except MemoryError:
         raise
     except Exception as error:
-        http = record.http_headers
-        encoding = http.get_header("Content-Encoding") if http is not None else None
         raise _PayloadError(f"the payload cannot be decoded (Content-Encoding: {encoding}): "
                             f"{type(error).__name__}: {error}") from None
     return b"".join(parts)
+
+
+def _brotli_content(record: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a ``Content-Encoding: br`` payload, decoded by declutter.
+
+    warcio's own Brotli support fails with current ``brotli`` releases, and
+    without the package it hands back the compressed bytes, which read as a page
+    of mojibake; so the chunked encoding alone is undone by warcio, and the
+    Brotli stream by :func:`declutter._compression.unbrotli_stream`.
+    """
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    stream = record.raw_stream
+    if (record.http_headers.get_header("Transfer-Encoding") or "").lower() == "chunked":
+        stream = ChunkedDataReader(stream)
+    try:
+        return unbrotli_stream(stream.read, limit, prefix=True)
+    except NotHTMLError as error:
+        raise _PayloadError(f"the payload cannot be decoded (Content-Encoding: br): "
+                            f"{error}") from None
+    except MemoryError:
+        raise
+    except Exception as error:  # the chunked framing, or the stream below it
+        raise _PayloadError(f"the payload cannot be decoded (Content-Encoding: br): "
+                            f"{type(error).__name__}: {error}") from None
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:

@@ -3,15 +3,18 @@
 In CI (``CI=true``) Hypothesis runs derandomized, without its example
 database: the same examples in every run, so a red build is a change in the
 code, never a new draw. Locally it draws new inputs every time. The long fuzz
-run is ``python -m benchmarks.fuzz``.
+run is ``python -m benchmarks.fuzz``. In CI, too, ``pytest.importorskip`` of a
+module the test extra installs fails instead of skipping.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _child import child_env
@@ -22,6 +25,46 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if IN_CI:
     settings.load_profile("ci")
+
+#: The modules the ``test`` extra of pyproject.toml installs, by distribution (the extra's
+#: requirements, their own extras included: pandas and aiohttp come with dask[dataframe]
+#: and fsspec[http]). Locally a test whose module is missing skips; in CI it fails, so a
+#: broken install never passes for a green run. tests/test_ci.py keeps this in step with
+#: pyproject.toml.
+TEST_EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "hypothesis": ("hypothesis",),
+    "warcio": ("warcio",),
+    "zstandard": ("zstandard",),
+    "brotli": ("brotli",),
+    "dask": ("dask", "distributed", "pandas"),
+    "datatrove": ("datatrove",),
+    "fsspec": ("fsspec", "aiohttp"),
+    "s3fs": ("s3fs",),
+    "moto": ("moto",),
+    "pyarrow": ("pyarrow",),
+    "duckdb": ("duckdb",),
+}
+#: Requirements of the test extra that are tools, not modules tests import.
+TEST_EXTRA_TOOLS = frozenset({"pytest", "ruff", "mypy", "lxml-stubs", "types-PyYAML",
+                              "types-tqdm", "types-psutil"})
+_REQUIRED_IN_CI = frozenset(name for names in TEST_EXTRA_MODULES.values() for name in names)
+_importorskip = pytest.importorskip
+
+
+def _importorfail(modname: str, *args: Any, **kwargs: Any) -> Any:
+    """``pytest.importorskip`` that, for a module of the test extra, fails instead."""
+    if modname.partition(".")[0] not in _REQUIRED_IN_CI:
+        return _importorskip(modname, *args, **kwargs)
+    try:
+        return importlib.import_module(modname)
+    except ImportError as error:
+        raise ImportError(f"{modname} is part of the test extra, and with CI=true its tests "
+                          f"fail instead of skipping: pip install -e '.[test]' ({error})") \
+            from error
+
+
+if IN_CI:
+    pytest.importorskip = _importorfail
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # benchmarks/ is not installed

@@ -351,13 +351,67 @@ def test_a_payload_that_cannot_be_decoded_costs_its_page_only(tmp_path: Path) ->
         assert type(broken.error).__name__ in ("WarcFormatError", "NotHTMLError")
 
 
+def test_brotli_payloads_are_decoded(tmp_path: Path) -> None:
+    """``Content-Encoding: br`` (plain and chunked, declared HTML or sniffed): the page, never
+    its compressed bytes read as text."""
+    brotli = pytest.importorskip("brotli")
+    packed = brotli.compress(ENGLISH)
+    path = tmp_path / "br.warc.gz"
+    write_warc(path, [
+        Rec("page", uri="http://news.example/br", body=packed,
+            extra_http=(("Content-Encoding", "br"),)),
+        Rec("page", uri="http://news.example/br-chunked", body=_chunked(packed, 700),
+            extra_http=(("Content-Encoding", "BR"), ("Transfer-Encoding", "chunked"))),
+        Rec("page", uri="http://news.example/br-untyped", body=packed, content_type=None,
+            extra_http=(("Content-Encoding", "br"),)),
+        Rec("page", uri="http://news.example/br-cut", body=packed[: len(packed) // 2],
+            extra_http=(("Content-Encoding", "br"),)),
+    ])
+    results = {item.page.target_uri: item for item in extract_warc(path)}
+    expected = declutter.extract(ENGLISH, url="http://news.example/br").text
+    assert expected
+    for uri in ("br", "br-chunked", "br-untyped"):
+        found = results[f"http://news.example/{uri}"]
+        assert found.page.payload == ENGLISH, uri
+        assert found.article is not None and found.article.text == expected, uri
+    cut = results["http://news.example/br-cut"]
+    assert cut.article is None
+    assert isinstance(cut.error, WarcFormatError)
+    assert "Content-Encoding: br" in str(cut.error) and "ends early" in str(cut.error)
+
+
+def test_a_sniffed_page_keeps_its_head(tmp_path: Path) -> None:
+    """A page without a declared type is sniffed from its first bytes; those bytes stay
+    part of the page (they were once lost: the title and the first paragraphs with them)."""
+    path = tmp_path / "untyped.warc.gz"
+    write_warc(path, [Rec("page", uri="http://news.example/u", body=ENGLISH, content_type=None),
+                      Rec("page", uri="http://news.example/t", body=ENGLISH)])
+    pages = list(WarcReader(path))
+    assert [page.payload for page in pages] == [ENGLISH, ENGLISH]
+    assert pages[0].extract().to_json() == pages[1].extract().to_json().replace(
+        "news.example/t", "news.example/u")
+    assert read_record(path, pages[0].offset).payload == ENGLISH
+
+
+def test_brotli_payloads_without_the_package_say_what_to_install(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    brotli = pytest.importorskip("brotli")
+    path = tmp_path / "br.warc.gz"
+    write_warc(path, [Rec("page", uri="http://news.example/br", body=brotli.compress(ENGLISH),
+                          extra_http=(("Content-Encoding", "br"),))])
+    monkeypatch.setitem(sys.modules, "brotli", None)
+    [only] = list(extract_warc(path))
+    assert only.article is None and isinstance(only.error, WarcFormatError)
+    assert "pip install 'declutter[" in str(only.error)
+
+
 def test_a_decoder_that_raises_is_a_page_problem() -> None:
     class Stream:
         def read(self, size: int) -> bytes:
             raise AttributeError("decoder bug")
 
     class Record:
-        http_headers = StatusAndHeaders("200 OK", [("Content-Encoding", "br")],
+        http_headers = StatusAndHeaders("200 OK", [("Content-Encoding", "gzip")],
                                         protocol="HTTP/1.1")
 
         def content_stream(self) -> Stream:
@@ -365,6 +419,11 @@ def test_a_decoder_that_raises_is_a_page_problem() -> None:
 
     from declutter.warc import _content, _PayloadError
 
+    with pytest.raises(_PayloadError, match="Content-Encoding: gzip"):
+        _content(Record(), 100)
+    Record.http_headers = StatusAndHeaders("200 OK", [("Content-Encoding", "br")],
+                                           protocol="HTTP/1.1")
+    Record.raw_stream = Stream()  # type: ignore[attr-defined]
     with pytest.raises(_PayloadError, match="Content-Encoding: br"):
         _content(Record(), 100)
     page = declutter.WarcPage("<urn:uuid:1>", "http://x/", None, "response", 200,

@@ -1,22 +1,19 @@
-"""Reading saved pages: bytes from disk, gunzipped and checked, and their own address."""
+"""Reading saved pages: bytes from disk, unpacked and checked, and their own address."""
 
 from __future__ import annotations
 
 import errno
-import gzip
 import html
 import os
 import re
 import stat
-import zlib
 
+from .._compression import GZIP_MAGIC, unpack
 from .._errors import InputTooLargeError
 from .._options import DEFAULT_OPTIONS
 from .errors import EmptyPageError
 
-GZIP_MAGIC = b"\x1f\x8b"
-#: zlib's window bits for a gzip member: 16 (gzip header and trailer) + 15 (32 KiB window).
-_GZIP_WBITS = 31
+__all__ = ["GZIP_MAGIC", "URL_HEAD_BYTES", "guess_url", "prepare_page", "read_page"]
 
 #: Bytes at the start of a page searched for its address: the saved-from comment and
 #: the <head> links sit there, and a regular expression over megabytes of body would
@@ -25,7 +22,7 @@ URL_HEAD_BYTES = 65536
 
 
 def read_page(path: str | os.PathLike[str], max_bytes: int = DEFAULT_OPTIONS.max_bytes) -> bytes:
-    """The bytes of a saved page, gunzipped when compressed, refused when empty or too big.
+    """The bytes of a saved page, unpacked when compressed, refused when empty or too big.
 
     Opened without blocking and checked to be a regular file, so a FIFO or a
     device that slipped into an input directory fails fast instead of hanging
@@ -48,32 +45,12 @@ def read_page(path: str | os.PathLike[str], max_bytes: int = DEFAULT_OPTIONS.max
 
 
 def prepare_page(data: bytes, max_bytes: int = DEFAULT_OPTIONS.max_bytes) -> bytes:
-    """Gunzip compressed page bytes (with a size cap against zip bombs); refuse empty ones."""
-    if data[:2] == GZIP_MAGIC:
-        data = _gunzip(data, max_bytes)
+    """Unpack compressed page bytes (gzip, zstd, bzip2, xz, ZIP, Brotli; with a size cap
+    against zip bombs); refuse empty ones. See :mod:`declutter._compression`."""
+    data = unpack(data, max_bytes)
     if not data or data.isspace():
         raise EmptyPageError("the page is empty")
     return data
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    out: list[bytes] = []
-    size = 0
-    rest = data
-    try:
-        while rest[:2] == GZIP_MAGIC:  # a file may hold several gzip members
-            stream = zlib.decompressobj(wbits=_GZIP_WBITS)
-            chunk = stream.decompress(rest, limit + 1 - size)
-            size += len(chunk)
-            out.append(chunk)
-            if size > limit or stream.unconsumed_tail:
-                raise InputTooLargeError(f"page is over the size limit of {limit} bytes unpacked")
-            if not stream.eof:
-                raise gzip.BadGzipFile("compressed data ends early (truncated file)")
-            rest = stream.unused_data
-    except zlib.error as error:
-        raise gzip.BadGzipFile(f"corrupt compressed data: {error}") from None
-    return b"".join(out)
 
 
 _SAVED_FROM_RE = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(https?://[^\s>]+?)\s*-->", re.I)

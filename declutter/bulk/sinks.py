@@ -346,9 +346,32 @@ class ErrorLog:
             self._fd = None
 
 
+#: What an output may be, as the refusal of any other name says it.
+OUTPUT_FORMS = ("a directory (one file per page; end the name with / when it has a dot), "
+                "NAME.jsonl (one JSON record per page) or NAME.parquet (a Parquet dataset)")
+
+
+def check_output_name(output: str | os.PathLike[str]) -> None:
+    """Refuse an output name that ends like a file no sink writes (``pages.json``, ``.csv``,
+    ``.ndjson``, ``.jsonl.gz``...): it would otherwise become a directory of text files
+    named for a file the user expected. A name ending in "/" or naming an existing
+    directory is a directory, whatever its dots."""
+    name = os.fspath(output)
+    if name.endswith(".jsonl") or name.rstrip("/" + os.sep).endswith(".parquet"):
+        return
+    if name.endswith(("/", os.sep)) or os.path.isdir(name):
+        return
+    suffix = ".jsonl.gz" if name.endswith(".jsonl.gz") else Path(name).suffix
+    if suffix:
+        raise BulkError(f"{name}: no output is written as '{suffix}'; an output is "
+                        f"{OUTPUT_FORMS}")
+
+
 def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> Sink:
     """A JSONL sink for an output ending in ``.jsonl``, a Parquet dataset for one ending in
-    ``.parquet`` (a directory, with or without the final "/"), else a mirrored directory."""
+    ``.parquet`` (a directory, with or without the final "/"), else a mirrored directory;
+    any other name with a suffix is refused (:func:`check_output_name`)."""
+    check_output_name(output)
     name = os.fspath(output)
     if name.endswith(".jsonl"):
         return JsonlSink(output, fmt)
