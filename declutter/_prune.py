@@ -363,6 +363,8 @@ def _verdict(
         return None
     if "itemprop" in keys and el.get("itemprop") == "articleBody":
         return None
+    if found[0] in _EDGE_CATEGORIES and _in_article(el):
+        return None  # an entry's own header by its class ("ContentHeaderContainer")
     return found
 
 
@@ -370,6 +372,8 @@ def _verdict(
 #: and byline; its tags and share line), not the page's banner or footer: each part is
 #: judged by its own markup and text.
 _SECTIONING_EDGES = frozenset({"header", "footer"})
+#: The same, named by class: an entry's header container inside its <article>.
+_EDGE_CATEGORIES = frozenset({"header"})
 
 
 def _in_article(el: Element) -> bool:

@@ -146,3 +146,14 @@ def test_a_live_blog_is_known_by_its_shape_without_json_ld() -> None:
     assert undeclared != html
     expected = (sample / "expected.txt").read_text(encoding="utf-8")
     assert declutter.clean(undeclared).rstrip() == expected.rstrip()
+
+
+def test_an_entrys_header_named_by_class_keeps_its_standfirst() -> None:
+    body = (f'<div class="ContentHeaderContainer-x1"><h1>{escape(TITLE)}</h1>'
+            f'<div class="ContentHeaderDek-y2">{escape(STANDFIRST)}</div></div>'
+            f'<div class="body">{p(*EN)}</div>')
+    html = page(body, head=f'<meta name="description" content="{escape(STANDFIRST)}">')
+    assert declutter.clean(html) == "\n\n".join((STANDFIRST, *EN))
+    # The site's own header, outside any <article>, is still chrome.
+    banner = f'<div class="site-header"><p>{escape(STANDFIRST)}</p></div>'
+    assert declutter.clean(page(p(*EN), before=banner)) == "\n\n".join(EN)
