@@ -363,7 +363,7 @@ def _verdict(
         return None
     if "itemprop" in keys and el.get("itemprop") == "articleBody":
         return None
-    if found[0] in _EDGE_CATEGORIES and _in_article(el):
+    if found[1] in _EDGE_RULES and _in_article(el):
         return None  # an entry's own header by its class ("ContentHeaderContainer")
     return found
 
@@ -373,7 +373,7 @@ def _verdict(
 #: judged by its own markup and text.
 _SECTIONING_EDGES = frozenset({"header", "footer"})
 #: The same, named by class: an entry's header container inside its <article>.
-_EDGE_CATEGORIES = frozenset({"header"})
+_EDGE_RULES = frozenset({"class:header"})
 
 
 def _in_article(el: Element) -> bool:
@@ -408,8 +408,8 @@ _SLUG_SPLIT = re.compile(r"[^a-z0-9]+")
 
 def _slugs_own_text(el: Element, ident: str) -> bool:
     words = [word for word in _SLUG_SPLIT.split(ident.lower()) if word]
-    if len(words) < _SLUG_WORDS:
-        return False
+    if len(words) < _SLUG_WORDS or el.find(".//script") is not None:
+        return False  # an ad slot's script repeats its id: not visible text
     text = iter(_SLUG_SPLIT.split(text_of(el)[:_SLUG_TEXT].lower()))
     return all(word in text for word in words)
 

@@ -479,13 +479,16 @@ def test_blog_post_without_paragraph_markup_inside_a_widget_is_kept() -> None:
     assert article.text.split("\n\n") == list(EN)
 
 
-def test_description_paragraph_marked_as_dek_is_still_removed() -> None:
-    """The lead line rule is narrow: a dek that repeats the description goes."""
+def test_description_paragraph_marked_as_dek_is_removed_on_request() -> None:
+    """The standfirst is article text; asked to leave it out, a dek that repeats the
+    description goes, recorded as the standfirst."""
     dek = f'<p class="article-dek">{EN[0]}</p>'
     head = f'<meta property="og:description" content="{EN[0]}">'
-    article = declutter.extract(page(dek + p(*EN[1:]), head=head))
+    html = page(dek + p(*EN[1:]), head=head)
+    assert declutter.clean(html).split("\n\n") == list(EN)
+    article = declutter.extract(html, options=declutter.Options(include_standfirst=False))
     assert article.text.split("\n\n") == list(EN[1:])
-    assert has_record(article, "header", EN[0][:40]), records(article)
+    assert has_record(article, "standfirst", EN[0][:40]), records(article)
 
 
 def test_paragraphs_in_font_wrappers_are_found_and_lead_is_kept() -> None:
