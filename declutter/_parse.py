@@ -100,7 +100,27 @@ def parse(source: Source | str) -> Element | None:
     wrapper = _stray_wrapper(root)
     if wrapper is not None:
         wrapper.tag = "div"  # a plain wrapper: what it holds is the page
+    head = _swallowing_head(root)
+    if head is not None:
+        head.tag = "body"  # its title and meta tags are read wherever they stand
     return root
+
+
+#: What a <head> holds on a well-formed page; anything else in it is the page's body.
+_HEAD_TAGS = frozenset({"title", "meta", "link", "script", "style", "base", "noscript",
+                        "template", "object"})
+
+
+def _swallowing_head(root: Element) -> Element | None:
+    """The <head>, when it swallowed the page: no <body> beside it, and elements of a body
+    inside it. libxml2 keeps an unknown element met in the head (a stray ``<mbox>``) there,
+    and everything after it, where browsers start the body."""
+    head = root.find("head")
+    if head is None or root.find("body") is not None:
+        return None
+    if all(not isinstance(child.tag, str) or child.tag in _HEAD_TAGS for child in head):
+        return None
+    return head
 
 
 def is_tree(obj: object) -> bool:

@@ -157,3 +157,13 @@ def test_an_entrys_header_named_by_class_keeps_its_standfirst() -> None:
     # The site's own header, outside any <article>, is still chrome.
     banner = f'<div class="site-header"><p>{escape(STANDFIRST)}</p></div>'
     assert declutter.clean(page(p(*EN), before=banner)) == "\n\n".join(EN)
+
+
+def test_a_head_that_swallowed_the_page_is_read_as_the_body() -> None:
+    # An unknown element in the head keeps the whole page there for libxml2.
+    html = (f"<html><head><title>{escape(TITLE)}</title><meta name='robots' content='all'>"
+            f"<mbox><div class='nav'>{NAV}</div><h1>{escape(TITLE)}</h1>{p(*EN)}"
+            "</mbox></head></html>")
+    article = declutter.extract(html)
+    assert article.text == "\n\n".join(EN)
+    assert article.title == TITLE
