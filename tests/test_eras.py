@@ -167,3 +167,4 @@ def test_a_head_that_swallowed_the_page_is_read_as_the_body() -> None:
     article = declutter.extract(html)
     assert article.text == "\n\n".join(EN)
     assert article.title == TITLE
+    assert not article.fallback  # read by declutter itself, not rescued by trafilatura
