@@ -34,7 +34,6 @@ CATEGORIES = (
     "tags",
     "author_bio",
     "cookie",
-    "media",
     "form",
     "boilerplate",
     "outside",

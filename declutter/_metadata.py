@@ -31,7 +31,7 @@ _PUBLISHED_KEYS = (
     "dcterms.date", "sailthru.date", "parsely-pub-date", "publication_date", "article.published",
 )
 _AUTHOR_KEYS = (
-    "author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl",
+    "author", "article:author", "dc.creator", "parsely-author", "sailthru.author",
 )
 
 

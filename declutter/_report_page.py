@@ -37,7 +37,6 @@ COLOURS: dict[str, str] = {
     "tags": "#827717",
     "author_bio": "#4e342e",
     "cookie": "#bf360c",
-    "media": "#00695c",
     "form": "#6a1b9a",
     "boilerplate": "#ad1457",
     "outside": "#78909c",

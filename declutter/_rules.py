@@ -31,9 +31,6 @@ SILENT_TAGS = frozenset(
     "video audio picture img map area link meta base head title "
     "input select option optgroup textarea button datalist output meter progress".split()
 )
-#: Void elements the HTML parser may not know as void: a stray <embed> can swallow the
-#: rest of the page as its "children", so these are looked through, never dropped.
-TRANSPARENT_TAGS = frozenset({"embed", "source", "track", "param", "wbr", "keygen"})
 
 #: Elements whose tag alone says what they are: tag -> category.
 TAG_RULES: dict[str, str] = {
@@ -142,7 +139,9 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
     # overlays and players that are never article text
     ("boilerplate", "class:overlay",
      r"popup|modal|overlay|lightbox|interstitial|toast|banner-?ad|video-?player|player"
-     r"|rollover-(?:[a-z]+-)?block|hover-?card|popover"
+     # cards shown on hover over a name in the text ("rollover" is the older word); the
+     # name itself ("rollover-people-link") is a word of the sentence
+     r"|(?:rollover|hover)(?:-[a-z]+)?-(?:block|card|box|popup)|hover-?card|popover"
      # sliders of teasers and products; a gallery or slideshow may be the story itself
      r"|carousel"),
     ("hidden", "class:hidden",
@@ -161,7 +160,7 @@ CLASS_RULES: tuple[tuple[str, str, str], ...] = (
 #: around the article from a sidebar, which "content" alone is not.
 BODY_COMPOUNDS = (
     r"(?:[a-z]{1,2}-)?"
-    r"(?:article|story|entry|post|blog|news|main|page|single|td-post|c-article|field-name)"
+    r"(?:article|story|entry|post|blog|news|main|page|single|field-name)"
     r"[-_]*(?:body|content|text|copy|inner|main|entry)"
     r"(?:[-_]*(?:inner|wrapper|container|segment|section|area|region|wrap|holder|block))?"
     r"|articlebody|storybody|main-?content|body-?text"
@@ -336,9 +335,10 @@ def match_prefix(text: str) -> tuple[str, str] | None:
 # ---------------------------------------------------------------------------
 
 #: "Image: self", "Photo: AP", "(Im: @Account/Twitter)", "Image source, Getty Images",
-#: "Photograph: Name/Reuters", "Foto: dpa", "null | Image: self"
+#: "Photograph: Name/Reuters", "Foto: dpa"; behind a short segment and a bar, as templates
+#: print an empty field before the label ("null | Image: self", "undefined | Photo: AP")
 CAPTION_RE = re.compile(
-    r"^[\s(\[]*(?:null\s*\|\s*)?(?:image|images|photo|photos|photograph|photography|picture|pic"
+    r"^[\s(\[]*(?:[\w-]{1,12}\s*\|\s*)?(?:image|images|photo|photos|photograph|photography|picture|pic"
     r"|img|im|foto|fotos|fotografía|fotografia|bild|imagen|immagine|illustration|video|graphic"
     r"|file photo|credit|credits|source|quelle|crédit|crédito|créditos|фото|image source"
     r"|image caption|media caption|photo credit|image credit|photo illustration"
@@ -528,7 +528,6 @@ __all__ = [
     "ROLE_RULES",
     "SILENT_TAGS",
     "TAG_RULES",
-    "TRANSPARENT_TAGS",
     "URL_LINE_RE",
     "classify_names",
     "is_body_compound",

@@ -45,6 +45,7 @@ LINES = [
     ("Hits: 532", "boilerplate", EN),
     ("Category: Local News", "tags", EN),
     ("Photo by Jane Doe on Unsplash", "caption", EN),
+    ("undefined | Photo: Harbour Authority", "caption", EN),
     ("Write to Gregory Tan at gregory.tan@ledger.example", "author_bio", EN),
 ]
 
