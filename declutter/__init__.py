@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Union
 
 from ._article import CATEGORIES, Article, Removal
-from ._block import BLOCK_KINDS, Block
+from ._block import BLOCK_KINDS, SPAN_KINDS, Block, Span
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
 from ._options import Options, SiteRule
 from ._pipeline import run
@@ -58,6 +58,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "BLOCK_KINDS",
     "CATEGORIES",
+    "SPAN_KINDS",
     "Article",
     "Block",
     "BulkSummary",
@@ -70,6 +71,7 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "SiteRule",
+    "Span",
     "WarcPage",
     "WarcReader",
     "__version__",

@@ -71,7 +71,16 @@ _FLAGS: tuple[tuple[str, str], ...] = (
                       "pages and search results (default: on; --no-articles-only gives the "
                       "best text found)"),
     ("fallback", "let trafilatura extract the pages declutter is unsure about (default: on)"),
+    ("include_links", "keep links, with absolute addresses, in markdown, html, xml and tei "
+                      "(default: on; the text never changes)"),
+    ("include_formatting", "keep emphasis, strong text and inline code in markdown, html, "
+                           "xml and tei (default: on)"),
+    ("include_images", "keep images with their alt text, where captions are kept "
+                       "(--keep-captions), in markdown, html, xml and tei (default: on)"),
 )
+#: Shorter names a Markdown user reaches for, beside the Options' own.
+_ALIASES = {"include_links": "--links", "include_formatting": "--formatting",
+            "include_images": "--images"}
 
 _MAIN_EPILOG = """\
 examples:
@@ -159,7 +168,10 @@ _jobs = _count(int, "a whole number", "in this process")
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("extraction options")
     for name, help_text in _FLAGS:
-        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None,
+        names = [f"--{name.replace('_', '-')}"]
+        if name in _ALIASES:
+            names.append(_ALIASES[name])
+        group.add_argument(*names, dest=name, default=None,
                            action=argparse.BooleanOptionalAction, help=help_text)
     group.add_argument("--drop", metavar="SELECTOR", action="append", default=[],
                        help="also remove elements matching this CSS selector (XPath when it "

@@ -48,6 +48,7 @@ BODY = "\n\n".join(EN)
 EXPECTED_ALL = [
     "BLOCK_KINDS",
     "CATEGORIES",
+    "SPAN_KINDS",
     "Article",
     "Block",
     "BulkSummary",
@@ -60,6 +61,7 @@ EXPECTED_ALL = [
     "RuleError",
     "RuleSet",
     "SiteRule",
+    "Span",
     "WarcPage",
     "WarcReader",
     "__version__",

@@ -1,0 +1,215 @@
+"""Output formats: every one is built from the same kept blocks, so none has other words
+than the plain text, and each keeps what a reader sees (links, emphasis, code, lists,
+tables, quotes, images with captions).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import lxml.html
+import pytest
+from markdown_it import MarkdownIt
+
+import declutter
+from declutter import Block, Options, Span
+
+SAMPLES = sorted(p for p in (Path(__file__).resolve().parent.parent / "samples").iterdir()
+                 if p.is_dir())
+WORD_RE = re.compile(r"\w+")
+#: Options whose outputs differ: captions (and images) kept, or not.
+VARIANTS = {
+    "default": Options(),
+    "captions": Options(keep_captions=True),
+    "plain": Options(include_links=False, include_formatting=False, include_images=False),
+}
+_BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "pre",
+               "blockquote", "ul", "ol", "table", "br", "div", "figure", "section")
+
+
+def html_words(markup: str) -> list[str]:
+    """The words a reader of ``markup`` sees (not its attributes: addresses, alt text),
+    with blocks kept apart as a browser lays them out."""
+    doc = lxml.html.document_fromstring(markup)
+    for el in doc.iter(*_BLOCK_TAGS):
+        el.text = "\n" + (el.text or "")
+        el.tail = "\n" + (el.tail or "")
+    for el in doc.iter("title", "head"):
+        el.drop_tree()
+    return WORD_RE.findall(doc.text_content())
+
+
+def markdown_words(markdown: str) -> list[str]:
+    """The words a Markdown renderer shows: the test that page text was escaped where it
+    would have become markup, and that our own markup takes no word away or adds one."""
+    return html_words(MarkdownIt("commonmark").enable("table").render(markdown))
+
+
+def expected_words(article: declutter.Article) -> list[str]:
+    return WORD_RE.findall(article.title or "") + WORD_RE.findall(article.text)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_every_format_has_the_words_of_clean(sample: Path, variant: str) -> None:
+    options = VARIANTS[variant]
+    html = (sample / "page.html").read_bytes()
+    article = declutter.extract(html, options=options)
+    assert article.text == declutter.clean(html, options=options)
+    words = expected_words(article)
+    assert markdown_words(article.to_markdown()) == words
+    assert html_words(article.to_html()) == words
+
+
+def test_marks_change_no_text() -> None:
+    """The same text with and without marks: they are offsets, never characters."""
+    for sample in SAMPLES:
+        html = (sample / "page.html").read_bytes()
+        marked = declutter.extract(html, options=VARIANTS["captions"])
+        bare = declutter.extract(html, options=Options(
+            keep_captions=True, include_links=False, include_formatting=False,
+            include_images=False))
+        assert [b.text for b in marked.blocks] == [b.text for b in bare.blocks]
+        assert all(not block.marks for block in bare.blocks)
+        for block in marked.blocks:
+            for mark in block.marks:
+                assert 0 <= mark.start <= mark.end <= len(block.text)
+                if mark.kind != "image":
+                    text = block.text[mark.start:mark.end]
+                    assert text and text == text.strip()
+
+
+BODY = (
+    "<p>The harbour council voted on Tuesday to rebuild the <a href='/walls'>northern "
+    "sea wall</a>, a project <em>first proposed</em> in 1998 that engineers say is "
+    "<strong>long overdue</strong> after the winter storms.</p>"
+    "<p>Run <code>make survey</code> to regenerate the tables, wrote the engineer in a "
+    "<a href='https://docs.example/guide?a=1&amp;b=(2)'>public guide</a>, and "
+    "<a href='javascript:alert(1)'>this link</a> is not one.</p>"
+    "<p>Residents can read the minutes at <a href='minutes.html'>the town hall</a> "
+    "or <a href='#top'>at the top</a> of this page, the council said in a statement.</p>"
+    "<ul><li>granite <b>blocks</b><ol><li>from the quarry</li><li>by barge</li></ol></li>"
+    "<li>lime mortar</li></ul>"
+    "<figure><img src='/img/wall.jpg' alt='The wall at low tide'>"
+    "<figcaption>The northern wall in March.</figcaption></figure>"
+    "<blockquote><p>We have waited <em>twenty years</em> for this.</p></blockquote>"
+    "<p>Work starts in the spring and should take two years to finish, the council said.</p>"
+)
+PAGE = (
+    "<html><head><title>Council backs sea wall</title></head><body><article>"
+    f"<h1>Council backs sea wall</h1>{BODY}</article></body></html>"
+)
+URL = "https://news.example/local/2025/sea-wall.html"
+
+
+def test_markdown_keeps_what_a_reader_sees() -> None:
+    article = declutter.extract(PAGE, url=URL, options=Options(keep_captions=True))
+    assert article.to_markdown() == """\
+# Council backs sea wall
+
+The harbour council voted on Tuesday to rebuild the \
+[northern sea wall](https://news.example/walls), a project *first proposed* in 1998 that \
+engineers say is **long overdue** after the winter storms.
+
+Run `make survey` to regenerate the tables, wrote the engineer in a \
+[public guide](https://docs.example/guide?a=1&b=%282%29), and this link is not one.
+
+Residents can read the minutes at [the town hall](https://news.example/local/2025/minutes.html) \
+or [at the top](https://news.example/local/2025/sea-wall.html#top) of this page, the council \
+said in a statement.
+
+- granite **blocks**
+   - from the quarry
+   - by barge
+- lime mortar
+
+![The wall at low tide](https://news.example/img/wall.jpg)
+
+The northern wall in March.
+
+> We have waited *twenty years* for this.
+
+Work starts in the spring and should take two years to finish, the council said."""
+
+
+def test_switches_leave_out_links_formatting_and_images() -> None:
+    plain = declutter.extract(PAGE, url=URL, options=Options(
+        keep_captions=True, include_links=False, include_formatting=False,
+        include_images=False))
+    md = plain.to_markdown()
+    assert "](" not in md and "*" not in md and "`" not in md
+    assert "northern sea wall, a project first proposed" in md
+    links_only = declutter.extract(PAGE, url=URL, options=Options(include_formatting=False))
+    kinds = {mark.kind for block in links_only.blocks for mark in block.marks}
+    assert kinds == {"link"}
+    # Images only come with their captions.
+    assert "image" not in {m.kind for b in declutter.extract(PAGE, url=URL).blocks
+                           for m in b.marks}
+
+
+def test_links_without_a_page_address_stay_relative() -> None:
+    article = declutter.extract(PAGE)
+    links = [m.url for b in article.blocks for m in b.marks if m.kind == "link"]
+    assert links == ["/walls", "https://docs.example/guide?a=1&b=(2)", "minutes.html"]
+
+
+def test_base_href_resolves_links() -> None:
+    page = PAGE.replace("<head>", "<head><base href='https://cdn.example/site/'>")
+    article = declutter.extract(page, url=URL)
+    links = [m.url for b in article.blocks for m in b.marks if m.kind == "link"]
+    assert links[0] == "https://cdn.example/walls"
+    assert links[2] == "https://cdn.example/site/minutes.html"
+
+
+def test_html_keeps_the_same_structure() -> None:
+    article = declutter.extract(PAGE, url=URL, options=Options(keep_captions=True))
+    doc = lxml.html.document_fromstring(article.to_html())
+    assert [a.get("href") for a in doc.iter("a")] == [
+        "https://news.example/walls", "https://docs.example/guide?a=1&b=(2)",
+        "https://news.example/local/2025/minutes.html",
+        "https://news.example/local/2025/sea-wall.html#top"]
+    assert [el.text_content() for el in doc.iter("em")] == ["first proposed", "twenty years"]
+    assert [el.text_content() for el in doc.iter("code")] == ["make survey"]
+    nested = doc.xpath("//ul/li/ul/li")
+    assert [li.text_content() for li in nested] == ["from the quarry", "by barge"]
+    assert [(img.get("src"), img.get("alt")) for img in doc.iter("img")] == [
+        ("https://news.example/img/wall.jpg", "The wall at low tide")]
+    assert doc.xpath("//blockquote/p/em")[0].text == "twenty years"
+
+
+def test_markdown_escapes_page_text_that_looks_like_markup() -> None:
+    text = ("*Not emphasis*, _nor this_, [not a link](x), `no code`, &amp; an entity, "
+            "snake_case stays, 2 * 3 = 6 and a \\ backslash in the council's own words")
+    block = Block("paragraph", text)
+    article = declutter.Article(text=text, blocks=(block, Block("paragraph", "# not a heading"),
+                                                   Block("paragraph", "1. not a list")))
+    md = article.to_markdown()
+    assert "snake_case" in md
+    html = MarkdownIt("commonmark").render(md)
+    doc = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert [p.text_content() for p in doc.iter("p")] == [text, "# not a heading", "1. not a list"]
+    assert doc.xpath("//em|//strong|//a|//code|//h1|//ol") == []
+
+
+def test_emphasis_markdown_cannot_read_is_left_out() -> None:
+    """``**Note:**text`` is no emphasis in Markdown: the words are kept without the stars."""
+    block = Block("paragraph", "Note:text follows", marks=(Span("strong", 0, 5),))
+    md = declutter.Article(text=block.text, blocks=(block,)).to_markdown()
+    assert md == "Note:text follows"
+    block = Block("paragraph", "Note: text follows", marks=(Span("strong", 0, 5),))
+    assert declutter.Article(text="", blocks=(block,)).to_markdown() == "**Note:** text follows"
+
+
+def test_code_with_backticks() -> None:
+    block = Block("paragraph", "run a`b now", marks=(Span("code", 4, 7),))
+    assert declutter.Article(text="", blocks=(block,)).to_markdown() == "run ``a`b`` now"
+
+
+def test_marks_round_trip_through_json() -> None:
+    article = declutter.extract(PAGE, url=URL, options=Options(keep_captions=True))
+    data = article.to_dict()
+    rebuilt = [Block(**block) for block in data["blocks"]]
+    assert tuple(rebuilt) == article.blocks
+    assert data["blocks"][0]["marks"][0] == {
+        "kind": "link", "start": 52, "end": 69, "url": "https://news.example/walls", "alt": ""}
