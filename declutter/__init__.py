@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Union
 
 from ._article import CATEGORIES, Article, Removal
-from ._block import BLOCK_KINDS, SPAN_KINDS, Block, Span
+from ._block import BLOCK_KINDS, SPAN_KINDS, Block, Comment, Span
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
 from ._options import Options, SiteRule
 from ._pipeline import run
@@ -62,6 +62,7 @@ __all__ = [
     "Article",
     "Block",
     "BulkSummary",
+    "Comment",
     "DaskExecutor",
     "DeclutterError",
     "InputTooLargeError",

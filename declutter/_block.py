@@ -1,5 +1,5 @@
 """A block of the article: the unit every stage after the filter, and every renderer,
-works with."""
+works with; and a reader comment, kept apart from the blocks."""
 
 from __future__ import annotations
 
@@ -62,6 +62,19 @@ class Block:
 
 
 
+@dataclass(frozen=True)
+class Comment:
+    """One reader comment, kept apart from the story (``keep_comments``).
+
+    ``author`` and ``published`` (the ``datetime`` of its ``<time>`` when it
+    has one, else the words the page shows) are None where the page gives none.
+    """
+
+    text: str
+    author: str | None = None
+    published: str | None = None
+
+
 def _span(value: Span | Mapping[str, Any] | Sequence[Any]) -> Span:
     if isinstance(value, Span):
         return value
@@ -70,4 +83,4 @@ def _span(value: Span | Mapping[str, Any] | Sequence[Any]) -> Span:
     return Span(*value)
 
 
-__all__ = ["BLOCK_KINDS", "SPAN_KINDS", "Block", "Span"]
+__all__ = ["BLOCK_KINDS", "SPAN_KINDS", "Block", "Comment", "Span"]

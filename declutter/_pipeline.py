@@ -11,6 +11,7 @@ from dataclasses import replace
 from lxml import etree
 
 from ._article import Article, Block
+from ._comments import read_comments
 from ._confidence import confidence, reported
 from ._decode import clean_text, decode
 from ._extraction import Extraction
@@ -79,6 +80,7 @@ def _extract(
         metadata, text=body, blocks=blocks,
         removed=removals(found), is_article=article, confidence=round(sure, 3),
         fallback=found.fallback,
+        comments=read_comments(found.page) if options.keep_comments else None,
     )
 
 
@@ -87,7 +89,10 @@ def _own_pass(
 ) -> Extraction:
     """prune → read the declarations → locate → filter blocks, once (``inline``: with the
     blocks' links and formatting, which only ``extract()`` returns)."""
-    page = prune(root, options, host_of(url), thorough=thorough)
+    # Comment sections go as chrome whatever the options: comments are read apart from
+    # them (read_comments), so the body is the same with and without them.
+    pruning = options.replace(keep_comments=False) if options.keep_comments else options
+    page = prune(root, pruning, host_of(url), thorough=thorough)
     declared = declarations(page)
     region = locate(page, declared.article_body)
     segments = segment(page, region.elements if region else (), options, inline=inline)

@@ -12,11 +12,14 @@ gets that text back, never markup or a link.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 from typing import Any
 
-from ._block import Block, Span
+from ._block import Block, Comment, Span
+
+#: The heading of the comments' own section, after the body, in every format that has one.
+COMMENTS_HEADING = "Comments"
 
 
 def _groups(blocks: Iterable[Block]) -> Iterator[list[Block]]:
@@ -40,7 +43,40 @@ def render_text(blocks: Iterable[Block], title: str | None = None) -> str:
     return "\n\n".join(units)
 
 
-def render_markdown(blocks: Iterable[Block], title: str | None = None) -> str:
+def render_comments_text(comments: Sequence[Comment]) -> str:
+    """The comments section of the plain text output: a heading line, then each comment
+    as its author and time on one line and its text, a blank line between comments."""
+    units = [COMMENTS_HEADING]
+    for comment in comments:
+        head = _comment_head(comment)
+        units.append(f"{head}\n{comment.text}" if head else comment.text)
+    return "\n\n".join(units)
+
+
+def _comment_head(comment: Comment) -> str:
+    return " · ".join(part for part in (comment.author, comment.published) if part)
+
+
+def render_markdown(
+    blocks: Iterable[Block], title: str | None = None,
+    comments: Sequence[Comment] | None = None,
+) -> str:
+    units = _markdown_units(blocks, title)
+    if comments:
+        units.append(f"## {COMMENTS_HEADING}")
+        for comment in comments:
+            lines: list[str] = []
+            if comment.author or comment.published:
+                author = f"**{_md_escape_line(comment.author)}**" if comment.author else ""
+                published = _md_escape_line(comment.published or "")
+                lines.extend((" · ".join(part for part in (author, published) if part), ""))
+            for paragraph in comment.text.split("\n\n"):
+                lines.extend((_md_text(paragraph).replace("\n", "  \n"), ""))
+            units.append("\n".join(f"> {line}".rstrip() for line in lines[:-1]))
+    return "\n\n".join(units)
+
+
+def _markdown_units(blocks: Iterable[Block], title: str | None) -> list[str]:
     units: list[str] = [f"# {_md_escape_line(title)}"] if title else []
     for group in _groups(blocks):
         first = group[0]
@@ -75,7 +111,7 @@ def render_markdown(blocks: Iterable[Block], title: str | None = None) -> str:
             units.append(_md_table(first.text))
         else:
             units.append(_md_inline(first.text, _after_leading_images(first)).replace("\n", "  \n"))
-    return "\n\n".join(units)
+    return units
 
 
 _BACKTICKS_RE = re.compile(r"`+")
@@ -235,9 +271,11 @@ def _md_table(text: str) -> str:
 
 
 def render_html(
-    blocks: Iterable[Block], title: str | None = None, language: str | None = None
+    blocks: Iterable[Block], title: str | None = None, language: str | None = None,
+    comments: Sequence[Comment] | None = None,
 ) -> str:
-    """A minimal, fully escaped HTML document: nothing from the page can run or load."""
+    """A minimal, fully escaped HTML document: nothing from the page can run or load.
+    Comments, when given, are a ``<section class="comments">`` after the body."""
     out: list[str] = []
     if title:
         out.append(f"<h1>{escape(title)}</h1>")
@@ -260,6 +298,8 @@ def render_html(
             out.append(f"<table>{rows}</table>")
         else:
             out.append(f"<p>{html_inline(first.text, first.marks)}</p>")
+    if comments:
+        out.append(_html_comments(comments))
     lang = f' lang="{escape(language)}"' if language else ""
     head = f"<title>{escape(title)}</title>" if title else ""
     body = "\n".join(out)
@@ -267,6 +307,24 @@ def render_html(
         f'<!DOCTYPE html>\n<html{lang}><head><meta charset="utf-8">{_CSP}{head}</head>'
         f"<body>\n{body}\n</body></html>\n"
     )
+
+
+def _html_comments(comments: Sequence[Comment]) -> str:
+    out = [f'<section class="comments"><h2>{COMMENTS_HEADING}</h2>']
+    for comment in comments:
+        out.append('<article class="comment">')
+        if comment.author or comment.published:
+            meta = []
+            if comment.author:
+                meta.append(f'<b class="author">{escape(comment.author)}</b>')
+            if comment.published:
+                meta.append(f'<time datetime="{escape(comment.published)}">'
+                            f"{escape(comment.published)}</time>")
+            out.append(f'<p class="comment-meta">{" ".join(meta)}</p>')
+        out.extend(f"<p>{html_inline(paragraph)}</p>" for paragraph in comment.text.split("\n\n"))
+        out.append("</article>")
+    out.append("</section>")
+    return "".join(out)
 
 
 def _html_list(items: list[Block]) -> str:

@@ -52,6 +52,7 @@ EXPECTED_ALL = [
     "Article",
     "Block",
     "BulkSummary",
+    "Comment",
     "DaskExecutor",
     "DeclutterError",
     "InputTooLargeError",

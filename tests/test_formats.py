@@ -5,7 +5,10 @@ tables, quotes, images with captions).
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import lxml.html
@@ -23,6 +26,7 @@ VARIANTS = {
     "default": Options(),
     "captions": Options(keep_captions=True),
     "plain": Options(include_links=False, include_formatting=False, include_images=False),
+    "comments": Options(keep_comments=True),
 }
 _BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "pre",
                "blockquote", "ul", "ol", "table", "br", "div", "figure", "section")
@@ -47,7 +51,15 @@ def markdown_words(markdown: str) -> list[str]:
 
 
 def expected_words(article: declutter.Article) -> list[str]:
-    return WORD_RE.findall(article.title or "") + WORD_RE.findall(article.text)
+    """The title's and the body's words, then the comments' section: its heading and each
+    comment's author, time and text."""
+    words = WORD_RE.findall(article.title or "") + WORD_RE.findall(article.text)
+    if article.comments:
+        words.append("Comments")
+        for comment in article.comments:
+            for part in (comment.author, comment.published, comment.text):
+                words.extend(WORD_RE.findall(part or ""))
+    return words
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -57,6 +69,8 @@ def test_every_format_has_the_words_of_clean(sample: Path, variant: str) -> None
     html = (sample / "page.html").read_bytes()
     article = declutter.extract(html, options=options)
     assert article.text == declutter.clean(html, options=options)
+    if options.keep_comments:  # comments never change the body
+        assert article.text == declutter.clean(html)
     words = expected_words(article)
     assert markdown_words(article.to_markdown()) == words
     assert html_words(article.to_html()) == words
@@ -213,3 +227,112 @@ def test_marks_round_trip_through_json() -> None:
     assert tuple(rebuilt) == article.blocks
     assert data["blocks"][0]["marks"][0] == {
         "kind": "link", "start": 52, "end": 69, "url": "https://news.example/walls", "alt": ""}
+
+
+# ---------------------------------------------------------------------------
+# Comments apart
+# ---------------------------------------------------------------------------
+
+WORDPRESS = SAMPLES[0] / "page.html"
+
+
+def test_comments_are_read_apart_from_the_body() -> None:
+    html = WORDPRESS.read_bytes()
+    article = declutter.extract(html, options=Options(keep_comments=True))
+    assert article.comments == (
+        declutter.Comment(
+            "The water taxi is a good idea but twelve thousand dollars will not last until "
+            "March if the hospital keeps its current rota.",
+            author="Joan P.", published="2025-11-12T18:20:04+00:00"),
+        declutter.Comment(
+            "Thanks for covering all three meetings. Hard to follow this otherwise.",
+            author="Theo Marchetti", published="2025-11-12T20:02:51+00:00"),
+    )
+    assert "water taxi is a good idea" not in article.text
+    assert article.text == declutter.clean(html, options=Options(keep_comments=True))
+    assert declutter.extract(html).comments is None  # not asked for
+    data = json.loads(article.to_json())
+    assert data["comments"][1]["author"] == "Theo Marchetti"
+    assert declutter.Article(**data) == article
+
+
+THREAD = (
+    "<html><body><article><h1>Harbour wall</h1>"
+    + "".join(f"<p>Paragraph {n} of the story about the harbour wall and the council's "
+              "budget for the coming year, long enough to count.</p>" for n in range(6))
+    + "</article><section class='comments'><ol class='comment-list'>"
+    "<li id='comment-1' class='comment'><div class='comment-author'><cite class='fn'>Ann</cite>"
+    " <span class='says'>says:</span></div><a href='#c1'><time datetime='2025-01-01T10:00'>"
+    "Jan 1</time></a><div class='comment-content'><p>First line.</p><p>Second one.</p></div>"
+    "<div class='reply'><a href='#r'>Reply</a></div><ol class='children'>"
+    "<li id='comment-2' class='comment'><div class='comment-author'><cite class='fn'>Bob</cite>"
+    "</div><div class='comment-content'><p>A reply.</p></div></li></ol></li>"
+    "<li><div itemscope itemtype='https://schema.org/Comment'><span itemprop='author' itemscope>"
+    "<span itemprop='name'>Cy</span></span><meta itemprop='dateCreated' content='2025-01-02'>"
+    "<div itemprop='text'>Microdata comment.</div></div></li>"
+    "<li id='comment-4' class='comment'><p>No author here.</p></li>"
+    "</ol><form><textarea>Leave a reply</textarea></form></section></body></html>"
+)
+
+
+def test_threads_replies_and_microdata() -> None:
+    article = declutter.extract(THREAD, options=Options(keep_comments=True))
+    assert [(c.author, c.published, c.text) for c in article.comments or ()] == [
+        ("Ann", "2025-01-01T10:00", "First line.\n\nSecond one."),
+        ("Bob", None, "A reply."),
+        ("Cy", "2025-01-02", "Microdata comment."),
+        (None, None, "No author here."),
+    ]
+    assert "Leave a reply" not in article.to_markdown()
+
+
+def test_comments_have_their_own_section_in_every_format() -> None:
+    article = declutter.extract(THREAD, options=Options(keep_comments=True))
+    md = article.to_markdown()
+    body, section = md.split("\n\n## Comments\n\n")
+    assert "Ann" not in body
+    assert section.startswith("> **Ann** · 2025-01-01T10:00\n>\n> First line.\n>\n> Second one.")
+    doc = lxml.html.document_fromstring(article.to_html())
+    entries = doc.xpath("//section[@class='comments']/article[@class='comment']")
+    assert [e.xpath("string(.//b[@class='author'])") for e in entries] == ["Ann", "Bob", "Cy", ""]
+    assert entries[0].xpath("string(.//time/@datetime)") == "2025-01-01T10:00"
+
+
+def test_the_command_prints_comments_apart(tmp_path: Path) -> None:
+    page = tmp_path / "thread.html"
+    page.write_text(THREAD, encoding="utf-8")
+    text = subprocess.run([sys.executable, "-m", "declutter", "--keep-comments", str(page)],
+                          capture_output=True, check=True).stdout.decode()
+    assert text.endswith("\n\nComments\n\nAnn · 2025-01-01T10:00\nFirst line.\n\nSecond one."
+                         "\n\nBob\nA reply.\n\nCy · 2025-01-02\nMicrodata comment.\n\n"
+                         "No author here.\n")
+    plain = subprocess.run([sys.executable, "-m", "declutter", str(page)],
+                           capture_output=True, check=True).stdout.decode()
+    assert text.startswith(plain.rstrip("\n") + "\n\nComments\n\n")
+    data = json.loads(subprocess.run(
+        [sys.executable, "-m", "declutter", "-f", "json", "--keep-comments", str(page)],
+        capture_output=True, check=True).stdout)
+    assert data["comments"][2] == {"text": "Microdata comment.", "author": "Cy",
+                                   "published": "2025-01-02"}
+    data = json.loads(subprocess.run([sys.executable, "-m", "declutter", "-f", "json", str(page)],
+                                     capture_output=True, check=True).stdout)
+    assert "comments" not in data
+
+
+def test_parquet_holds_marks_and_comments(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "thread.html").write_text(THREAD, encoding="utf-8")
+    (pages / "wall.html").write_text(PAGE, encoding="utf-8")
+    out = tmp_path / "pages.parquet"
+    summary = declutter.run_bulk(pages, out, jobs=0, fmt="json",
+                                 options=Options(keep_comments=True))
+    assert summary.ok
+    import pandas
+
+    table = pandas.read_parquet(out).set_index("path")
+    assert list(table.loc["thread.html", "comments"][0].values()) == [
+        "First line.\n\nSecond one.", "Ann", "2025-01-01T10:00"]
+    assert len(table.loc["wall.html", "comments"]) == 0
+    marks = table.loc["wall.html", "blocks"][0]["marks"]
+    assert dict(marks[0]) == {"kind": "link", "start": 52, "end": 69, "url": "/walls", "alt": ""}
