@@ -113,3 +113,16 @@ class Article:
         """A minimal HTML document of the same (all page text escaped, nothing loads)."""
         return render_html(self.blocks, title=self.title, language=self.language,
                            comments=self.comments)
+
+    def to_xml(self, *, explain: bool = False) -> str:
+        """declutter's own XML: metadata, body blocks by kind, comments; with ``explain``
+        the removals (the schema is in ``declutter._xml``'s docstring and docs/formats.md)."""
+        from ._xml import render_xml  # lxml's XML builder loads only for the XML formats
+
+        return render_xml(self, explain=explain)
+
+    def to_tei(self) -> str:
+        """The article as a TEI P5 document, valid against the TEI DTD."""
+        from ._xml import render_tei
+
+        return render_tei(self)

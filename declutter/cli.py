@@ -202,12 +202,13 @@ def _main_parser() -> argparse.ArgumentParser:
                              "of standard output")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
                         help="text (default), markdown, json (the article with its metadata; "
-                             "one object per line when there are several inputs) or html")
+                             "one object per line when there are several inputs), html, xml "
+                             "(declutter's own schema, see docs/formats.md) or tei (TEI P5)")
     parser.add_argument("--url", help="the page's address: resolves links and selects "
                                       "per-site rules (default: read from the page if it says)")
     parser.add_argument("--explain", action="store_true",
-                        help="report every removal and its reason: in the JSON with "
-                             "--format json, else on standard error")
+                        help="report every removal and its reason: in the document with "
+                             "--format json or xml, else on standard error")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes on standard error (errors are still reported)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -235,7 +236,8 @@ def _bulk_parser() -> argparse.ArgumentParser:
                              "of part files; needs declutter[parquet])")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
                         help="output format; sets the extension of mirrored files (.txt, .md, "
-                             ".json, .html) and adds markdown/html/blocks to JSONL records")
+                             ".json, .html, .xml, .tei.xml) and adds markdown/html/xml/tei/blocks "
+                             "to JSONL and Parquet records")
     parser.add_argument("--glob", metavar="PATTERN", action="append", default=None,
                         help="file name pattern to process instead of the HTML defaults "
                              "(matched against the relative path when it has a /); repeatable")
@@ -260,7 +262,7 @@ def _bulk_parser() -> argparse.ArgumentParser:
                         help=f"where to log failed pages (default: OUT/{ERRORS_NAME})")
     parser.add_argument("--explain", action="store_true",
                         help="add every removal and its reason to each record (needs "
-                             "--format json or a .jsonl output)")
+                             "--format json or xml, or a .jsonl or .parquet output)")
     parser.add_argument("--explain-html", metavar="DIR", type=Path,
                         help="also write each page's explain report (as 'declutter explain' "
                              "makes) to DIR, at the page's mirrored path with the extension "
@@ -358,7 +360,7 @@ def _pages(argv: Sequence[str]) -> int:
         except Exception as error:  # a bad page, or a bug: reported, and the others go on
             status = max(status, _fail(label, error))
             continue
-        if args.explain and args.format != "json":
+        if args.explain and args.format not in ("json", "xml"):
             _explain(article, label, sys.stderr)
         if not article.text and not args.quiet and options.articles_only and not article.is_article:
             print(f"{PROG}: {label}: no article found (--no-articles-only gives the best text "
@@ -413,8 +415,9 @@ def _bulk(argv: Sequence[str]) -> int:
     if args.scheduler not in (None, "local") and args.jobs is not None:
         parser.error("--jobs sizes the local worker pool; drop it with --scheduler")
     records = os.fspath(args.output).endswith((".jsonl", ".parquet"))
-    if args.explain and not records and args.format != "json":
-        parser.error("--explain in bulk needs --format json, or a .jsonl or .parquet output")
+    if args.explain and not records and args.format not in ("json", "xml"):
+        parser.error("--explain in bulk needs --format json or xml, or a .jsonl or .parquet "
+                     "output")
     progress: Progress | None = None
     if not args.quiet:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)

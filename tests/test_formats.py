@@ -5,6 +5,7 @@ tables, quotes, images with captions).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from lxml import etree
 from markdown_it import MarkdownIt
 
 import declutter
@@ -336,3 +338,128 @@ def test_parquet_holds_marks_and_comments(tmp_path: Path) -> None:
     assert len(table.loc["wall.html", "comments"]) == 0
     marks = table.loc["wall.html", "blocks"][0]["marks"]
     assert dict(marks[0]) == {"kind": "link", "start": 52, "end": 69, "url": "/walls", "alt": ""}
+
+
+# ---------------------------------------------------------------------------
+# XML and TEI
+# ---------------------------------------------------------------------------
+
+TEI = "{http://www.tei-c.org/ns/1.0}"
+_XML_BLOCKS = {"paragraph", "heading", "item", "list", "quote", "preformatted", "table", "row",
+               "cell", "p", "head", "div", "label"}
+
+
+def _xml_words(element: etree._Element) -> list[str]:
+    """The words of an XML element's text, blocks and line breaks kept apart."""
+    element = copy.deepcopy(element)
+    for el in element.iter():
+        local = etree.QName(el).localname
+        if local in _XML_BLOCKS or local == "lb":
+            el.tail = "\n" + (el.tail or "")
+            el.text = "\n" + (el.text or "")
+        if local == "desc":  # an image's alt text, no word of the body
+            el.text = ""
+    return WORD_RE.findall("".join(element.itertext()))
+
+
+def _comment_words(article: declutter.Article, *, heading: bool) -> list[str]:
+    words = ["Comments"] if heading and article.comments is not None else []
+    for comment in article.comments or ():
+        for part in (comment.author, comment.published, comment.text):
+            words.extend(WORD_RE.findall(part or ""))
+    return words
+
+
+@pytest.fixture(scope="module")
+def tei_dtd() -> etree.DTD:
+    """The TEI DTD trafilatura ships: the one its own TEI output is checked against."""
+    import trafilatura
+
+    return etree.DTD(str(Path(trafilatura.__file__).parent / "data" / "tei_corpus.dtd"))
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_xml_and_tei_have_the_words_of_clean(sample: Path, variant: str,
+                                             tei_dtd: etree.DTD) -> None:
+    article = declutter.extract((sample / "page.html").read_bytes(), options=VARIANTS[variant])
+    text_words = WORD_RE.findall(article.text)
+    own = etree.fromstring(article.to_xml(explain=True).encode())
+    assert _xml_words(own.find("body")) == text_words
+    assert own.findtext("metadata/title") == article.title
+    assert len(own.findall("removed/removal")) == len(article.removed)
+    if article.comments is not None:
+        assert [(c.get("author"), c.get("published"), "\n\n".join(p.text or "" for p in c))
+                for c in own.iterfind("comments/comment")] == [
+            (c.author, c.published, c.text) for c in article.comments]
+    tei = etree.fromstring(article.to_tei().encode())
+    assert tei_dtd.validate(tei), tei_dtd.error_log.filter_from_errors()
+    assert _xml_words(tei.find(f"{TEI}text/{TEI}body")) == text_words + _comment_words(
+        article, heading=True)
+
+
+def test_xml_schema() -> None:
+    article = declutter.extract(PAGE, url=URL, options=Options(keep_captions=True))
+    root = etree.fromstring(article.to_xml().encode())
+    assert root.tag == "article" and root.get("is_article") == "true"
+    assert [child.tag for child in root] == ["metadata", "body"]  # no comments, no removals
+    assert [child.tag for child in root.find("body")] == [
+        "paragraph", "paragraph", "paragraph", "list", "paragraph", "quote", "paragraph"]
+    first = root.find("body/paragraph")
+    assert [(el.tag, el.get("url"), el.text) for el in first] == [
+        ("link", "https://news.example/walls", "northern sea wall"),
+        ("emphasis", None, "first proposed"), ("strong", None, "long overdue")]
+    nested = root.find("body/list/item/list")
+    assert nested.get("ordered") == "false"
+    assert [item.text for item in nested] == ["from the quarry", "by barge"]
+    image = root.find("body/paragraph/image")
+    assert image.attrib == {"url": "https://news.example/img/wall.jpg",
+                            "alt": "The wall at low tide"}
+    explained = etree.fromstring(article.to_xml(explain=True).encode())
+    assert [(r.get("category"), r.get("rule"), r.text)
+            for r in explained.iterfind("removed/removal")] == [
+        ("title", "title:headline", "Council backs sea wall")]
+
+
+def test_text_that_xml_cannot_hold_is_left_out() -> None:
+    block = Block("paragraph", "a\x0bb \ud800 c <tag> & d")
+    article = declutter.Article(text=block.text, blocks=(block,), title="T")
+    own = etree.fromstring(article.to_xml().encode())
+    assert own.findtext("body/paragraph") == "ab  c <tag> & d"
+    assert etree.fromstring(article.to_tei().encode()) is not None
+
+
+def _declutter(*args: object) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "declutter", *map(str, args)],
+                          capture_output=True, check=False)
+
+
+def test_the_command_writes_xml_and_tei(tmp_path: Path) -> None:
+    page = tmp_path / "wall.html"
+    page.write_text(PAGE, encoding="utf-8")
+    result = _declutter("-f", "xml", "--explain", "--url", URL, page)
+    assert result.returncode == 0 and result.stderr == b""  # the removals are in the XML
+    root = etree.fromstring(result.stdout)
+    assert root.find("removed/removal").get("rule") == "title:headline"
+    assert root.find("body/paragraph/link").get("url") == "https://news.example/walls"
+    tei = _declutter("-f", "tei", "--no-links", page)
+    assert etree.fromstring(tei.stdout).find(f".//{TEI}ref") is None
+
+
+def test_bulk_writes_every_format(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "wall.html").write_text(PAGE, encoding="utf-8")
+    article = declutter.extract(PAGE)
+    for fmt, name, expected in (("xml", "wall.xml", article.to_xml(explain=True)),
+                                ("tei", "wall.tei.xml", article.to_tei()),
+                                ("markdown", "wall.md", article.to_markdown() + "\n")):
+        out = tmp_path / fmt
+        args = ["bulk", pages, "-o", out, "--format", fmt, "--jobs", "0", "-q"]
+        result = _declutter(*args, *(["--explain"] if fmt == "xml" else []))
+        assert result.returncode == 0, result.stderr
+        assert (out / name).read_text(encoding="utf-8") == expected
+    result = _declutter("bulk", pages, "-o", tmp_path / "tei.jsonl", "--format", "tei", "-q")
+    assert result.returncode == 0, result.stderr
+    record = json.loads((tmp_path / "tei.jsonl").read_text(encoding="utf-8"))
+    assert record["tei"] == article.to_tei()

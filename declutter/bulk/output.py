@@ -30,7 +30,8 @@ def article_record(article: Article, *, fmt: str = "text", explain: bool = False
 
     Always: ``url``, the metadata fields, ``is_article``, ``confidence``,
     ``fallback`` and the plain ``text``; ``comments`` with ``keep_comments``. Added for
-    ``fmt="markdown"`` / ``"html"``: the body in that format; for ``fmt="json"``: ``blocks``; with
+    ``fmt="markdown"`` / ``"html"`` / ``"xml"`` / ``"tei"``: the document in that format;
+    for ``fmt="json"``: ``blocks``; with
     ``explain``: ``removed``, one entry per removed element and why.
     """
     data = article.to_dict()
@@ -47,6 +48,10 @@ def article_record(article: Article, *, fmt: str = "text", explain: bool = False
         record["markdown"] = article.to_markdown()
     elif fmt == "html":
         record["html"] = article.to_html()
+    elif fmt == "xml":
+        record["xml"] = article.to_xml(explain=explain)
+    elif fmt == "tei":
+        record["tei"] = article.to_tei()
     elif fmt == "json":
         record["blocks"] = blocks
     if explain:
