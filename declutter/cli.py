@@ -231,7 +231,8 @@ def _bulk_parser() -> argparse.ArgumentParser:
                              "or fsspec's configuration, never from the URL)")
     parser.add_argument("-o", "--output", metavar="OUT", type=Path, required=True,
                         help="output directory, a file ending in .jsonl for one JSON record "
-                             "per page (path, url, metadata, text), or a name ending in "
+                             "per page (path, url, metadata, text), .csv for one CSV row per "
+                             "page (the same fields), or a name ending in "
                              ".parquet for a Parquet dataset of the same records (a directory "
                              "of part files; needs declutter[parquet])")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",

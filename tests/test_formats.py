@@ -6,6 +6,7 @@ tables, quotes, images with captions).
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import re
 import subprocess
@@ -463,3 +464,87 @@ def test_bulk_writes_every_format(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     record = json.loads((tmp_path / "tei.jsonl").read_text(encoding="utf-8"))
     assert record["tei"] == article.to_tei()
+
+
+# ---------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------
+
+AWKWARD = (
+    "<html><head><title>Mayor says \"yes, finally\", then \"no\"</title>"
+    "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"author\": "
+    "[{\"@type\": \"Person\", \"name\": \"Jane Doe\"}, {\"@type\": \"Person\", "
+    "\"name\": \"Ann Lee\"}]}</script></head>"
+    "<body><article><h1>Mayor says \"yes, finally\", then \"no\"</h1>"
+    "<p>The mayor said \"yes, finally\" on Monday, then, on Tuesday, said \"no\" to the plan "
+    "for the harbour wall, which the council had backed by a wide margin.</p>"
+    "<p>Residents, who had waited, were \"stunned\"; one wrote:<br>line one,<br>\"line two\""
+    "</p><p>The council meets again next week to discuss the harbour wall budget.</p>"
+    "</article></body></html>"
+)
+
+
+def test_csv_is_one_row_per_page_that_pandas_reads(tmp_path: Path) -> None:
+    import pandas
+
+    pages = tmp_path / "pages"
+    (pages / "sub").mkdir(parents=True)
+    (pages / "awkward.html").write_text(AWKWARD, encoding="utf-8")
+    (pages / "sub" / "wall.html").write_text(PAGE, encoding="utf-8")
+    (pages / "empty.html").write_text("<html><body><p>Home</p></body></html>",
+                                      encoding="utf-8")
+    out = tmp_path / "pages.csv"
+    result = _declutter("bulk", pages, "-o", out, "--jobs", "0", "-q")
+    assert result.returncode == 0, result.stderr
+    table = pandas.read_csv(out, keep_default_na=False).set_index("path")
+    assert list(table.columns) == ["url", "title", "authors", "published", "site_name",
+                                   "language", "description", "is_article", "confidence",
+                                   "fallback", "text"]
+    assert sorted(table.index) == ["awkward.html", "empty.html", "sub/wall.html"]
+    assert table.loc["empty.html", "text"] == ""  # no article: a row all the same
+    awkward = declutter.extract(AWKWARD)
+    row = table.loc["awkward.html"]
+    assert row["text"] == awkward.text and "\n\n" in row["text"] and '"' in row["text"]
+    assert row["title"] == 'Mayor says "yes, finally", then "no"'
+    assert row["authors"] == "Jane Doe; Ann Lee"
+    assert bool(row["is_article"]) is awkward.is_article
+    assert table.loc["sub/wall.html", "text"] == declutter.clean(PAGE)
+    with out.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert len(rows) == 4 and rows[0][0] == "path"
+
+
+def test_csv_with_a_format_and_comments(tmp_path: Path) -> None:
+    import pandas
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "thread.html").write_text(THREAD, encoding="utf-8")
+    out = tmp_path / "pages.csv"
+    result = _declutter("bulk", pages, "-o", out, "--format", "markdown", "--keep-comments",
+                        "--jobs", "0", "-q")
+    assert result.returncode == 0, result.stderr
+    row = pandas.read_csv(out).iloc[0]
+    article = declutter.extract(THREAD, options=Options(keep_comments=True))
+    assert row["markdown"] == article.to_markdown()
+    assert json.loads(row["comments"])[0] == {"text": "First line.\n\nSecond one.",
+                                              "author": "Ann", "published": "2025-01-01T10:00"}
+
+
+def test_csv_resume_cuts_a_row_cut_short(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for index in range(3):
+        (pages / f"p{index}.html").write_text(AWKWARD, encoding="utf-8")
+    out = tmp_path / "pages.csv"
+    assert _declutter("bulk", pages, "-o", out, "--jobs", "0", "-q").returncode == 0
+    whole = out.read_bytes()
+    # A run killed while writing the last row: its text cut inside the quoted field.
+    cut = whole[: whole.rindex(b"stunned")]
+    out.write_bytes(cut)
+    result = _declutter("bulk", pages, "-o", out, "--jobs", "0", "--resume",
+                        "--summary-json", tmp_path / "summary.json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["done"], summary["skipped"]) == (1, 2)
+    assert sorted(out.read_bytes().split(b"\r\n")) == sorted(whole.split(b"\r\n"))

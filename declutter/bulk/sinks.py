@@ -347,11 +347,16 @@ class ErrorLog:
 
 
 def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> Sink:
-    """A JSONL sink for an output ending in ``.jsonl``, a Parquet dataset for one ending in
-    ``.parquet`` (a directory, with or without the final "/"), else a mirrored directory."""
+    """A JSONL sink for an output ending in ``.jsonl``, a CSV file for ``.csv``, a Parquet
+    dataset for ``.parquet`` (a directory, with or without the final "/"), else a mirrored
+    directory."""
     name = os.fspath(output)
     if name.endswith(".jsonl"):
         return JsonlSink(output, fmt)
+    if name.endswith(".csv"):
+        from .csvfile import CsvSink
+
+        return CsvSink(output, fmt)
     if name.rstrip("/" + os.sep).endswith(".parquet"):
         from .parquet import ParquetSink  # pyarrow loads only for runs that write Parquet
 
