@@ -548,3 +548,22 @@ def test_csv_resume_cuts_a_row_cut_short(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert (summary["done"], summary["skipped"]) == (1, 2)
     assert sorted(out.read_bytes().split(b"\r\n")) == sorted(whole.split(b"\r\n"))
+
+
+def test_the_readme_examples_are_real_output(tmp_path: Path) -> None:
+    """The README's section on formats shows what the commands print for its page."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Output formats"):readme.index("## What is removed")]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL)
+    page = tmp_path / "story.html"
+    page.write_text(blocks[0][1], encoding="utf-8")
+    commands = [("-f", "text"), ("-f", "markdown", "--keep-comments"), ("-f", "html"),
+                ("-f", "xml", "--keep-comments"), ("-f", "tei")]
+    for (_, shown), args in zip(blocks[1:6], commands, strict=True):
+        assert _declutter(*args, page).stdout.decode() == shown
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page.rename(pages / "story.html")
+    assert _declutter("bulk", pages, "-o", tmp_path / "pages.csv", "-q").returncode == 0
+    written = (tmp_path / "pages.csv").read_bytes().decode().replace("\r\n", "\n")
+    assert written == blocks[6][1]
