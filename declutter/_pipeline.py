@@ -128,7 +128,8 @@ def _blocks(
     for raw in kept:
         text = clean_text(raw.text) if foreign else raw.text
         # Cleaning moved the characters the marks count: the text wins, the marks go.
-        marks = resolved(raw.marks, base) if raw.marks and text == raw.text else ()
+        spans = raw.marks.of(raw.mark_index) if raw.marks is not None else ()
+        marks = resolved(spans, base) if spans and text == raw.text else ()
         blocks.append(Block(raw.kind, text, raw.level, raw.list_id, raw.ordered,
                             getpath(raw.element) if getpath is not None else "", marks))
     return tuple(blocks)

@@ -54,8 +54,30 @@ class RawBlock:
     level: int = 0
     list_id: int = -1
     ordered: bool = False
-    #: inline markup over ``text`` (links keep the page's own, unresolved address)
-    marks: tuple[Span, ...] = ()
+    #: inline markup over ``text``, laid out when asked for (``marks.of(mark_index)``);
+    #: links keep the page's own, unresolved address
+    marks: Marks | None = None
+    mark_index: int = 0
+
+
+class Marks:
+    """The marks of the paragraphs one flush made, laid out when first asked for: most
+    blocks of a region are judged and dropped, and only the kept ones need them."""
+
+    __slots__ = ("_events", "_paragraphs", "_parts", "_spans")
+
+    def __init__(
+        self, parts: list[str], events: list[Event], paragraphs: list[tuple[str, int]]
+    ) -> None:
+        self._parts, self._events, self._paragraphs = parts, events, paragraphs
+        self._spans: list[tuple[Span, ...]] | None = None
+
+    def of(self, index: int) -> tuple[Span, ...]:
+        """The marks of the flush's paragraph ``index``."""
+        if self._spans is None:
+            self._spans = _marked(self._parts, self._events, self._paragraphs) or []
+            self._parts, self._events = [], []
+        return self._spans[index] if self._spans else ()
 
 
 class Segments:
@@ -113,11 +135,11 @@ class Segments:
         if owner is None:
             return
         paragraphs = _paragraphs(parts, linked)
-        marked = _marked(parts, events, paragraphs) if events else None
+        marks = Marks(parts, events, paragraphs) if events else None
         for index, (paragraph, links) in enumerate(paragraphs):
             self.blocks.append(
                 RawBlock(self.kind, paragraph, owner, min(links, len(paragraph)), self.level,
-                         self.list_id, self.ordered, marked[index] if marked else ())
+                         self.list_id, self.ordered, marks, index)
             )
         if not paragraphs:
             self._orphan(events)
