@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Union
 
 from ._article import CATEGORIES, Article, Removal
-from ._block import BLOCK_KINDS, Block
+from ._block import BLOCK_KINDS, SPAN_KINDS, Block, Comment, Span
 from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
 from ._options import Options, SiteRule
 from ._pipeline import run
@@ -58,9 +58,11 @@ def __dir__() -> list[str]:
 __all__ = [
     "BLOCK_KINDS",
     "CATEGORIES",
+    "SPAN_KINDS",
     "Article",
     "Block",
     "BulkSummary",
+    "Comment",
     "DaskExecutor",
     "DeclutterError",
     "InputTooLargeError",
@@ -70,6 +72,7 @@ __all__ = [
     "RuleError",
     "RuleSet",
     "SiteRule",
+    "Span",
     "WarcPage",
     "WarcReader",
     "__version__",

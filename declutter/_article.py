@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ._block import Block
+from ._block import Block, Comment
 from ._render import render_html, render_markdown
 
 #: Why an element was removed. Every removal record names one of these.
@@ -77,6 +77,24 @@ class Article:
     confidence: float = 0.0
     #: True when the text came from the trafilatura fallback, not declutter's own locator.
     fallback: bool = False
+    #: The reader comments, never part of ``text``: a tuple with ``keep_comments`` (empty
+    #: when the page has none), None when they were not asked for.
+    comments: tuple[Comment, ...] | None = None
+
+    def __post_init__(self) -> None:
+        # JSON gives lists and objects back; store the frozen values, so a record read
+        # back builds the same Article.
+        for name, kind in (("blocks", Block), ("removed", Removal), ("comments", Comment)):
+            value = getattr(self, name)
+            if value is None or (isinstance(value, tuple) and all(
+                isinstance(item, kind) for item in value
+            )):
+                continue
+            object.__setattr__(self, name, tuple(
+                item if isinstance(item, kind) else kind(**item) for item in value
+            ))
+        if not isinstance(self.authors, tuple):
+            object.__setattr__(self, "authors", tuple(self.authors))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (tuples become lists)."""
@@ -88,7 +106,23 @@ class Article:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     def to_markdown(self) -> str:
-        return render_markdown(self.blocks, title=self.title)
+        """Markdown of the title, the body and, when kept, the comments' own section."""
+        return render_markdown(self.blocks, title=self.title, comments=self.comments)
 
     def to_html(self) -> str:
-        return render_html(self.blocks, title=self.title, language=self.language)
+        """A minimal HTML document of the same (all page text escaped, nothing loads)."""
+        return render_html(self.blocks, title=self.title, language=self.language,
+                           comments=self.comments)
+
+    def to_xml(self, *, explain: bool = False) -> str:
+        """declutter's own XML: metadata, body blocks by kind, comments; with ``explain``
+        the removals (the schema is in ``declutter._xml``'s docstring and docs/formats.md)."""
+        from ._xml import render_xml  # lxml's XML builder loads only for the XML formats
+
+        return render_xml(self, explain=explain)
+
+    def to_tei(self) -> str:
+        """The article as a TEI P5 document, valid against the TEI DTD."""
+        from ._xml import render_tei
+
+        return render_tei(self)

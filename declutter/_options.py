@@ -74,6 +74,14 @@ class Options:
     site_rules: tuple[SiteRule, ...] = ()
     #: Inputs larger than this many bytes (UTF-8 for ``str``) are refused.
     max_bytes: int = DEFAULT_MAX_BYTES
+    #: Keep links in the blocks' marks (``extract()``), for Markdown, HTML, XML and TEI.
+    #: The plain text never changes with this or the next two.
+    include_links: bool = True
+    #: Keep emphasis, strong text and inline code in the blocks' marks.
+    include_formatting: bool = True
+    #: Keep images (address and alt text) in the blocks' marks, where captions are kept
+    #: (``keep_captions``): an image without its caption tells a reader little.
+    include_images: bool = True
 
     def __post_init__(self) -> None:
         # Accept lists from callers and config files, store tuples so the value stays hashable.

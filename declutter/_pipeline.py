@@ -11,10 +11,12 @@ from dataclasses import replace
 from lxml import etree
 
 from ._article import Article, Block
+from ._comments import read_comments
 from ._confidence import confidence, reported
 from ._decode import clean_text, decode
 from ._extraction import Extraction
 from ._filter import Dropped, judge
+from ._links import page_base, resolved
 from ._liveblog import with_time_lines
 from ._locate import locate, standfirst
 from ._metadata import declarations, host_of, read_metadata
@@ -52,9 +54,9 @@ def _extract(
     then the verdict and the rendering."""
     if root is None:
         return Article(text="", url=url)
-    found = _own_pass(root, options, url, thorough=False)
+    found = _own_pass(root, options, url, thorough=False, inline=full)
     if found.confidence < FALLBACK_BELOW:  # unsure: loosen the guards, then ask trafilatura
-        second = _own_pass(root, options, url, thorough=True)
+        second = _own_pass(root, options, url, thorough=True, inline=full)
         found = second if second.confidence > found.confidence else found
         if found.confidence < FALLBACK_BELOW and options.fallback and (
             not options.articles_only or not settled_elsewhere(found)
@@ -63,29 +65,41 @@ def _extract(
     found = with_time_lines(found)
     article = is_article(found)
     kept = found.kept if article or not options.articles_only else ()
-    blocks = _blocks(kept, found.page if full else None, foreign=foreign)
     title = found.declared.headline
-    body = render_text(blocks, title if options.include_title and blocks else None)
-    sure = reported(found.confidence, sum(len(block.text) for block in blocks))
     if not full:
+        blocks = _blocks(kept, None, foreign=foreign)
+        body = render_text(blocks, title if options.include_title and blocks else None)
+        sure = reported(found.confidence, sum(len(block.text) for block in blocks))
         return Article(text=body, title=title, blocks=blocks, is_article=article,
                        confidence=sure, fallback=found.fallback, url=url)
+    metadata = read_metadata(found.page, found.declared, url)
+    base = page_base(found.page.root, url or metadata.url)
+    blocks = _blocks(kept, found.page, foreign=foreign, base=base)
+    body = render_text(blocks, title if options.include_title and blocks else None)
+    sure = reported(found.confidence, sum(len(block.text) for block in blocks))
     return replace(
-        read_metadata(found.page, found.declared, url), text=body, blocks=blocks,
+        metadata, text=body, blocks=blocks,
         removed=removals(found), is_article=article, confidence=round(sure, 3),
         fallback=found.fallback,
+        comments=read_comments(found.page) if options.keep_comments else None,
     )
 
 
-def _own_pass(root: Element, options: Options, url: str | None, *, thorough: bool) -> Extraction:
-    """prune → read the declarations → locate → filter blocks, once."""
-    page = prune(root, options, host_of(url), thorough=thorough)
+def _own_pass(
+    root: Element, options: Options, url: str | None, *, thorough: bool, inline: bool = False
+) -> Extraction:
+    """prune → read the declarations → locate → filter blocks, once (``inline``: with the
+    blocks' links and formatting, which only ``extract()`` returns)."""
+    # Comment sections go as chrome whatever the options: comments are read apart from
+    # them (read_comments), so the body is the same with and without them.
+    pruning = options.replace(keep_comments=False) if options.keep_comments else options
+    page = prune(root, pruning, host_of(url), thorough=thorough)
     declared = declarations(page)
     region = locate(page, declared.article_body)
     dek = standfirst(region, page, declared.description)
     if dek is not None and region is not None and options.include_standfirst:
         region = replace(region, elements=(dek, *region.elements))  # article text
-    segments = segment(page, region.elements if region else (), options)
+    segments = segment(page, region.elements if region else (), options, inline=inline)
     kept, dropped = judge(
         segments.blocks, options, declared.headline, declared.description, page.kept, region
     )
@@ -106,16 +120,22 @@ def _checked(url: object, options: object) -> Options:
 
 
 def _blocks(
-    kept: tuple[RawBlock, ...], page: Page | None, *, foreign: bool = False
+    kept: tuple[RawBlock, ...], page: Page | None, *, foreign: bool = False,
+    base: str | None = None,
 ) -> tuple[Block, ...]:
-    """The public blocks; with their element's XPath when a page is given (extract()).
+    """The public blocks; with their element's XPath and their marks (links resolved
+    against ``base``) when a page is given (extract()).
 
     ``foreign``: the tree came from the caller's parser, whose text may still hold the
     control characters our decode stage removes from every page we parse ourselves.
     """
     getpath = Paths(page.root) if page is not None else None
-    return tuple(
-        Block(raw.kind, clean_text(raw.text) if foreign else raw.text, raw.level, raw.list_id,
-              raw.ordered, getpath(raw.element) if getpath is not None else "")
-        for raw in kept
-    )
+    blocks = []
+    for raw in kept:
+        text = clean_text(raw.text) if foreign else raw.text
+        # Cleaning moved the characters the marks count: the text wins, the marks go.
+        spans = raw.marks.of(raw.mark_index) if raw.marks is not None else ()
+        marks = resolved(spans, base) if spans and text == raw.text else ()
+        blocks.append(Block(raw.kind, text, raw.level, raw.list_id, raw.ordered,
+                            getpath(raw.element) if getpath is not None else "", marks))
+    return tuple(blocks)

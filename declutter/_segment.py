@@ -5,13 +5,20 @@ neighbours without added spaces, ``<br>`` breaks a line and two of them break
 a paragraph. Each block keeps the element it came from, so a removal can
 point at it. The same layout serves every stage that needs a page's text laid
 out (the second opinion matches its blocks against it).
+
+When asked (``extract()``, for Markdown, HTML, XML and TEI), the walk also
+notes where links, emphasis, inline code and images open and close; the marks
+become :class:`Span` offsets into the block's text, which is computed exactly as
+without them, so no format can have other words than the plain text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from ._block import Span
 from ._options import Options
 from ._parse import Element, text_of
 from ._prune import Page
@@ -25,6 +32,17 @@ BLOCK_TAGS = frozenset(
 )
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _LINE_BREAK = "\x00"  # stands for <br> until the block's whitespace is normalised
+#: The inline elements whose markup a block keeps, and the Span kind each becomes.
+INLINE_KINDS = {
+    "a": "link", "em": "emphasis", "i": "emphasis", "strong": "strong", "b": "strong",
+    "code": "code", "kbd": "code", "samp": "code", "tt": "code", "img": "image",
+}
+#: Where lazy-loading pages keep an image's real address while ``src`` holds a placeholder.
+_IMAGE_SOURCES = ("src", "data-src", "data-lazy-src", "data-original")
+_IMAGE_TAGS = frozenset({"img", "picture"})
+_OPEN, _CLOSE, _POINT = 0, 1, 2
+#: (index into the parts it comes before, action, id, kind, url, alt)
+Event = tuple[int, int, int, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,30 @@ class RawBlock:
     level: int = 0
     list_id: int = -1
     ordered: bool = False
+    #: inline markup over ``text``, laid out when asked for (``marks.of(mark_index)``);
+    #: links keep the page's own, unresolved address
+    marks: Marks | None = None
+    mark_index: int = 0
+
+
+class Marks:
+    """The marks of the paragraphs one flush made, laid out when first asked for: most
+    blocks of a region are judged and dropped, and only the kept ones need them."""
+
+    __slots__ = ("_events", "_paragraphs", "_parts", "_spans")
+
+    def __init__(
+        self, parts: list[str], events: list[Event], paragraphs: list[tuple[str, int]]
+    ) -> None:
+        self._parts, self._events, self._paragraphs = parts, events, paragraphs
+        self._spans: list[tuple[Span, ...]] | None = None
+
+    def of(self, index: int) -> tuple[Span, ...]:
+        """The marks of the flush's paragraph ``index``."""
+        if self._spans is None:
+            self._spans = _marked(self._parts, self._events, self._paragraphs) or []
+            self._parts, self._events = [], []
+        return self._spans[index] if self._spans else ()
 
 
 class Segments:
@@ -47,8 +89,15 @@ class Segments:
         dropped: dict[Element, tuple[str, str]],
         keep_tables: bool,
         silent: frozenset[str] = SILENT_TAGS,
+        inline: frozenset[str] = frozenset(),
     ) -> None:
         self.dropped = dropped
+        #: the Span kinds to note (none: the text-only walk clean() needs)
+        self.inline = inline
+        self.events: list[Event] = []
+        self.active: list[tuple[int, str, str]] = []  # marks open where the walk is
+        self.orphans: list[Event] = []  # images of a block that had no text
+        self.next_mark = 0
         self.keep_tables = keep_tables
         self.silent = silent
         self.blocks: list[RawBlock] = []
@@ -73,7 +122,11 @@ class Segments:
 
     def flush(self) -> None:
         parts = self.parts
+        events = self.events
+        if events:
+            self._restart()
         if not parts:
+            self._orphan(events)
             return
         owner = self.owner
         linked = self.linked
@@ -81,11 +134,58 @@ class Segments:
         self.linked = []
         if owner is None:
             return
-        for paragraph, links in _paragraphs(parts, linked):
+        paragraphs = _paragraphs(parts, linked)
+        marks = Marks(parts, events, paragraphs) if events else None
+        for index, (paragraph, links) in enumerate(paragraphs):
             self.blocks.append(
                 RawBlock(self.kind, paragraph, owner, min(links, len(paragraph)), self.level,
-                         self.list_id, self.ordered)
+                         self.list_id, self.ordered, marks, index)
             )
+        if not paragraphs:
+            self._orphan(events)
+
+    # -- inline markup ---------------------------------------------------------
+    def _restart(self) -> None:
+        """The next block's events: the marks still open around it (a link holding a
+        heading and a paragraph marks both), and the images of a block without text."""
+        self.events = [(0, _OPEN, ident, kind, url, "") for ident, kind, url in self.active]
+        self.events.extend(self.orphans)
+        self.orphans = []
+
+    def _orphan(self, events: list[Event]) -> None:
+        """An image alone in its block (a figure) goes before the next block's text, which
+        is its caption when captions are kept."""
+        points = [event for event in events if event[1] == _POINT]
+        if points:
+            self.orphans.extend((0, *event[1:]) for event in points)
+            self._restart()
+
+    def open_mark(self, el: Element | None, tag: str) -> int | None:
+        """Note that an inline element opens here; its id, or None when it is no mark
+        (or an image, which opens nothing: it stands at one place of the text)."""
+        kind = INLINE_KINDS.get(tag)
+        if el is None or kind is None or kind not in self.inline:
+            return None
+        url = ""
+        if kind == "image":
+            src = _image_source(el)
+            if src is not None:
+                self.next_mark += 1
+                alt = " ".join((el.get("alt") or "").split())
+                self.events.append((len(self.parts), _POINT, self.next_mark, kind, src, alt))
+            return None
+        if kind == "link":
+            url = (el.get("href") or "").strip()
+            if not url:
+                return None
+        self.next_mark += 1
+        self.events.append((len(self.parts), _OPEN, self.next_mark, kind, url, ""))
+        self.active.append((self.next_mark, kind, url))
+        return self.next_mark
+
+    def close_mark(self, ident: int) -> None:
+        self.active = [mark for mark in self.active if mark[0] != ident]
+        self.events.append((len(self.parts), _CLOSE, ident, "", "", ""))
 
     # -- the walk ------------------------------------------------------------
     def walk(self, el: Element) -> None:
@@ -97,6 +197,8 @@ class Segments:
             self.add(el.tail)
             return
         if tag in self.silent:
+            if self.inline and tag in _IMAGE_TAGS:
+                self.open_mark(el if tag == "img" else el.find(".//img"), "img")
             self.add(el.tail)
             return
         if tag == "br":
@@ -105,6 +207,7 @@ class Segments:
             self.add(el.tail)
             return
         if tag not in BLOCK_TAGS:
+            mark = self.open_mark(el, tag) if self.inline else None
             if tag == "a":
                 self.in_link += 1
                 self.add(el.text)
@@ -115,6 +218,8 @@ class Segments:
                 self.add(el.text)
                 for child in el:
                     self.walk(child)
+            if mark is not None:
+                self.close_mark(mark)
             self.add(el.tail)
             return
         if self.item_depth and tag not in ("ul", "ol", "table", "pre", "li", "dl"):
@@ -242,6 +347,138 @@ def _paragraphs(parts: list[str], linked: list[bool]) -> list[tuple[str, int]]:
     return paragraphs
 
 
+def _image_source(img: Element) -> str | None:
+    """The address an image shows, or None for a placeholder, a tracking pixel or an
+    inline ``data:`` image (no address a reader could follow)."""
+    if img.get("width") in ("0", "1") or img.get("height") in ("0", "1"):
+        return None
+    for name in _IMAGE_SOURCES:
+        value = (img.get(name) or "").strip()
+        if value and not value.lower().startswith("data:"):
+            return value
+    return None
+
+
+def _marked(
+    parts: list[str], events: list[Event], paragraphs: list[tuple[str, int]]
+) -> list[tuple[Span, ...]] | None:
+    """Each paragraph's marks, laid out as ``_paragraphs`` lays out the text.
+
+    The text is built again here with the marks' places; should it ever differ from
+    ``_paragraphs``' (which alone decides the text), the marks are left out rather
+    than put in the wrong place.
+    """
+    laid_out = _lay_out(parts, events)
+    if [text for text, _ in laid_out] != [text for text, _ in paragraphs]:
+        return None
+    return [spans for _, spans in laid_out]
+
+
+def _lay_out(parts: list[str], events: list[Event]) -> list[tuple[str, tuple[Span, ...]]]:
+    """The paragraphs of ``parts`` (whitespace collapsed, split at double line breaks,
+    as ``_paragraphs`` does) with the Spans of ``events``.
+
+    A mark opens at its first character (after the space that precedes it) and
+    closes after its last, so spaces around marked words stay outside the mark;
+    a mark without text is dropped, and one that runs across a paragraph break is
+    cut there and goes on in the next paragraph.
+    """
+    done: list[tuple[str, tuple[Span, ...]]] = []
+    out: list[str] = []
+    size = 0
+    line_has_text = space = newline = False
+    opened: dict[int, list[Any]] = {}  # id -> [kind, url, start or None]
+    unplaced = 0  # marks opened that have no first character yet
+    points: list[tuple[int, str, str]] = []
+    spans: list[tuple[int, int, int, str, str, str]] = []  # start, -end, id, kind, url, alt
+
+    def write(word: str) -> None:
+        nonlocal size, line_has_text, space, newline, unplaced
+        if newline:
+            out.append("\n")
+            size += 1
+            newline = False
+        elif line_has_text and space:
+            out.append(" ")
+            size += 1
+        space = False
+        if unplaced:
+            for mark in opened.values():
+                if mark[2] is None:
+                    mark[2] = size
+            unplaced = 0
+        if points:
+            spans.extend((size, -size, ident, "image", url, alt) for ident, url, alt in points)
+            points.clear()
+        out.append(word)
+        size += len(word)
+        line_has_text = True
+
+    def end_paragraph() -> None:
+        nonlocal size, line_has_text, space, newline, unplaced
+        for ident, mark in opened.items():
+            if mark[2] is not None:
+                spans.append((mark[2], -size, ident, mark[0], mark[1], ""))
+                mark[2] = None
+                unplaced += 1
+        spans.extend((size, -size, ident, "image", url, alt) for ident, url, alt in points)
+        points.clear()
+        spans.sort()
+        done.append(("".join(out), tuple(
+            Span(kind, start, -end, url, alt) for start, end, _, kind, url, alt in spans
+        )))
+        out.clear()
+        spans.clear()
+        size = 0
+        line_has_text = space = newline = False
+
+    position = 0
+    count = len(events)
+    for index, piece in enumerate(parts):
+        while position < count and events[position][0] <= index:
+            _, action, ident, kind, url, alt = events[position]
+            position += 1
+            if action == _OPEN:
+                opened[ident] = [kind, url, None]
+                unplaced += 1
+            elif action == _POINT:
+                points.append((ident, url, alt))
+            elif ident in opened:
+                kind, url, start = opened.pop(ident)
+                if start is None:
+                    unplaced -= 1
+                elif size > start:
+                    spans.append((start, -size, ident, kind, url, ""))
+        if piece == _LINE_BREAK:
+            if line_has_text:
+                newline, line_has_text, space = True, False, False
+            elif size:
+                end_paragraph()
+            continue
+        if not piece:
+            continue
+        if piece[0].isspace() and line_has_text:
+            space = True
+        for number, word in enumerate(piece.split()):
+            if number:
+                space = True
+            write(word)
+        if piece[-1].isspace() and line_has_text:
+            space = True
+    while position < count:  # marks closing at the very end
+        _, action, ident, kind, url, alt = events[position]
+        position += 1
+        if action == _CLOSE and ident in opened:
+            kind, url, start = opened.pop(ident)
+            if start is not None and size > start:
+                spans.append((start, -size, ident, kind, url, ""))
+        elif action == _POINT:
+            points.append((ident, url, alt))
+    if size:
+        end_paragraph()
+    return done
+
+
 def _is_data_table(table: Element) -> bool:
     """Tables of data (rows and columns) as opposed to tables used for page layout."""
     if (table.get("role") or "").lower() in ("presentation", "none"):
@@ -310,8 +547,25 @@ def _visible_text(
     return "".join(parts)
 
 
-def segment(page: Page, elements: tuple[Element, ...], options: Options) -> Segments:
-    segmenter = Segments(page.dropped, options.keep_tables)
+def inline_kinds(options: Options) -> frozenset[str]:
+    """The Span kinds the options ask for: links, formatting, and images where captions
+    are kept (an image without its caption tells a reader little)."""
+    kinds: set[str] = set()
+    if options.include_links:
+        kinds.add("link")
+    if options.include_formatting:
+        kinds.update(("emphasis", "strong", "code"))
+    if options.include_images and options.keep_captions:
+        kinds.add("image")
+    return frozenset(kinds)
+
+
+def segment(
+    page: Page, elements: tuple[Element, ...], options: Options, *, inline: bool = False
+) -> Segments:
+    """The blocks of the located elements; with ``inline``, with their marks."""
+    segmenter = Segments(page.dropped, options.keep_tables,
+                         inline=inline_kinds(options) if inline else frozenset())
     for el in elements:
         if el in page.dropped:
             continue

@@ -75,7 +75,16 @@ _FLAGS: tuple[tuple[str, str], ...] = (
                       "pages and search results (default: on; --no-articles-only gives the "
                       "best text found)"),
     ("fallback", "let trafilatura extract the pages declutter is unsure about (default: on)"),
+    ("include_links", "keep links, with absolute addresses, in markdown, html, xml and tei "
+                      "(default: on; the text never changes)"),
+    ("include_formatting", "keep emphasis, strong text and inline code in markdown, html, "
+                           "xml and tei (default: on)"),
+    ("include_images", "keep images with their alt text, where captions are kept "
+                       "(--keep-captions), in markdown, html, xml and tei (default: on)"),
 )
+#: Shorter names a Markdown user reaches for, beside the Options' own.
+_ALIASES = {"include_links": "--links", "include_formatting": "--formatting",
+            "include_images": "--images"}
 
 #: The usage line names the subcommands too: a user who ran "declutter DIR" finds "bulk".
 _MAIN_USAGE = f"""\
@@ -170,7 +179,10 @@ _jobs = _count(int, "a whole number", "in this process")
 def _add_extraction_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("extraction options")
     for name, help_text in _FLAGS:
-        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None,
+        names = [f"--{name.replace('_', '-')}"]
+        if name in _ALIASES:
+            names.append(_ALIASES[name])
+        group.add_argument(*names, dest=name, default=None,
                            action=argparse.BooleanOptionalAction, help=help_text)
     group.add_argument("--drop", metavar="SELECTOR", action="append", default=[],
                        help="also remove elements matching this CSS selector (XPath when it "
@@ -202,12 +214,13 @@ def _main_parser() -> argparse.ArgumentParser:
                              "of standard output")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
                         help="text (default), markdown, json (the article with its metadata; "
-                             "one object per line when there are several inputs) or html")
+                             "one object per line when there are several inputs), html, xml "
+                             "(declutter's own schema, see docs/formats.md) or tei (TEI P5)")
     parser.add_argument("--url", help="the page's address: resolves links and selects "
                                       "per-site rules (default: read from the page if it says)")
     parser.add_argument("--explain", action="store_true",
-                        help="report every removal and its reason: in the JSON with "
-                             "--format json, else on standard error")
+                        help="report every removal and its reason: in the document with "
+                             "--format json or xml, else on standard error")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes on standard error (errors are still reported)")
     parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=0,
@@ -234,12 +247,14 @@ def _bulk_parser() -> argparse.ArgumentParser:
                              "or fsspec's configuration, never from the URL)")
     parser.add_argument("-o", "--output", metavar="OUT", type=Path, required=True,
                         help="output directory, a file ending in .jsonl for one JSON record "
-                             "per page (path, url, metadata, text), or a name ending in "
+                             "per page (path, url, metadata, text), .csv for one CSV row per "
+                             "page (the same fields), or a name ending in "
                              ".parquet for a Parquet dataset of the same records (a directory "
                              "of part files; needs declutter[parquet])")
     parser.add_argument("-f", "--format", choices=tuple(FORMATS), default="text",
                         help="output format; sets the extension of mirrored files (.txt, .md, "
-                             ".json, .html) and adds markdown/html/blocks to JSONL records")
+                             ".json, .html, .xml, .tei.xml) and adds markdown/html/xml/tei/blocks "
+                             "to JSONL and Parquet records")
     parser.add_argument("--glob", metavar="PATTERN", action="append", default=None,
                         help="file name pattern to process instead of the HTML defaults "
                              "(matched against the relative path when it has a /); repeatable")
@@ -264,7 +279,7 @@ def _bulk_parser() -> argparse.ArgumentParser:
                         help=f"where to log failed pages (default: OUT/{ERRORS_NAME})")
     parser.add_argument("--explain", action="store_true",
                         help="add every removal and its reason to each record (needs "
-                             "--format json or a .jsonl output)")
+                             "--format json or xml, or a .jsonl or .parquet output)")
     parser.add_argument("--explain-html", metavar="DIR", type=Path,
                         help="also write each page's explain report (as 'declutter explain' "
                              "makes) to DIR, at the page's mirrored path with the extension "
@@ -366,7 +381,7 @@ def _pages(argv: Sequence[str]) -> int:
         except Exception as error:  # a bad page, or a bug: reported, and the others go on
             status = max(status, _fail(label, error, hint=_hint(name, error)))
             continue
-        if args.explain and args.format != "json":
+        if args.explain and args.format not in ("json", "xml"):
             _explain(article, label, sys.stderr)
         if not article.text and not args.quiet and options.articles_only and not article.is_article:
             print(f"{PROG}: {label}: no article found (--no-articles-only gives the best text "
@@ -463,8 +478,9 @@ def _bulk(argv: Sequence[str]) -> int:
     except BulkError as error:
         parser.error(str(error))
     records = os.fspath(args.output).endswith((".jsonl", ".parquet"))
-    if args.explain and not records and args.format != "json":
-        parser.error("--explain in bulk needs --format json, or a .jsonl or .parquet output")
+    if args.explain and not records and args.format not in ("json", "xml"):
+        parser.error("--explain in bulk needs --format json or xml, or a .jsonl or .parquet "
+                     "output")
     progress: Progress | None = None
     if not args.quiet:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)

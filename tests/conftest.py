@@ -43,6 +43,7 @@ TEST_EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "moto": ("moto",),
     "pyarrow": ("pyarrow",),
     "duckdb": ("duckdb",),
+    "markdown-it-py": ("markdown_it",),
 }
 #: Requirements of the test extra that are tools, not modules tests import.
 TEST_EXTRA_TOOLS = frozenset({"pytest", "ruff", "mypy", "lxml-stubs", "types-PyYAML",

@@ -17,7 +17,7 @@ from declutter.bulk.sinks import check_output_name
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "samples" / "04-indian-news" / "page.html"
-FORMS = ("a directory", "NAME.jsonl", "NAME.parquet")
+FORMS = ("a directory", "NAME.jsonl", "NAME.csv", "NAME.parquet")
 
 
 @pytest.fixture()
@@ -28,7 +28,7 @@ def pages(tmp_path: Path) -> Path:
     return source
 
 
-@pytest.mark.parametrize("name", ["pages.json", "pages.ndjson", "pages.jsonl.gz", "pages.csv",
+@pytest.mark.parametrize("name", ["pages.json", "pages.ndjson", "pages.jsonl.gz", "pages.tsv",
                                   "pages.txt", "texts.v2"])
 def test_bulk_refuses_an_output_it_would_not_write(name: str, pages: Path,
                                                    tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_the_library_refuses_it_too(pages: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["texts", "texts/", "texts.v2/", "pages.jsonl", "pages.parquet",
-                                  "pages.parquet/"])
+                                  "pages.parquet/", "pages.csv"])
 def test_the_outputs_that_exist_are_accepted(name: str) -> None:
     check_output_name(name)
 

@@ -13,6 +13,8 @@ import os
 from typing import Any
 
 from .._article import Article
+from .._block import Comment
+from .._render import render_comments_text
 from .paths import TEMP_PREFIX
 
 _counter = itertools.count()
@@ -27,8 +29,9 @@ def article_record(article: Article, *, fmt: str = "text", explain: bool = False
     """The JSON-ready record of an extracted article, shaped for ``fmt``.
 
     Always: ``url``, the metadata fields, ``is_article``, ``confidence``,
-    ``fallback`` and the plain ``text``. Added for ``fmt="markdown"`` /
-    ``"html"``: the body in that format; for ``fmt="json"``: ``blocks``; with
+    ``fallback`` and the plain ``text``; ``comments`` with ``keep_comments``. Added for
+    ``fmt="markdown"`` / ``"html"`` / ``"xml"`` / ``"tei"``: the document in that format;
+    for ``fmt="json"``: ``blocks``; with
     ``explain``: ``removed``, one entry per removed element and why.
     """
     data = article.to_dict()
@@ -36,12 +39,19 @@ def article_record(article: Article, *, fmt: str = "text", explain: bool = False
     blocks = data.pop("blocks")
     removed = data.pop("removed")
     text = data.pop("text")
+    comments = data.pop("comments")
     record.update(data)
     record["text"] = text
+    if comments is not None:  # asked for (keep_comments): a list, empty or not
+        record["comments"] = comments
     if fmt == "markdown":
         record["markdown"] = article.to_markdown()
     elif fmt == "html":
         record["html"] = article.to_html()
+    elif fmt == "xml":
+        record["xml"] = article.to_xml(explain=explain)
+    elif fmt == "tei":
+        record["tei"] = article.to_tei()
     elif fmt == "json":
         record["blocks"] = blocks
     if explain:
@@ -64,6 +74,9 @@ def render_output(record: dict[str, Any], fmt: str, *, one_line: bool = False,
     body = record.get("text" if fmt == "text" else fmt) or ""
     if empty_without_text and not record.get("text"):
         body = ""
+    elif fmt == "text" and record.get("comments"):  # the others have them in their own way
+        comments = render_comments_text([Comment(**item) for item in record["comments"]])
+        body = f"{body}\n\n{comments}" if body else comments
     return body + "\n" if body and not body.endswith("\n") else body
 
 

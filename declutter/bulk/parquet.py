@@ -71,16 +71,23 @@ COLUMNS: dict[str, str] = {
     "url": "str", "title": "str", "authors": "strings", "published": "str",
     "site_name": "str", "language": "str", "description": "str", "is_article": "bool",
     "confidence": "float", "fallback": "bool", "text": "str",
-    "markdown": "str", "html": "str", "blocks": "blocks", "removed": "removals",
+    "comments": "comments", "markdown": "str", "html": "str", "xml": "str", "tei": "str",
+    "blocks": "blocks", "removed": "removals",
 }
 #: Fields that come in groups: when a run's first record has the first, it has them all.
 _GROUPS = {"warc_record_id": ("warc_record_id", "warc_target_uri", "warc_date", "http_status",
                               "http_charset", "warc_truncated")}
 #: The fields of one block and of one removal, with their types.
 BLOCK_FIELDS = {"kind": "str", "text": "str", "level": "int", "list_id": "int",
-                "ordered": "bool", "path": "str"}
+                "ordered": "bool", "path": "str", "marks": "marks"}
 REMOVAL_FIELDS = {"category": "str", "rule": "str", "excerpt": "str", "path": "str",
                   "tag": "str"}
+#: The fields of one mark of a block (a link, emphasis, code, an image) and of a comment.
+MARK_FIELDS = {"kind": "str", "start": "int", "end": "int", "url": "str", "alt": "str"}
+COMMENT_FIELDS = {"text": "str", "author": "str", "published": "str"}
+#: The list-of-struct kinds and their fields.
+_STRUCTS = {"blocks": BLOCK_FIELDS, "removals": REMOVAL_FIELDS, "marks": MARK_FIELDS,
+            "comments": COMMENT_FIELDS}
 _INT64 = 2**63
 
 
@@ -98,8 +105,7 @@ def arrow_type(kind: str) -> Any:
               "bool": pa.bool_(), "strings": pa.list_(pa.string())}
     if kind in simple:
         return simple[kind]
-    fields = BLOCK_FIELDS if kind == "blocks" else REMOVAL_FIELDS
-    return pa.list_(pa.struct([(name, simple[sub]) for name, sub in fields.items()]))
+    return pa.list_(pa.struct([(name, arrow_type(sub)) for name, sub in _STRUCTS[kind].items()]))
 
 
 def schema_for(record: dict[str, Any]) -> Any:
@@ -147,9 +153,8 @@ def _checked(name: str, value: Any, kind: str) -> Any:
         return value
     if kind == "strings" and isinstance(value, list | tuple):
         return [_checked(name, item, "str") for item in value]
-    if kind in ("blocks", "removals") and isinstance(value, list | tuple):
-        fields = BLOCK_FIELDS if kind == "blocks" else REMOVAL_FIELDS
-        return [_checked_struct(name, item, fields) for item in value]
+    if kind in _STRUCTS and isinstance(value, list | tuple):
+        return [_checked_struct(name, item, _STRUCTS[kind]) for item in value]
     raise TypeError(f"the record field {name!r} holds a {type(value).__name__}, not a {kind}")
 
 

@@ -143,9 +143,10 @@ class _Run:
         self.source, self.settings = source, settings
         self.sink: Sink = (make_sink(output, settings.fmt)
                            if isinstance(output, str | os.PathLike) else output)
-        if settings.explain and isinstance(self.sink, MirrorSink) and settings.fmt != "json":
-            raise ValueError("explain needs fmt='json' or a JSONL output: other files have no "
-                             "room for the removals")
+        if (settings.explain and isinstance(self.sink, MirrorSink)
+                and settings.fmt not in ("json", "xml")):
+            raise ValueError("explain needs fmt='json' or 'xml', or a JSONL output: other files "
+                             "have no room for the removals")
         self.reports = (ReportSink(settings.explain_dir) if settings.explain_dir is not None
                         else None)
         if self.reports is not None:

@@ -348,7 +348,8 @@ class ErrorLog:
 
 #: What an output may be, as the refusal of any other name says it.
 OUTPUT_FORMS = ("a directory (one file per page; end the name with / when it has a dot), "
-                "NAME.jsonl (one JSON record per page) or NAME.parquet (a Parquet dataset)")
+                "NAME.jsonl (one JSON record per page), NAME.csv (one CSV row per page) or "
+                "NAME.parquet (a Parquet dataset)")
 
 
 def check_output_name(output: str | os.PathLike[str]) -> None:
@@ -357,7 +358,7 @@ def check_output_name(output: str | os.PathLike[str]) -> None:
     named for a file the user expected. A name ending in "/" or naming an existing
     directory is a directory, whatever its dots."""
     name = os.fspath(output)
-    if name.endswith(".jsonl") or name.rstrip("/" + os.sep).endswith(".parquet"):
+    if name.endswith((".jsonl", ".csv")) or name.rstrip("/" + os.sep).endswith(".parquet"):
         return
     if name.endswith(("/", os.sep)) or os.path.isdir(name):
         return
@@ -368,13 +369,17 @@ def check_output_name(output: str | os.PathLike[str]) -> None:
 
 
 def make_sink(output: str | os.PathLike[str], fmt: str = "text") -> Sink:
-    """A JSONL sink for an output ending in ``.jsonl``, a Parquet dataset for one ending in
-    ``.parquet`` (a directory, with or without the final "/"), else a mirrored directory;
-    any other name with a suffix is refused (:func:`check_output_name`)."""
+    """A JSONL sink for an output ending in ``.jsonl``, a CSV file for ``.csv``, a Parquet
+    dataset for ``.parquet`` (a directory, with or without the final "/"), else a mirrored
+    directory; any other name with a suffix is refused (:func:`check_output_name`)."""
     check_output_name(output)
     name = os.fspath(output)
     if name.endswith(".jsonl"):
         return JsonlSink(output, fmt)
+    if name.endswith(".csv"):
+        from .csvfile import CsvSink
+
+        return CsvSink(output, fmt)
     if name.rstrip("/" + os.sep).endswith(".parquet"):
         from .parquet import ParquetSink  # pyarrow loads only for runs that write Parquet
 

@@ -10,7 +10,8 @@ from .._errors import PAGE, Failure
 from .._options import DEFAULT_OPTIONS, Options
 
 #: Output formats and the file extension each is written with.
-FORMATS: dict[str, str] = {"text": ".txt", "markdown": ".md", "json": ".json", "html": ".html"}
+FORMATS: dict[str, str] = {"text": ".txt", "markdown": ".md", "json": ".json", "html": ".html",
+                           "xml": ".xml", "tei": ".tei.xml"}
 
 
 def check_format(fmt: str) -> str:

@@ -13,12 +13,14 @@ import json
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
 from hypothesis import HealthCheck, settings
 
 import declutter
 from declutter import Article
+from declutter._links import SAFE_SCHEMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "samples"
@@ -48,9 +50,15 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HTML_ELEMENTS = frozenset({
     "html", "head", "meta", "title", "body", "h1", "h2", "h3", "h4", "h5", "h6", "p", "br",
     "ul", "ol", "li", "blockquote", "pre", "table", "tr", "td",
+    # marks (links, emphasis, code, images) and the comments' section
+    "a", "em", "strong", "code", "img", "section", "article", "b", "time",
 })
 HTML_ATTRIBUTES = {("html", "lang"), ("meta", "charset"), ("meta", "http-equiv"),
-                   ("meta", "content")}
+                   ("meta", "content"), ("a", "href"), ("img", "src"), ("img", "alt"),
+                   ("section", "class"), ("article", "class"), ("p", "class"), ("b", "class"),
+                   ("time", "datetime")}
+#: Attributes that hold an address: only of a scheme that neither runs nor embeds.
+ADDRESS_ATTRIBUTES = {("a", "href"), ("img", "src")}
 
 
 def sample_pages() -> list[bytes]:
@@ -101,17 +109,60 @@ def check_html(page: str) -> None:
         assert el.tag in HTML_ELEMENTS, f"<{el.tag}> in the HTML rendering"
         for name in el.attrib:
             assert (el.tag, name) in HTML_ATTRIBUTES, f"<{el.tag} {name}=...> in the HTML"
+            if (el.tag, name) in ADDRESS_ATTRIBUTES:
+                assert_safe_address(el.get(name, ""))
         if el.tag == "meta" and "http-equiv" in el.attrib:
             assert el.get("http-equiv") == "Content-Security-Policy"
             assert el.get("content") == "default-src 'none'"
 
 
+def assert_safe_address(url: str) -> None:
+    """A link or image address the renderers may write: relative, or of a safe scheme."""
+    scheme = urlsplit(url).scheme.lower()
+    assert not scheme or scheme in SAFE_SCHEMES, f"unsafe address {url!r} in a rendering"
+    assert not CONTROL_RE.search(url) and not any(c.isspace() for c in url), repr(url)
+
+
 _FENCE_RE = re.compile(r"^(`{3,})$")
 _ESCAPED_RE = re.compile(r"\\.")
+#: The renderer's own inline code, links and images: page text inside them is escaped
+#: (link text) or shown as it is (code), and their addresses are checked.
+_LINK_RE = re.compile(r"!?\[([^\[\]]*)\]\(([^()\s]*)\)")
+
+
+def _outside_code_and_escapes(line: str) -> str:
+    """A Markdown line less its backslash escapes and its code spans, read as CommonMark
+    reads them: an escaped backtick opens nothing, a code span ends at the next run of
+    as many backticks."""
+    out: list[str] = []
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if char == "\\" and index + 1 < len(line) and not line[index + 1].isalnum():
+            index += 2
+            continue
+        if char == "`":
+            run = len(line[index:]) - len(line[index:].lstrip("`"))
+            fence = "`" * run
+            end = index + run
+            while True:
+                found = line.find(fence, end)
+                if found < 0 or line[found + run:found + run + 1] != "`":
+                    break
+                end = found + run + len(line[found + run:]) - len(line[found + run:].lstrip("`"))
+            if found >= 0:
+                index = found + run
+                continue
+            index += run  # no closing run: literal backticks
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 def check_markdown(text: str) -> None:
-    """Outside code fences, every ``<`` and ``[`` is escaped: no HTML, links or images."""
+    """Outside code fences, every ``<`` and ``[`` is escaped (no HTML, no links or images of
+    the page's text) but in the renderer's own code spans, links and images."""
     fence: str | None = None
     for line in text.split("\n"):
         match = _FENCE_RE.match(line)
@@ -122,7 +173,10 @@ def check_markdown(text: str) -> None:
             if line == fence:
                 fence = None
             continue
-        bare = _ESCAPED_RE.sub("", line)
+        bare = _outside_code_and_escapes(line)
+        for match in _LINK_RE.finditer(bare):
+            assert_safe_address(match.group(2))
+        bare = _LINK_RE.sub(r"\1", bare)
         assert "<" not in bare and "[" not in bare, f"unescaped markup in Markdown: {line!r}"
 
 
