@@ -31,6 +31,9 @@ BLOCK_TAGS = frozenset(
     "tfoot th thead title tr ul".split()
 )
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: U+00AD marks where a word may be hyphenated at a line's end; the reader sees the word
+#: whole (or cut with a hyphen at the margin), so it is no character of the text.
+_SOFT_HYPHEN = "\xad"
 _LINE_BREAK = "\x00"  # stands for <br> until the block's whitespace is normalised
 #: The inline elements whose markup a block keeps, and the Span kind each becomes.
 INLINE_KINDS = {
@@ -117,6 +120,8 @@ class Segments:
     # -- text accumulation -------------------------------------------------
     def add(self, text: str | None) -> None:
         if text:
+            if _SOFT_HYPHEN in text:  # a hint where a line may break: never shown whole
+                text = text.replace(_SOFT_HYPHEN, "")
             self.parts.append(text)
             self.linked.append(self.in_link > 0)
 

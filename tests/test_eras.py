@@ -168,3 +168,10 @@ def test_a_head_that_swallowed_the_page_is_read_as_the_body() -> None:
     assert article.text == "\n\n".join(EN)
     assert article.title == TITLE
     assert not article.fallback  # read by declutter itself, not rescued by trafilatura
+
+
+def test_soft_hyphens_are_no_characters_of_the_text() -> None:
+    # &shy; marks where a long word may break at the margin; the reader sees it whole.
+    hyphenated = [text.replace("council", "coun&shy;cil") for text in EN]
+    body = "".join(f"<p>{text}</p>" for text in hyphenated)
+    assert declutter.clean(page(body)) == "\n\n".join(EN)
