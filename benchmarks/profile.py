@@ -27,20 +27,20 @@ from .timing import _parse as bare_parse
 
 #: (module, function) pairs timed as stages, in pipeline order, with the name they get.
 STAGES = (
-    ("declutter._pipeline", "decode", "decode"),
-    ("declutter._parse", "_limit_attributes", "attribute limit"),
-    ("declutter._parse", "_attempt", "libxml2 parse"),
-    ("declutter._pipeline", "parse", "parse (all)"),
-    ("declutter._pipeline", "prune", "prune"),
-    ("declutter._pipeline", "declarations", "declarations"),
-    ("declutter._pipeline", "locate", "locate"),
-    ("declutter._pipeline", "segment", "segment"),
-    ("declutter._pipeline", "judge", "judge"),
-    ("declutter._pipeline", "confidence", "confidence"),
-    ("declutter._pipeline", "second_opinion", "fallback"),
-    ("declutter._pipeline", "with_time_lines", "live blog"),
-    ("declutter._pipeline", "is_article", "verdict"),
-    ("declutter._pipeline", "render_text", "render"),
+    ("declutter._stages.pipeline", "decode", "decode"),
+    ("declutter._stages.parse", "_limit_attributes", "attribute limit"),
+    ("declutter._stages.parse", "_attempt", "libxml2 parse"),
+    ("declutter._stages.pipeline", "parse", "parse (all)"),
+    ("declutter._stages.pipeline", "prune", "prune"),
+    ("declutter._stages.pipeline", "declarations", "declarations"),
+    ("declutter._stages.pipeline", "locate", "locate"),
+    ("declutter._stages.pipeline", "segment", "segment"),
+    ("declutter._stages.pipeline", "judge", "judge"),
+    ("declutter._stages.pipeline", "confidence", "confidence"),
+    ("declutter._stages.pipeline", "second_opinion", "fallback"),
+    ("declutter._stages.pipeline", "with_time_lines", "live blog"),
+    ("declutter._stages.pipeline", "is_article", "verdict"),
+    ("declutter._stages.pipeline", "render_text", "render"),
 )
 
 

@@ -121,7 +121,8 @@ def throughput_table(runs: list[Run]) -> str:
 def warc_overhead(path: Path, repeat: int) -> list[tuple[str, float]]:
     """Milliseconds per page of each way of reading the archive, and of extraction."""
     from declutter import extract
-    from declutter.warc import WarcReader, list_warc, read_record
+    from declutter.bulk.sources.warc import list_warc
+    from declutter.warc import WarcReader, read_record
 
     def best_of(action: object) -> float:
         times = []

@@ -11,34 +11,34 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, Union
 
-from ._article import CATEGORIES, Article, Removal
-from ._block import BLOCK_KINDS, SPAN_KINDS, Block, Comment, Span
-from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
-from ._options import Options, SiteRule
-from ._pipeline import run
-from ._rulefile import RuleSet, load_rules, parse_rules
-from ._version import __version__
+from declutter._model.article import CATEGORIES, Article, Removal
+from declutter._model.block import BLOCK_KINDS, SPAN_KINDS, Block, Comment, Span
+from declutter._model.errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
+from declutter._model.options import Options, SiteRule
+from declutter._rules.sitefile import RuleSet, load_rules, parse_rules
+from declutter._stages.pipeline import run
+from declutter._version import __version__
 
 if TYPE_CHECKING:
     from lxml import etree
 
-    from ._explain import explain_html
-    from .bulk import BulkSummary, run_bulk
-    from .bulk.warc import run_warc_bulk
-    from .cluster import DaskExecutor
-    from .warc import WarcPage, WarcReader, extract_warc
+    from declutter._report.explain import explain_html
+    from declutter.bulk import BulkSummary, run_bulk
+    from declutter.bulk.sources.warc import run_warc_bulk
+    from declutter.cluster import DaskExecutor
+    from declutter.warc import WarcPage, WarcReader, extract_warc
 
 #: Names whose modules load on first use: a page piped through the command line, or a
 #: bulk worker, never pays for the report builder, Dask or WARC support it does not use.
 _LAZY = {
-    "explain_html": "._explain",
+    "explain_html": "._report.explain",
     "BulkSummary": ".bulk",
     "run_bulk": ".bulk",
     "DaskExecutor": ".cluster",
     "WarcPage": ".warc",
     "WarcReader": ".warc",
     "extract_warc": ".warc",
-    "run_warc_bulk": ".bulk.warc",
+    "run_warc_bulk": ".bulk.sources.warc",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .cli import main
+from declutter.cli import main
 
 if __name__ == "__main__":  # also imported by worker processes, which must not run it
     raise SystemExit(main())

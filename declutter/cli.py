@@ -26,13 +26,13 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, NoReturn
 
-from ._article import Article
-from ._errors import BUG, InputTooLargeError, RuleError, failure_of
-from ._options import DEFAULT_OPTIONS, Options
-from ._pipeline import run
-from ._rulefile import RuleSet, load_rules, validate_selectors
-from ._version import __version__
-from .bulk import (
+from declutter._model.article import Article
+from declutter._model.errors import BUG, InputTooLargeError, RuleError, failure_of
+from declutter._model.options import DEFAULT_OPTIONS, Options
+from declutter._rules.sitefile import RuleSet, load_rules, validate_selectors
+from declutter._stages.pipeline import run
+from declutter._version import __version__
+from declutter.bulk import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_PATTERNS,
     DEFAULT_TIMEOUT,
@@ -51,9 +51,9 @@ from .bulk import (
     terminal_progress,
     write_atomically,
 )
-from .bulk.progress import LINE_INTERVAL
-from .bulk.remote import has_credentials, is_url, redact_text
-from .bulk.sinks import check_output_name
+from declutter.bulk.progress import LINE_INTERVAL
+from declutter.bulk.sinks.base import check_output_name
+from declutter.bulk.sources.remote import has_credentials, is_url, redact_text
 
 PROG = "declutter"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -444,7 +444,7 @@ def _hint(name: str, error: BaseException) -> str:
 def _fail(label: str, error: BaseException, *, hint: str = "") -> int:
     """Say on standard error why ``label`` failed; the exit status it calls for.
 
-    A bug of declutter (see :func:`declutter._errors.failure_of`) also gets its
+    A bug of declutter (see :func:`declutter._model.errors.failure_of`) also gets its
     traceback and its own status, so it is never taken for a bad page.
     """
     failure = failure_of(error)
@@ -486,7 +486,7 @@ def _bulk(argv: Sequence[str]) -> int:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)
     previous = _terminate_as_interrupt()
     try:
-        from .bulk.job import run_job
+        from declutter.bulk.job import run_job
 
         summary = run_job(
             source,
@@ -581,7 +581,9 @@ def _explain_report(argv: Sequence[str]) -> int:
     label = "<stdin>" if args.file == "-" else args.file
     try:
         data = _read_input(args.file, options.max_bytes)
-        from ._explain import explain_html  # the report builder loads only for this command
+        from declutter._report.explain import (
+            explain_html,  # the report builder loads only for this command
+        )
 
         report = explain_html(data, url=args.url or guess_url(data), options=options)
         if args.output is None:

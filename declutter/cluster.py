@@ -36,12 +36,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ._errors import Failure, failure_of, import_extra
-from ._options import Options
-from ._pipeline import run
-from .bulk.errors import BulkError, WorkerDiedError
-from .bulk.executors import DEFAULT_TIMEOUT, SCHEDULER_ENV, ExecutorStats, Failed
-from .bulk.output import article_record
+from declutter._model.errors import Failure, failure_of, import_extra
+from declutter._model.options import Options
+from declutter._stages.pipeline import run
+from declutter.bulk.errors import BulkError, WorkerDiedError
+from declutter.bulk.execution.executors import DEFAULT_TIMEOUT, SCHEDULER_ENV, ExecutorStats, Failed
+from declutter.bulk.sinks.records import article_record
 
 T = TypeVar("T")
 R = TypeVar("R")

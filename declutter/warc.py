@@ -16,7 +16,7 @@ Two ways in:
   :meth:`WarcPage.extract` and :func:`extract_warc` turn them into
   :class:`~declutter.Article` objects;
 * **in bulk**: :func:`run_warc_bulk` (``declutter bulk crawl.warc.gz -o
-  out.jsonl``, in :mod:`declutter.bulk.warc`) runs the pages of WARC files
+  out.jsonl``, in :mod:`declutter.bulk.sources.warc`) runs the pages of WARC files
   through the same workers, sinks, error log and resume logic as saved pages.
 
 Pages are decoded as a browser would: a byte-order mark first, then the
@@ -33,29 +33,14 @@ import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
-from importlib import import_module
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from ._article import Article
-from ._compression import unbrotli_stream
-from ._decode import codec_name
-from ._errors import DeclutterError, InputTooLargeError, NotHTMLError, import_extra
-from ._options import DEFAULT_OPTIONS, Options
-from ._pipeline import run
-from .bulk.reading import GZIP_MAGIC, prepare_page
-
-if TYPE_CHECKING:
-    from .bulk.warc import (
-        WARC_PATTERNS,
-        WarcErrorLog,
-        WarcSummary,
-        WarcTask,
-        is_warc_input,
-        is_warc_name,
-        list_warc,
-        process_warc_task,
-        run_warc_bulk,
-    )
+from declutter._model.article import Article
+from declutter._model.errors import DeclutterError, InputTooLargeError, NotHTMLError, import_extra
+from declutter._model.options import DEFAULT_OPTIONS, Options
+from declutter._stages.compression import GZIP_MAGIC, prepare_page, unbrotli_stream
+from declutter._stages.decode import codec_name
+from declutter._stages.pipeline import run
 
 #: Media types that are HTML; other declared types are skipped without reading them.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -442,7 +427,7 @@ def _brotli_content(record: Any, limit: int) -> bytes:
     warcio's own Brotli support fails with current ``brotli`` releases, and
     without the package it hands back the compressed bytes, which read as a page
     of mojibake; so the chunked encoding alone is undone by warcio, and the
-    Brotli stream by :func:`declutter._compression.unbrotli_stream`.
+    Brotli stream by :func:`declutter._stages.compression.unbrotli_stream`.
     """
     from warcio.bufferedreaders import ChunkedDataReader
 
@@ -595,39 +580,16 @@ def read_record(path: str | os.PathLike[str] | IO[bytes], offset: int, *,
     raise WarcFormatError(f"no HTML page record at offset {offset}")
 
 
-#: The bulk side of WARC support, in :mod:`declutter.bulk.warc`, reachable here as
-#: it always was; it loads on first use, so reading an archive never loads a run.
-_BULK_NAMES = frozenset({
-    "WARC_PATTERNS", "WarcErrorLog", "WarcSummary", "WarcTask", "is_warc_input",
-    "is_warc_name", "list_warc", "process_warc_task", "run_warc_bulk",
-})
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _BULK_NAMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(".bulk.warc", __package__), name)
-
-
 __all__ = [
     "HTML_TYPES",
     "PAGE_RECORD_TYPES",
-    "WARC_PATTERNS",
     "WarcArticle",
-    "WarcErrorLog",
     "WarcFormatError",
     "WarcPage",
     "WarcReader",
     "WarcStats",
-    "WarcSummary",
-    "WarcTask",
     "decode_payload",
     "extract_warc",
-    "is_warc_input",
-    "is_warc_name",
-    "list_warc",
     "parse_content_type",
-    "process_warc_task",
     "read_record",
-    "run_warc_bulk",
 ]

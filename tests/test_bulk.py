@@ -21,7 +21,7 @@ import pytest
 
 import declutter
 from declutter import InputTooLargeError, Options
-from declutter._errors import Failure, error_message, failure_of
+from declutter._model.errors import Failure, error_message, failure_of
 from declutter.bulk import (
     DEFAULT_PATTERNS,
     ERRORS_NAME,
@@ -676,8 +676,8 @@ def test_reports_are_built_in_the_workers(tmp_path: Path,
         raise AssertionError("the parent process extracted a page")
 
     # Workers start from the fork server, which never sees these patches.
-    monkeypatch.setattr(declutter.bulk.work, "run", not_here)
-    monkeypatch.setattr(declutter._explain, "report_for", not_here)
+    monkeypatch.setattr(declutter.bulk.execution.work, "run", not_here)
+    monkeypatch.setattr(declutter._report.explain, "report_for", not_here)
     keys = _samples(tmp_path / "in", 2)
     summary = run_bulk(tmp_path / "in", tmp_path / "out.jsonl", jobs=2,
                        explain_dir=tmp_path / "reports")

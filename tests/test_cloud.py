@@ -37,15 +37,14 @@ import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
 from declutter.bulk import BulkError, ProcessExecutor  # noqa: E402
-from declutter.bulk.remote import (  # noqa: E402
+from declutter.bulk.sources.remote import (  # noqa: E402
     filesystem,
     has_credentials,
     is_url,
     redact_text,
 )
-from declutter.bulk.remote_warc import is_remote_warc_input  # noqa: E402
-from declutter.bulk.warc import READ_AHEAD_PAGES  # noqa: E402
-from declutter.warc import run_warc_bulk  # noqa: E402
+from declutter.bulk.sources.remote_warc import is_remote_warc_input  # noqa: E402
+from declutter.bulk.sources.warc import READ_AHEAD_PAGES, run_warc_bulk  # noqa: E402
 
 PAGES = 40
 #: Pages in each of the two WARC files of crawl/.

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))  # benchmarks/ is not installed
 
 import declutter  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
-from declutter._errors import Failure  # noqa: E402
+from declutter._model.errors import Failure  # noqa: E402
 from declutter.bulk import (  # noqa: E402
     BulkError,
     PageSettings,
@@ -39,6 +39,7 @@ from declutter.bulk import (  # noqa: E402
     guess_url,
     process_task,
 )
+from declutter.bulk.sources.warc import run_warc_bulk  # noqa: E402
 from declutter.cluster import (  # noqa: E402
     RECORD_FIELDS,
     DaskExecutor,
@@ -48,7 +49,6 @@ from declutter.cluster import (  # noqa: E402
     extract_record,
     run_batch,
 )
-from declutter.warc import run_warc_bulk  # noqa: E402
 
 PAGES = 240  # the size of the corpus fixture (tests/conftest.py)
 HANG_MARKER = "declutter-dask-hang-7c41d2e9"

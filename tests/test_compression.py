@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 import declutter
 from declutter import InputTooLargeError, NotHTMLError
-from declutter._compression import unpack
+from declutter._stages.compression import unpack
 from declutter.bulk import prepare_page
 
 brotli = pytest.importorskip("brotli")

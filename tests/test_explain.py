@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 import declutter
 from declutter import Options, explain_html
-from declutter._explain import resolve
-from declutter._report_page import COLOURS
+from declutter._report.explain import resolve
+from declutter._report.page import COLOURS
 
 SAMPLES = sorted(p for p in (Path(__file__).resolve().parent.parent / "samples").iterdir()
                  if p.is_dir())
@@ -217,8 +217,8 @@ def test_every_removal_is_outlined_where_its_element_is(sample: Path) -> None:
     article = declutter.extract(data)
     tree = report_tree(explain_html(data))
     page = page_part(tree)
-    from declutter._decode import decode
-    from declutter._parse import parse
+    from declutter._stages.decode import decode
+    from declutter._stages.parse import parse
 
     root = parse(decode(data, 1 << 30))
     for index, removal in enumerate(article.removed):
@@ -374,7 +374,7 @@ def test_the_report_templates_are_shipped() -> None:
         import tomli as tomllib  # type: ignore[no-redef]
 
     for name in ("explain.css", "explain.js"):
-        assert resources.files("declutter").joinpath("templates", name).is_file()
+        assert resources.files("declutter").joinpath("_report", "templates", name).is_file()
     data = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     shipped = data["tool"]["setuptools"]["package-data"]["declutter"]
-    assert {"templates/*.css", "templates/*.js"} <= set(shipped)
+    assert {"_report/templates/*.css", "_report/templates/*.js"} <= set(shipped)

@@ -24,7 +24,7 @@ from _hostile import HOSTILE
 
 import declutter
 from declutter import explain_html
-from declutter._report_page import COLOURS
+from declutter._report.page import COLOURS
 
 CHROMIUM = find_chromium()
 #: CI installs Chromium (.ci/run), so there a missing browser is a broken build, not a

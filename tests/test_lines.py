@@ -13,7 +13,7 @@ import pytest
 from _news import DE, EN, ES, FR, p, page
 
 import declutter
-from declutter._rules import line_pattern
+from declutter._rules.tables import line_pattern
 
 LINES = [
     # (line, category, body)

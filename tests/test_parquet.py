@@ -29,9 +29,9 @@ import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.robustness import article  # noqa: E402
 from declutter.bulk import BulkError  # noqa: E402
-from declutter.bulk.parquet import ParquetSink, check_row  # noqa: E402
-from declutter.bulk.paths import TEMP_PREFIX  # noqa: E402
-from declutter.bulk.sinks import make_sink  # noqa: E402
+from declutter.bulk.sinks.base import make_sink  # noqa: E402
+from declutter.bulk.sinks.parquet import ParquetSink, check_row  # noqa: E402
+from declutter.bulk.sinks.paths import TEMP_PREFIX  # noqa: E402
 
 PAGES = 60
 
@@ -226,7 +226,7 @@ def _slow_corpus(root: Path) -> None:
 _RUN = """
 import sys
 import declutter
-from declutter.bulk.parquet import ParquetSink
+from declutter.bulk.sinks.parquet import ParquetSink
 sink = ParquetSink(sys.argv[2], row_group_rows=4, part_rows=12)
 declutter.run_bulk(sys.argv[1], sink, jobs=2, resume=sys.argv[3] == "resume")
 """

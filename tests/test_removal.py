@@ -530,8 +530,8 @@ def test_declared_body_moves_the_region_to_the_element_holding_its_opening() -> 
     """JSON-LD articleBody confirms the choice: the region moves up from a chunk to the
     element that holds the declared opening and close, matched word by word whatever
     the punctuation (the declared text has straight quotes, the page curly ones)."""
-    from declutter._locate import _confirm
-    from declutter._parse import parse
+    from declutter._stages.locate import _confirm
+    from declutter._stages.parse import parse
 
     curly = [text.replace("'", "\u2019") for text in EN]
     root = parse(f'<html><body><div id="story"><div id="intro"><p>{curly[0]}</p></div>'

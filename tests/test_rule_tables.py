@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import declutter
-from declutter._rules import LEXICON_CATEGORIES, normalize_label
+from declutter._rules.tables import LEXICON_CATEGORIES, normalize_label
 
 PACKAGE = Path(declutter.__file__).resolve().parent
 
@@ -22,7 +22,8 @@ def _entries() -> list[tuple[str, int, str, str]]:
     """(category, line number, kind, key) of every lexicon entry, in file order."""
     found = []
     for category in LEXICON_CATEGORIES:
-        text = resources.files("declutter").joinpath(f"rules/{category}.txt").read_text("utf-8")
+        lexicons = resources.files("declutter").joinpath("_rules", "lexicons")
+        text = lexicons.joinpath(f"{category}.txt").read_text("utf-8")
         for number, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()
             if not line or line.startswith("#"):
@@ -71,7 +72,13 @@ def test_every_category_is_emitted_by_some_rule() -> None:
 
 
 def test_the_rule_tables_know_no_category_outside_the_list() -> None:
-    from declutter._rules import CLASS_RULES, LINE_ANYWHERE, LINE_OPENINGS, ROLE_RULES, TAG_RULES
+    from declutter._rules.tables import (
+        CLASS_RULES,
+        LINE_ANYWHERE,
+        LINE_OPENINGS,
+        ROLE_RULES,
+        TAG_RULES,
+    )
 
     used = {category for category, _, _ in (*CLASS_RULES, *LINE_OPENINGS, *LINE_ANYWHERE)}
     used |= set(TAG_RULES.values()) | set(ROLE_RULES.values()) | set(LEXICON_CATEGORIES)

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 import declutter
 from benchmarks.scale_pages import SHAPES, flat_page
-from declutter._decode import decode
-from declutter._parse import parse
-from declutter._paths import Paths
-from declutter._prune import _has_child
+from declutter._stages.decode import decode
+from declutter._stages.parse import parse
+from declutter._stages.paths import Paths
+from declutter._stages.prune import _has_child
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_PAGES = sorted((REPO / "samples").glob("*/page.html"))

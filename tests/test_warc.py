@@ -26,17 +26,15 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import declutter
+from declutter.bulk.sources.warc import WarcSummary, is_warc_input, run_warc_bulk
 from declutter.warc import (
     WarcFormatError,
     WarcReader,
     WarcStats,
-    WarcSummary,
     decode_payload,
     extract_warc,
-    is_warc_input,
     parse_content_type,
     read_record,
-    run_warc_bulk,
 )
 
 REPO = Path(__file__).resolve().parent.parent

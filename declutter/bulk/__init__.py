@@ -6,9 +6,9 @@ database instead of files):
 
 * a **source** of :class:`PageTask` values, ``(key, bytes or path, url)``:
   :class:`DirectorySource` (:func:`iter_directory`) walks a directory of saved
-  pages, :class:`~declutter.bulk.warc.WarcSource` lists WARC archives,
-  :class:`~declutter.bulk.remote.RemoteDirectorySource` and
-  :class:`~declutter.bulk.remote_warc.RemoteWarcSource` do the same at a URL,
+  pages, :class:`~declutter.bulk.sources.warc.WarcSource` lists WARC archives,
+  :class:`~declutter.bulk.sources.remote.RemoteDirectorySource` and
+  :class:`~declutter.bulk.sources.remote_warc.RemoteWarcSource` do the same at a URL,
   and any iterable of tasks will do;
 * an **executor** that maps the picklable, module-level :func:`process_task`
   over the tasks and yields one :class:`PageResult` per task, whatever
@@ -16,7 +16,7 @@ database instead of files):
   and a memory limit) or :class:`InlineExecutor` (this process, for debugging);
 * a **sink** that stores results: :class:`MirrorSink` (one file per page, at
   the mirrored path), :class:`JsonlSink` (one JSON record per line) or
-  :class:`~declutter.bulk.parquet.ParquetSink` (a Parquet dataset), with
+  :class:`~declutter.bulk.sinks.parquet.ParquetSink` (a Parquet dataset), with
   failures going to an :class:`ErrorLog`.
 
 :func:`run_bulk` wires them together, adds resuming and progress reporting,
@@ -38,7 +38,10 @@ inputs, Parquet output and the dispatcher load their libraries on first use.
 
 from __future__ import annotations
 
-from .errors import (
+from importlib import import_module
+from typing import Any
+
+from declutter.bulk.errors import (
     BulkError,
     BulkInterrupted,
     EmptyPageError,
@@ -46,7 +49,7 @@ from .errors import (
     UnsafePathError,
     WorkerDiedError,
 )
-from .executors import (
+from declutter.bulk.execution.executors import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_TIMEOUT,
     Executor,
@@ -55,15 +58,22 @@ from .executors import (
     ProcessExecutor,
     default_jobs,
 )
-from .output import article_record, render_output, write_atomically
-from .paths import ERRORS_NAME, REPORT_EXTENSION, TEMP_PREFIX, plan_output_names
-from .progress import LineProgress, Progress, TqdmProgress, terminal_progress
-from .reading import guess_url, prepare_page, read_page
-from .run import RunSettings, run_bulk
-from .sinks import ErrorLog, JsonlSink, MirrorSink, ReportSink, Sink, make_sink
-from .source import DEFAULT_PATTERNS, DirectorySource, PageSource, TaskSource, iter_directory
-from .summary import BulkSummary
-from .tasks import (
+from declutter.bulk.execution.work import page_outputs, process_page, process_task
+from declutter.bulk.progress import LineProgress, Progress, TqdmProgress, terminal_progress
+from declutter.bulk.run import RunSettings, run_bulk
+from declutter.bulk.sinks.base import ErrorLog, JsonlSink, MirrorSink, ReportSink, Sink, make_sink
+from declutter.bulk.sinks.paths import ERRORS_NAME, REPORT_EXTENSION, TEMP_PREFIX, plan_output_names
+from declutter.bulk.sinks.records import article_record, render_output, write_atomically
+from declutter.bulk.sources.base import (
+    DEFAULT_PATTERNS,
+    DirectorySource,
+    PageSource,
+    TaskSource,
+    iter_directory,
+)
+from declutter.bulk.sources.files import guess_url, prepare_page, read_page
+from declutter.bulk.summary import BulkSummary
+from declutter.bulk.tasks import (
     FORMATS,
     PageResult,
     PageSettings,
@@ -72,7 +82,26 @@ from .tasks import (
     failed_result,
     failure_result,
 )
-from .work import page_outputs, process_page, process_task
+
+#: Parts that need an optional package (pyarrow, warcio, fsspec) load on first use: a run
+#: over a directory of pages never imports them.
+_LAZY = {
+    "CsvSink": "declutter.bulk.sinks.csvfile",
+    "ParquetSink": "declutter.bulk.sinks.parquet",
+    "WarcSource": "declutter.bulk.sources.warc",
+    "RemoteDirectorySource": "declutter.bulk.sources.remote",
+    "RemoteWarcSource": "declutter.bulk.sources.remote_warc",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'declutter.bulk' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -85,6 +114,7 @@ __all__ = [
     "BulkError",
     "BulkInterrupted",
     "BulkSummary",
+    "CsvSink",
     "DirectorySource",
     "EmptyPageError",
     "ErrorLog",
@@ -99,14 +129,18 @@ __all__ = [
     "PageSettings",
     "PageSource",
     "PageTask",
+    "ParquetSink",
     "ProcessExecutor",
     "Progress",
+    "RemoteDirectorySource",
+    "RemoteWarcSource",
     "ReportSink",
     "RunSettings",
     "Sink",
     "TaskSource",
     "TqdmProgress",
     "UnsafePathError",
+    "WarcSource",
     "WorkerDiedError",
     "article_record",
     "check_format",

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._errors import DeclutterError
+from declutter._model.errors import DeclutterError, EmptyPageError
+
+__all__ = [
+    "BulkError",
+    "BulkInterrupted",
+    "EmptyPageError",
+    "FileNameError",
+    "UnsafePathError",
+    "WorkerDiedError",
+]
 
 if TYPE_CHECKING:
-    from .summary import BulkSummary
+    from declutter.bulk.summary import BulkSummary
 
 
 class BulkError(DeclutterError):
     """A bulk run cannot start or go on (bad output location, workers that cannot start)."""
-
-
-class EmptyPageError(DeclutterError):
-    """The input file is empty or holds only white space: there is no page to clean."""
 
 
 class FileNameError(DeclutterError):

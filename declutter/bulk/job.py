@@ -6,13 +6,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .errors import BulkError
-from .executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, SCHEDULER_ENV
-from .progress import Progress
-from .remote import RemoteInputError, is_url, redact_text, remote_failure
-from .run import run_bulk
-from .source import DEFAULT_PATTERNS, DirectorySource, PageSource
-from .summary import BulkSummary
+from declutter.bulk.errors import BulkError
+from declutter.bulk.execution.executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, SCHEDULER_ENV
+from declutter.bulk.progress import Progress
+from declutter.bulk.run import run_bulk
+from declutter.bulk.sources.base import DEFAULT_PATTERNS, DirectorySource, PageSource
+from declutter.bulk.sources.remote import RemoteInputError, is_url, redact_text, remote_failure
+from declutter.bulk.summary import BulkSummary
 
 
 def run_job(
@@ -31,7 +31,7 @@ def run_job(
     """The bulk command's job: saved pages or WARC files, on local workers or on Dask.
 
     ``inputs`` is a path or a URL (read through fsspec with ``storage_options``),
-    read as WARC archives when :func:`declutter.bulk.warc.is_warc_input` (or
+    read as WARC archives when :func:`declutter.bulk.sources.warc.is_warc_input` (or
     its remote twin) says so, else as a directory of pages. The job goes to a
     Dask cluster when ``scheduler`` is an address, or when it is None,
     ``jobs`` is None and ``$DASK_SCHEDULER_ADDRESS`` is set;
@@ -49,7 +49,7 @@ def run_job(
                          "decide how many pages run at once")
     executor = None
     if address:
-        from ..cluster import DaskExecutor, distributed_module
+        from declutter.cluster import DaskExecutor, distributed_module
 
         distributed_module()  # say what to install before walking a large input
         executor = DaskExecutor(address, timeout=timeout)
@@ -63,11 +63,11 @@ def run_job(
 
 def _source(inputs: str | os.PathLike[str], patterns: Sequence[str] | None,
             storage_options: Mapping[str, Any] | None) -> PageSource:
-    from .warc import WARC_PATTERNS, WarcSource, is_warc_input
+    from declutter.bulk.sources.warc import WARC_PATTERNS, WarcSource, is_warc_input
 
     if is_url(inputs):
-        from .remote import RemoteDirectorySource
-        from .remote_warc import RemoteWarcSource, is_remote_warc_input
+        from declutter.bulk.sources.remote import RemoteDirectorySource
+        from declutter.bulk.sources.remote_warc import RemoteWarcSource, is_remote_warc_input
 
         url = str(inputs)
         try:

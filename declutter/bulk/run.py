@@ -16,23 +16,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._errors import BUG, failure_of
-from .._options import DEFAULT_OPTIONS, Options
-from .errors import BulkError, BulkInterrupted
-from .executors import (
+from declutter._model.errors import BUG, failure_of
+from declutter._model.options import DEFAULT_OPTIONS, Options
+from declutter.bulk.errors import BulkError, BulkInterrupted
+from declutter.bulk.execution.executors import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_TIMEOUT,
     Executor,
     InlineExecutor,
     ProcessExecutor,
 )
-from .paths import inside
-from .progress import Progress
-from .remote import is_url
-from .sinks import ErrorLog, MirrorSink, ReportSink, Sink, make_sink
-from .source import DEFAULT_PATTERNS, DirectorySource, PageSource, TaskSource
-from .summary import BulkSummary
-from .tasks import PageResult, PageSettings, PageTask, check_format, failed_result, failure_result
+from declutter.bulk.progress import Progress
+from declutter.bulk.sinks.base import ErrorLog, MirrorSink, ReportSink, Sink, make_sink
+from declutter.bulk.sinks.paths import inside
+from declutter.bulk.sources.base import DEFAULT_PATTERNS, DirectorySource, PageSource, TaskSource
+from declutter.bulk.sources.remote import is_url
+from declutter.bulk.summary import BulkSummary
+from declutter.bulk.tasks import (
+    PageResult,
+    PageSettings,
+    PageTask,
+    check_format,
+    failed_result,
+    failure_result,
+)
 
 
 @dataclass(frozen=True)
@@ -88,12 +95,12 @@ def run_bulk(
 
     ``inputs`` is a directory (walked by :func:`iter_directory` with
     ``patterns``), a URL of one (``s3://bucket/pages/``, read through fsspec
-    with ``storage_options``: see :mod:`declutter.bulk.remote`), any iterable
+    with ``storage_options``: see :mod:`declutter.bulk.sources.remote`), any iterable
     of tasks (and of already-failed results to log), or a :class:`PageSource`
     (WARC files: see :func:`run_warc_bulk`). ``output`` is a directory (one
     file per page, :class:`MirrorSink`), a path ending in ``.jsonl``
     (:class:`JsonlSink`) or ``.parquet`` (a Parquet dataset,
-    :class:`~declutter.bulk.parquet.ParquetSink`), or a sink of your own.
+    :class:`~declutter.bulk.sinks.parquet.ParquetSink`), or a sink of your own.
     ``jobs`` worker processes (default: every CPU; 0 runs in this process,
     without deadlines) each take ``timeout`` seconds at most per page and are
     replaced when their memory passes ``memory_limit`` bytes; pass
@@ -124,7 +131,7 @@ def run_bulk(
     if isinstance(inputs, PageSource):
         source = inputs
     elif is_url(inputs):
-        from .remote import RemoteDirectorySource
+        from declutter.bulk.sources.remote import RemoteDirectorySource
 
         source = RemoteDirectorySource(str(inputs), patterns, storage_options=storage_options)
     elif isinstance(inputs, str | os.PathLike):

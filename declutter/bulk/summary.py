@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .progress import duration
+from declutter.bulk.progress import duration
 
 #: Runs shorter than this many seconds show their time in seconds, longer ones in m/h.
 _SHORT_RUN = 60

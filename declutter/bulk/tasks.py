@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._errors import PAGE, Failure
-from .._options import DEFAULT_OPTIONS, Options
+from declutter._model.errors import PAGE, Failure
+from declutter._model.options import DEFAULT_OPTIONS, Options
 
 #: Output formats and the file extension each is written with.
 FORMATS: dict[str, str] = {"text": ".txt", "markdown": ".md", "json": ".json", "html": ".html",
@@ -74,7 +74,7 @@ class PageResult:
     #: Keyword-only, so subclasses that add fields keep their positional order.
     report: str | None = field(default=None, repr=False, compare=False, kw_only=True)
     #: ``"page"`` when the page's input is to blame, ``"bug"`` when declutter is
-    #: (see :func:`declutter._errors.failure_of`).
+    #: (see :func:`declutter._model.errors.failure_of`).
     kind: str = field(default=PAGE, kw_only=True)
     #: The traceback of a bug, for the error log.
     traceback: str | None = field(default=None, repr=False, compare=False, kw_only=True)

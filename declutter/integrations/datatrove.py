@@ -33,9 +33,9 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("the datatrove step needs datatrove: pip install "
                       "'declutter[datatrove]'") from error
 
-from .._errors import DeclutterError
-from .._options import DEFAULT_OPTIONS, Options
-from .._pipeline import run
+from declutter._model.errors import DeclutterError
+from declutter._model.options import DEFAULT_OPTIONS, Options
+from declutter._stages.pipeline import run
 
 #: datatrove's per-document limit, in seconds: a hundred times a slow news page,
 #: so only a page that hangs meets it.

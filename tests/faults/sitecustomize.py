@@ -24,7 +24,7 @@ _hang = os.environ.get(HANG_ENV, "").encode("utf-8")
 _bug = os.environ.get(BUG_ENV, "").encode("utf-8")
 
 if _hang or _bug:
-    from declutter.bulk import work
+    from declutter.bulk.execution import work
 
     _page_outputs = work.page_outputs
 

@@ -223,7 +223,7 @@ def test_the_parser_is_the_pinned_html_parser() -> None:
     """Both parsers are lxml HTML parsers (never XML ones, which resolve entities)."""
     from lxml import etree
 
-    from declutter import _parse
+    from declutter._stages import parse as _parse
 
     for huge in (False, True):
         parser = _parse._parser(huge)
@@ -232,7 +232,7 @@ def test_the_parser_is_the_pinned_html_parser() -> None:
 
 
 def test_parsers_are_per_thread() -> None:
-    from declutter import _parse
+    from declutter._stages import parse as _parse
 
     mine = _parse._parser()
     theirs: list[object] = []

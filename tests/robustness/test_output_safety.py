@@ -17,7 +17,7 @@ from _robust import CONTROL_RE, check_article, check_html, check_markdown
 import declutter
 from benchmarks.robustness import PARAGRAPHS, article
 from declutter import Block, Options
-from declutter._render import render_html, render_markdown
+from declutter._formats.render import render_html, render_markdown
 
 OPEN = Options(articles_only=False, include_title=True, keep_captions=True)
 

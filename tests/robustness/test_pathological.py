@@ -114,7 +114,7 @@ def test_nesting_100000_deep(opening: str, closing: str) -> None:
 
 def test_parsed_tree_depth_is_bounded() -> None:
     """Whatever the input, the tree the stages walk is at most MAX_DEPTH deep."""
-    from declutter._parse import MAX_DEPTH, parse
+    from declutter._stages.parse import MAX_DEPTH, parse
 
     for page in ("<div>" * 100_000, "<b>" * 100_000 + "x", "<table><tr><td>" * 5_000,
                  "<p>" + "<span>" * 3000 + "<div>" * 3000):
@@ -189,7 +189,7 @@ def test_many_attributes_behind_a_quoted_angle_bracket_stay_fast(count: int) -> 
 def test_attribute_limit_reads_markup_not_scripts() -> None:
     """Scripts hold most of a big page's "=" and quoted ">", but no attributes: the
     search for hidden long tags leaves them as they are, and still finds one in markup."""
-    from declutter._parse import MAX_ATTRIBUTES, _limit_attributes
+    from declutter._stages.parse import MAX_ATTRIBUTES, _limit_attributes
 
     script = "<script>var t = 'a>b'; " + " ".join(f"v{i} = {i};" for i in range(6_000))
     script += ' run("x > y") ' + " ".join(f"w{i}" for i in range(100)) + "</script>"
@@ -207,7 +207,7 @@ def test_attribute_limit_reads_markup_not_scripts() -> None:
 def test_attribute_limit_leaves_text_that_looks_like_an_attribute() -> None:
     """'config = "a>b"' and 80 words in a <pre>, on a page of many attribute values:
     text, not a tag, so no word of it is cut."""
-    from declutter._parse import _limit_attributes
+    from declutter._stages.parse import _limit_attributes
 
     words = " ".join(f"word{i}" for i in range(80))
     spans = "".join(f'<span data-a="{i}"></span>' for i in range(4_100))

@@ -1,0 +1,1 @@
+"""Output formats, all built from the same kept blocks: text, Markdown, HTML, XML, TEI."""

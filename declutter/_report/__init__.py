@@ -1,0 +1,1 @@
+"""The explain report: the page with every removal outlined, sanitised, self-contained."""

@@ -1,0 +1,1 @@
+"""Where a run's pages come from: directories, task lists, URLs and WARC files."""
