@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from declutter._report.explain import explain_html
     from declutter.bulk import BulkSummary, run_bulk
-    from declutter.bulk.sources.warc import run_warc_bulk
+    from declutter.bulk.run import run_warc_bulk
     from declutter.cluster import DaskExecutor
     from declutter.warc import WarcPage, WarcReader, extract_warc
 
@@ -38,7 +38,7 @@ _LAZY = {
     "WarcPage": ".warc",
     "WarcReader": ".warc",
     "extract_warc": ".warc",
-    "run_warc_bulk": ".bulk.sources.warc",
+    "run_warc_bulk": ".bulk.run",
 }
 
 

@@ -408,15 +408,16 @@ def test_a_bug_of_declutter_is_logged_apart_and_exits_with_its_own_status(
 def test_a_bug_on_one_page_of_several_is_said_with_its_traceback(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from declutter import cli
+    from declutter.cli import page
 
-    real = cli.run
+    real = page.run
 
     def buggy(html: object, url: object, options: object, *, full: bool) -> object:
         if b"Port Alder" in html:  # type: ignore[operator]
             raise AttributeError("'NoneType' object has no attribute 'text'")
         return real(html, url, options, full=full)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli, "run", buggy)
+    monkeypatch.setattr(page, "run", buggy)
     home = next(SAMPLES.glob("*nonarticle-404*/page.html"))
     assert cli.main(["--no-articles-only", str(ARTICLE), str(home)]) == cli.EXIT_BUG
     out, err = capsys.readouterr()

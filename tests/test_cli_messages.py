@@ -13,7 +13,7 @@ import pytest
 from _child import run_cli
 
 from declutter.bulk import BulkError, run_bulk
-from declutter.bulk.sinks.base import check_output_name
+from declutter.bulk.sinks.choose import check_output_name
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "samples" / "04-indian-news" / "page.html"

@@ -37,6 +37,7 @@ import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.scale import write_crawl  # noqa: E402
 from declutter.bulk import BulkError, ProcessExecutor  # noqa: E402
+from declutter.bulk.run import run_warc_bulk  # noqa: E402
 from declutter.bulk.sources.remote import (  # noqa: E402
     filesystem,
     has_credentials,
@@ -44,7 +45,7 @@ from declutter.bulk.sources.remote import (  # noqa: E402
     redact_text,
 )
 from declutter.bulk.sources.remote_warc import is_remote_warc_input  # noqa: E402
-from declutter.bulk.sources.warc import READ_AHEAD_PAGES, run_warc_bulk  # noqa: E402
+from declutter.bulk.sources.warc import READ_AHEAD_PAGES  # noqa: E402
 
 PAGES = 40
 #: Pages in each of the two WARC files of crawl/.

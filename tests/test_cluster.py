@@ -39,7 +39,7 @@ from declutter.bulk import (  # noqa: E402
     guess_url,
     process_task,
 )
-from declutter.bulk.sources.warc import run_warc_bulk  # noqa: E402
+from declutter.bulk.run import run_warc_bulk  # noqa: E402
 from declutter.cluster import (  # noqa: E402
     RECORD_FIELDS,
     DaskExecutor,
@@ -49,6 +49,7 @@ from declutter.cluster import (  # noqa: E402
     extract_record,
     run_batch,
 )
+from declutter.integrations import engines  # noqa: E402
 
 PAGES = 240  # the size of the corpus fixture (tests/conftest.py)
 HANG_MARKER = "declutter-dask-hang-7c41d2e9"
@@ -287,7 +288,7 @@ def test_extract_record_tells_a_bug_from_a_bad_page(monkeypatch: pytest.MonkeyPa
     def buggy(*args: object, **kwargs: object) -> None:
         raise KeyError("blocks")
 
-    monkeypatch.setattr(declutter.cluster, "run", buggy)
+    monkeypatch.setattr(engines, "run", buggy)
     record = extract_record(ARTICLE)
     assert (record["error"], record["error_kind"]) == ("KeyError", "bug")
     assert "Traceback" in record["traceback"] and record["text"] is None

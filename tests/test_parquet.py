@@ -29,7 +29,7 @@ import declutter  # noqa: E402
 from benchmarks.bulk import generate_corpus  # noqa: E402
 from benchmarks.robustness import article  # noqa: E402
 from declutter.bulk import BulkError  # noqa: E402
-from declutter.bulk.sinks.base import make_sink  # noqa: E402
+from declutter.bulk.sinks.choose import make_sink  # noqa: E402
 from declutter.bulk.sinks.parquet import ParquetSink, check_row  # noqa: E402
 from declutter.bulk.sinks.paths import TEMP_PREFIX  # noqa: E402
 

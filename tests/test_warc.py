@@ -26,7 +26,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import declutter
-from declutter.bulk.sources.warc import WarcSummary, is_warc_input, run_warc_bulk
+from declutter.bulk.run import run_warc_bulk
+from declutter.bulk.sources.warc import WarcSummary, is_warc_input
 from declutter.warc import (
     WarcFormatError,
     WarcReader,

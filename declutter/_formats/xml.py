@@ -35,16 +35,49 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from declutter._formats.render import COMMENTS_HEADING, _groups, _nested
 from declutter._model.block import Block, Comment, Span
+from declutter._model.removal import Removal
 
-if TYPE_CHECKING:
-    from declutter._model.article import Article, Removal
+
+class Article(Protocol):
+    """What the XML renderings read of an :class:`~declutter.Article`: a protocol, so the
+    formats never import the article, which renders itself through them."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def authors(self) -> tuple[str, ...]: ...
+    @property
+    def published(self) -> str | None: ...
+    @property
+    def site_name(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def blocks(self) -> tuple[Block, ...]: ...
+    @property
+    def removed(self) -> tuple[Removal, ...]: ...
+    @property
+    def is_article(self) -> bool: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def fallback(self) -> bool: ...
+    @property
+    def comments(self) -> tuple[Comment, ...] | None: ...
+
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 #: Characters XML 1.0 cannot hold (controls, lone surrogates, U+FFFE/F): left out.

@@ -12,6 +12,7 @@ from typing import Any
 
 from declutter._formats.render import render_html, render_markdown
 from declutter._model.block import Block, Comment
+from declutter._model.removal import Removal
 
 #: Why an element was removed. Every removal record names one of these.
 CATEGORIES = (
@@ -39,22 +40,6 @@ CATEGORIES = (
     "outside",
     "user",
 )
-
-
-@dataclass(frozen=True)
-class Removal:
-    """Why one element (or one line) of the page is not in the output.
-
-    ``path`` is the element's XPath in the page as parsed, so a report can
-    point at it; ``rule`` names the rule that fired, e.g. ``label:ad`` or
-    ``class:share``.
-    """
-
-    category: str
-    rule: str
-    excerpt: str
-    path: str
-    tag: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from dataclasses import replace
 
 from lxml import etree
 
-from declutter._formats.links import page_base, resolved
 from declutter._formats.render import render_text
 from declutter._model.article import Article, Block
 from declutter._model.options import DEFAULT_OPTIONS, Options
@@ -19,6 +18,7 @@ from declutter._stages.confidence import confidence, reported
 from declutter._stages.decode import clean_text, decode
 from declutter._stages.extraction import Extraction
 from declutter._stages.filter import Dropped, judge
+from declutter._stages.links import page_base, resolved
 from declutter._stages.liveblog import with_time_lines
 from declutter._stages.locate import locate, standfirst
 from declutter._stages.metadata import declarations, host_of, read_metadata

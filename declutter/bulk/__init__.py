@@ -55,13 +55,15 @@ from declutter.bulk.execution.executors import (
     Executor,
     ExecutorStats,
     InlineExecutor,
-    ProcessExecutor,
     default_jobs,
 )
+from declutter.bulk.execution.pool import ProcessExecutor
 from declutter.bulk.execution.work import page_outputs, process_page, process_task
 from declutter.bulk.progress import LineProgress, Progress, TqdmProgress, terminal_progress
-from declutter.bulk.run import RunSettings, run_bulk
-from declutter.bulk.sinks.base import ErrorLog, JsonlSink, MirrorSink, ReportSink, Sink, make_sink
+from declutter.bulk.run import run_bulk
+from declutter.bulk.settings import RunSettings
+from declutter.bulk.sinks.base import ErrorLog, JsonlSink, MirrorSink, ReportSink, Sink
+from declutter.bulk.sinks.choose import make_sink
 from declutter.bulk.sinks.paths import ERRORS_NAME, REPORT_EXTENSION, TEMP_PREFIX, plan_output_names
 from declutter.bulk.sinks.records import article_record, render_output, write_atomically
 from declutter.bulk.sources.base import (

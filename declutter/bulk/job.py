@@ -6,12 +6,11 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from declutter.bulk.errors import BulkError
 from declutter.bulk.execution.executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, SCHEDULER_ENV
 from declutter.bulk.progress import Progress
 from declutter.bulk.run import run_bulk
-from declutter.bulk.sources.base import DEFAULT_PATTERNS, DirectorySource, PageSource
-from declutter.bulk.sources.remote import RemoteInputError, is_url, redact_text, remote_failure
+from declutter.bulk.sources.choose import open_source
+from declutter.bulk.sources.remote import is_url
 from declutter.bulk.summary import BulkSummary
 
 
@@ -49,37 +48,13 @@ def run_job(
                          "decide how many pages run at once")
     executor = None
     if address:
-        from declutter.cluster import DaskExecutor, distributed_module
+        from declutter.bulk.execution.dask import DaskExecutor, distributed_module
 
         distributed_module()  # say what to install before walking a large input
         executor = DaskExecutor(address, timeout=timeout)
         if not is_url(inputs):
             # Workers resolve paths in their own working directory: hand them absolute ones.
             inputs = os.path.abspath(inputs)
-    return run_bulk(_source(inputs, patterns, storage_options), output, jobs=jobs,
-                    timeout=timeout, memory_limit=memory_limit, progress=progress,
-                    executor=executor, **settings)
-
-
-def _source(inputs: str | os.PathLike[str], patterns: Sequence[str] | None,
-            storage_options: Mapping[str, Any] | None) -> PageSource:
-    from declutter.bulk.sources.warc import WARC_PATTERNS, WarcSource, is_warc_input
-
-    if is_url(inputs):
-        from declutter.bulk.sources.remote import RemoteDirectorySource
-        from declutter.bulk.sources.remote_warc import RemoteWarcSource, is_remote_warc_input
-
-        url = str(inputs)
-        try:
-            warc = is_remote_warc_input(url, storage_options, patterns)
-        except (OSError, RemoteInputError) as error:  # not found, refused, unreachable
-            raise BulkError(f"{redact_text(url)}: cannot read the input: "
-                            f"{remote_failure(error).message}") from None
-        if warc:
-            return RemoteWarcSource(url, patterns or WARC_PATTERNS,
-                                    storage_options=storage_options)
-        return RemoteDirectorySource(url, patterns or DEFAULT_PATTERNS,
-                                     storage_options=storage_options)
-    if is_warc_input(inputs, patterns):
-        return WarcSource(inputs, patterns or WARC_PATTERNS)
-    return DirectorySource(inputs, patterns or DEFAULT_PATTERNS)
+    source = open_source(inputs, patterns, storage_options=storage_options)
+    return run_bulk(source, output, jobs=jobs, timeout=timeout, memory_limit=memory_limit,
+                    progress=progress, executor=executor, **settings)

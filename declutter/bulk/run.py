@@ -12,7 +12,6 @@ import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,53 +22,23 @@ from declutter.bulk.execution.executors import (
     DEFAULT_MEMORY_LIMIT,
     DEFAULT_TIMEOUT,
     Executor,
-    InlineExecutor,
-    ProcessExecutor,
 )
 from declutter.bulk.progress import Progress
-from declutter.bulk.sinks.base import ErrorLog, MirrorSink, ReportSink, Sink, make_sink
+from declutter.bulk.settings import RunSettings
+from declutter.bulk.sinks.base import ErrorLog, MirrorSink, ReportSink, Sink
+from declutter.bulk.sinks.choose import make_sink
 from declutter.bulk.sinks.paths import inside
-from declutter.bulk.sources.base import DEFAULT_PATTERNS, DirectorySource, PageSource, TaskSource
-from declutter.bulk.sources.remote import is_url
+from declutter.bulk.sources.base import DEFAULT_PATTERNS, PageSource
+from declutter.bulk.sources.choose import open_source
+from declutter.bulk.sources.warc import WarcSummary
 from declutter.bulk.summary import BulkSummary
 from declutter.bulk.tasks import (
     PageResult,
     PageSettings,
     PageTask,
-    check_format,
     failed_result,
     failure_result,
 )
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What a run is asked to do, whatever its source (see :func:`run_bulk`)."""
-
-    options: Options = DEFAULT_OPTIONS
-    fmt: str = "text"
-    explain: bool = False
-    jobs: int | None = None
-    timeout: float | None = DEFAULT_TIMEOUT
-    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
-    resume: bool = False
-    progress: Progress | None = None
-    errors: str | os.PathLike[str] | ErrorLog | None = None
-    executor: Executor | None = None
-    #: None: the source's own (``process_task`` for saved pages).
-    page_function: Callable[..., PageResult] | None = None
-    explain_dir: str | os.PathLike[str] | None = None
-
-    def __post_init__(self) -> None:
-        check_format(self.fmt)
-
-    def make_executor(self) -> Executor:
-        """The executor asked for, or the local pool (``jobs=0``: this process)."""
-        if self.executor is not None:
-            return self.executor
-        if self.jobs == 0:
-            return InlineExecutor()
-        return ProcessExecutor(self.jobs, timeout=self.timeout, memory_limit=self.memory_limit)
 
 
 def run_bulk(
@@ -128,17 +97,37 @@ def run_bulk(
     settings = RunSettings(options or DEFAULT_OPTIONS, fmt, explain, jobs, timeout,
                            memory_limit, resume, progress, errors, executor, page_function,
                            explain_dir)
-    if isinstance(inputs, PageSource):
-        source = inputs
-    elif is_url(inputs):
-        from declutter.bulk.sources.remote import RemoteDirectorySource
-
-        source = RemoteDirectorySource(str(inputs), patterns, storage_options=storage_options)
-    elif isinstance(inputs, str | os.PathLike):
-        source = DirectorySource(inputs, patterns)
-    else:
-        source = TaskSource(inputs)
+    source = open_source(inputs, patterns, storage_options=storage_options, kind="pages")
     return _Run(source, output, settings).execute()
+
+
+def run_warc_bulk(
+    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    output: str | os.PathLike[str] | Sink,
+    *,
+    patterns: Sequence[str] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    **settings: Any,
+) -> WarcSummary:
+    """Clean every HTML page of WARC files into ``output``: :func:`run_bulk` for crawls.
+
+    ``inputs`` is a WARC file, a directory (walked for ``patterns``, by default
+    ``*.warc`` and ``*.warc.gz``), a list of WARC files, or a URL of a file or folder
+    (read through fsspec with ``storage_options``: see
+    :mod:`declutter.bulk.sources.remote_warc`). Each page's record (``path`` is
+    ``FILE/OFFSET``) holds ``warc_record_id``, ``warc_target_uri``, ``warc_date``,
+    ``http_status`` (and ``http_charset`` / ``warc_truncated`` when the archive has
+    them) before the article's metadata and text; failures go to the error log with
+    the same WARC fields. Records that are not HTML or not status 200 are counted in
+    the summary, not logged. ``output`` and every other keyword (``options``, ``fmt``,
+    ``jobs``, ``resume``, ``explain_dir``, ...) are those of :func:`run_bulk`, and so
+    are the guarantees; the ``executor`` may be a
+    :class:`declutter.cluster.DaskExecutor`.
+    """
+    source = open_source(inputs, patterns, storage_options=storage_options, kind="warc")
+    summary = run_bulk(source, output, **settings)
+    assert isinstance(summary, WarcSummary)
+    return summary
 
 
 class _Run:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 
 import declutter
 from declutter import Article
-from declutter._formats.links import SAFE_SCHEMES
+from declutter._stages.links import SAFE_SCHEMES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "samples"

@@ -1,7 +1,7 @@
 """Executors: what runs the work function over a run's tasks, and where.
 
 An executor maps a picklable function over tasks and yields exactly one
-result per task, whatever happens: :class:`ProcessExecutor` (worker
+result per task, whatever happens: :class:`~declutter.bulk.execution.pool.ProcessExecutor` (worker
 processes with a per-page deadline and a memory limit, see
 :mod:`declutter.bulk.execution.pool`), :class:`InlineExecutor` (this process, for
 debugging) or :class:`declutter.cluster.DaskExecutor` (a Dask cluster).
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from declutter._model.errors import Failure, failure_of
-from declutter.bulk.execution.pool import Pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -99,40 +98,3 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):
         return os.cpu_count() or 1
-
-
-class ProcessExecutor:
-    """Worker processes with a per-task deadline and a memory limit.
-
-    Built on bare :mod:`multiprocessing` processes rather than a pool, because
-    a stuck task can only be stopped by killing its process, and the standard
-    pools cannot kill one task's worker. Each worker has its own pipe; the
-    parent knows which task each worker is on, kills a worker that passes its
-    deadline, records a ``TimeoutError`` for that task, hands the worker's other
-    queued tasks to others and starts a replacement. A worker whose resident
-    memory exceeds ``memory_limit`` after a task is replaced too, and an
-    allocation beyond the limit fails as a :class:`MemoryError` for that one
-    task, because the worker's address space is capped at start-up.
-    """
-
-    def __init__(
-        self,
-        jobs: int | None = None,
-        *,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-        start_method: str | None = None,
-    ) -> None:
-        self.jobs = jobs if jobs and jobs > 0 else default_jobs()
-        self.timeout = timeout if timeout and timeout > 0 else None
-        self.memory_limit = memory_limit if memory_limit and memory_limit > 0 else None
-        self.start_method = start_method
-        self.stats = ExecutorStats()
-
-    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
-                      failed: Failed[T, R]) -> Iterator[R]:
-        pool: Pool[T, R] = Pool(self, func, failed)
-        try:
-            yield from pool.run(tasks)
-        finally:
-            pool.shutdown()

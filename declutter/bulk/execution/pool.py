@@ -19,14 +19,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from declutter._model.errors import Failure
 from declutter.bulk.errors import BulkError, WorkerDiedError
+from declutter.bulk.execution.executors import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TIMEOUT,
+    ExecutorStats,
+    Failed,
+    default_jobs,
+)
 from declutter.bulk.execution.worker import DONE, worker_main
-
-if TYPE_CHECKING:
-    from declutter.bulk.execution.executors import Failed, ProcessExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -387,3 +391,40 @@ def describe_exit(code: int | None) -> str:
         hint = " (out of memory?)" if -code == getattr(signal, "SIGKILL", 9) else ""
         return f"the worker process was killed by {name}{hint} while on this page"
     return f"the worker process exited with code {code} while on this page"
+
+
+class ProcessExecutor:
+    """Worker processes with a per-task deadline and a memory limit.
+
+    Built on bare :mod:`multiprocessing` processes rather than a pool, because
+    a stuck task can only be stopped by killing its process, and the standard
+    pools cannot kill one task's worker. Each worker has its own pipe; the
+    parent knows which task each worker is on, kills a worker that passes its
+    deadline, records a ``TimeoutError`` for that task, hands the worker's other
+    queued tasks to others and starts a replacement. A worker whose resident
+    memory exceeds ``memory_limit`` after a task is replaced too, and an
+    allocation beyond the limit fails as a :class:`MemoryError` for that one
+    task, because the worker's address space is capped at start-up.
+    """
+
+    def __init__(
+        self,
+        jobs: int | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        start_method: str | None = None,
+    ) -> None:
+        self.jobs = jobs if jobs and jobs > 0 else default_jobs()
+        self.timeout = timeout if timeout and timeout > 0 else None
+        self.memory_limit = memory_limit if memory_limit and memory_limit > 0 else None
+        self.start_method = start_method
+        self.stats = ExecutorStats()
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
+                      failed: Failed[T, R]) -> Iterator[R]:
+        pool: Pool[T, R] = Pool(self, func, failed)
+        try:
+            yield from pool.run(tasks)
+        finally:
+            pool.shutdown()

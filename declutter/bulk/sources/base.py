@@ -25,7 +25,7 @@ from declutter.bulk.sinks.paths import PAGE_SUFFIXES, TEMP_PREFIX, is_utf8, prin
 from declutter.bulk.tasks import PageResult, PageTask, failure_result
 
 if TYPE_CHECKING:
-    from declutter.bulk.run import RunSettings
+    from declutter.bulk.settings import RunSettings
     from declutter.bulk.summary import BulkSummary
 
 #: File names a directory walk picks up by default (matched case-insensitively).

@@ -47,7 +47,7 @@ from declutter.bulk.sources.files import prepare_page
 from declutter.bulk.tasks import PageResult, PageSettings, PageTask
 
 if TYPE_CHECKING:
-    from declutter.bulk.run import RunSettings
+    from declutter.bulk.settings import RunSettings
 
 #: A URL as a bulk input: a scheme of two or more letters and "://" (so no Windows
 #: drive letter, and no local path, is ever taken for one).

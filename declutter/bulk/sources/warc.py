@@ -22,15 +22,13 @@ from declutter.bulk.errors import BulkError
 from declutter.bulk.execution.executors import (
     Executor,
     InlineExecutor,
-    ProcessExecutor,
     default_jobs,
 )
+from declutter.bulk.execution.pool import ProcessExecutor
 from declutter.bulk.execution.work import page_outputs, process_task
-from declutter.bulk.run import run_bulk
-from declutter.bulk.sinks.base import ErrorLog, Sink
+from declutter.bulk.sinks.base import ErrorLog
 from declutter.bulk.sources.base import DEFAULT_PATTERNS, PageSource, iter_directory
 from declutter.bulk.sources.files import prepare_page
-from declutter.bulk.sources.remote import is_url
 from declutter.bulk.summary import BulkSummary
 from declutter.bulk.tasks import PageResult, PageSettings, PageTask, failed_result, failure_result
 from declutter.warc import (
@@ -46,7 +44,7 @@ from declutter.warc import (
 )
 
 if TYPE_CHECKING:
-    from declutter.bulk.run import RunSettings
+    from declutter.bulk.settings import RunSettings
 
 #: File names read as WARC archives in a directory (matched case-insensitively).
 WARC_PATTERNS: tuple[str, ...] = ("*.warc", "*.warc.gz")
@@ -335,39 +333,6 @@ class WarcSource(PageSource):
         return WarcSummary(**values, warc_files=self.files, records=self.stats.records,
                            skipped_not_html=self.stats.not_html,
                            skipped_status=self.stats.not_ok, other_records=self.stats.other)
-
-
-def run_warc_bulk(
-    inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    output: str | os.PathLike[str] | Sink,
-    *,
-    patterns: Sequence[str] = WARC_PATTERNS,
-    **settings: Any,
-) -> WarcSummary:
-    """Clean every HTML page of WARC files into ``output``: :func:`~declutter.run_bulk` for crawls.
-
-    ``inputs`` is a WARC file, a directory (walked for ``patterns``), a list
-    of WARC files, or a URL of a file or folder (read through fsspec with the
-    ``storage_options`` keyword: see :mod:`declutter.bulk.sources.remote_warc`).
-    Each page's record (``path`` is ``FILE/OFFSET``) holds
-    ``warc_record_id``, ``warc_target_uri``, ``warc_date``, ``http_status``
-    (and ``http_charset`` / ``warc_truncated`` when the archive has them)
-    before the article's metadata and text; failures go to the error log with
-    the same WARC fields. Records that are not HTML or not status 200 are
-    counted in the summary, not logged. ``output`` and every other keyword
-    (``options``, ``fmt``, ``jobs``, ``resume``, ``explain_dir``, ...) are
-    those of :func:`~declutter.run_bulk`, and so are the guarantees; the
-    ``executor`` may be a :class:`declutter.cluster.DaskExecutor`.
-    """
-    source = WarcSource(inputs, patterns)
-    if is_url(inputs):
-        from declutter.bulk.sources.remote_warc import RemoteWarcSource
-
-        source = RemoteWarcSource(str(inputs), patterns,
-                                  storage_options=settings.pop("storage_options", None))
-    summary = run_bulk(source, output, **settings)
-    assert isinstance(summary, WarcSummary)
-    return summary
 
 
 @dataclass(frozen=True)
