@@ -77,13 +77,13 @@ def test_a_page_over_the_limit_names_the_option_that_raises_it() -> None:
 
 def test_an_empty_file_is_an_error_of_the_command_as_documented(tmp_path: Path) -> None:
     """The library returns "" for an empty page; a file with nothing in it is a failed
-    download or a wrong path, which the command reports (README: Errors; docs/cli.md)."""
+    download or a wrong path, which the command reports (docs/library.md: Errors; docs/cli.md)."""
     empty = tmp_path / "empty.html"
     empty.write_bytes(b"  \n")
     result = run_cli(empty)
     assert (result.returncode, result.stdout) == (1, "")
     assert "EmptyPageError: the page is empty" in result.stderr
-    for doc in (REPO / "README.md", REPO / "docs" / "cli.md"):
+    for doc in (REPO / "docs" / "library.md", REPO / "docs" / "cli.md"):
         assert "EmptyPageError" in doc.read_text(encoding="utf-8"), doc
 
 

@@ -550,10 +550,11 @@ def test_csv_resume_cuts_a_row_cut_short(tmp_path: Path) -> None:
     assert sorted(out.read_bytes().split(b"\r\n")) == sorted(whole.split(b"\r\n"))
 
 
-def test_the_readme_examples_are_real_output(tmp_path: Path) -> None:
-    """The README's section on formats shows what the commands print for its page."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Output formats"):readme.index("## What is removed")]
+def test_the_documented_examples_are_real_output(tmp_path: Path) -> None:
+    """docs/formats.md shows what the commands print for its page."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "formats.md").read_text(
+        encoding="utf-8")
+    section = doc[doc.index("## One page in every format"):doc.index("## The plain text")]
     blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL)
     page = tmp_path / "story.html"
     page.write_text(blocks[0][1], encoding="utf-8")
