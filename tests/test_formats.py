@@ -568,3 +568,19 @@ def test_the_documented_examples_are_real_output(tmp_path: Path) -> None:
     assert _declutter("bulk", pages, "-o", tmp_path / "pages.csv", "-q").returncode == 0
     written = (tmp_path / "pages.csv").read_bytes().decode().replace("\r\n", "\n")
     assert written == blocks[6][1]
+
+
+def test_a_link_over_a_line_break_is_one_link_per_line() -> None:
+    """A link wrapping lines of an address block: each line keeps the link and no line
+    opens a bracket that a later line closes."""
+    body = ("<p>The council meets in public every month, and residents may speak at each "
+            "meeting for up to three minutes on any item of the agenda they choose.</p>" * 3)
+    page = (f"<html><body><article><h1>Meeting</h1>{body}<p>Where: "
+            "<a href='/venue'>Town Hall<br>12 Market Street<br>Room 4</a> at seven.</p>"
+            "</article></body></html>")
+    markdown = declutter.extract(page, url=URL).to_markdown()
+    lines = [line for line in markdown.split("\n") if "Market" in line or "Room" in line
+             or "Town Hall" in line]
+    assert lines == ["Where: [Town Hall](https://news.example/venue)  ",
+                     "[12 Market Street](https://news.example/venue)  ",
+                     "[Room 4](https://news.example/venue) at seven."]

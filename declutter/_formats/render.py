@@ -207,13 +207,22 @@ def _md_inline(text: str, marks: Iterable[Span]) -> str:
     out: list[str] = []
     code: Span | None = None  # inside inline code: its text is shown as it is, at its end
     skipped: set[int] = set()  # emphasis that Markdown would not read as such here
+    links: list[Span] = []  # the links open here, innermost last
     for event, value in _nested(text, marks):
         if code is not None:
             if event == "close" and value is code:
                 out.append(_code_span(text[code.start:code.end]))
                 code = None
         elif event == "text":
-            out.append(_md_text(value))
+            if links and "\n" in value:
+                # A link whose text runs over a line break is closed before the break and
+                # opened again after it: each line's link stands alone, as line-by-line
+                # readers (and some renderers) of Markdown expect.
+                target = f"]({_md_url(links[-1].url)})"
+                lines = [_md_text(line) for line in value.split("\n")]
+                out.append(f"{target}\n[".join(lines).replace(f"[{target}", ""))
+            else:
+                out.append(_md_text(value))
         elif event == "image":
             out.append(_md_image(value))
         elif event == "open":
@@ -221,11 +230,13 @@ def _md_inline(text: str, marks: Iterable[Span]) -> str:
                 code = value
             elif value.kind == "link":
                 out.append("[")
+                links.append(value)
             elif _flanks(text, value):
                 out.append(_EMPHASIS[value.kind])
             else:
                 skipped.add(id(value))
         elif value.kind == "link":
+            links.pop()
             out.append(f"]({_md_url(value.url)})")
         elif id(value) not in skipped:
             out.append(_EMPHASIS[value.kind])
