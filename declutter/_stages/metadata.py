@@ -18,6 +18,7 @@ from declutter._model.article import Article
 from declutter._stages.decode import clean_text
 from declutter._stages.parse import text_of
 from declutter._stages.prune import Page
+from declutter._stages.thresholds import AUTHOR_NAME_CHARS, JSONLD_OBJECTS, SITE_NAME_CHARS
 
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
@@ -132,7 +133,7 @@ def _strip_site(title: str, site: str | None) -> str:
             return title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
         if site and parts[0].strip().casefold() == site.strip().casefold():
             return title[len(parts[0]):].lstrip(" |–—-:·•»")
-        if not site and len(parts[-1]) < 30 and len(parts[0]) > 30:
+        if not site and len(parts[-1]) < SITE_NAME_CHARS and len(parts[0]) > SITE_NAME_CHARS:
             return title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
     return title.strip()
 
@@ -167,7 +168,7 @@ def _jsonld_objects(texts: tuple[str, ...]) -> list[dict[str, Any]]:
         except (ValueError, RecursionError):
             continue
         stack = [data]
-        while stack and len(found) < 200:
+        while stack and len(found) < JSONLD_OBJECTS:
             item = stack.pop()
             if isinstance(item, list):
                 stack.extend(reversed(item))
@@ -260,7 +261,7 @@ def _authors(ld: dict[str, Any], meta: dict[str, str], page: Page) -> tuple[str,
                 break
     unique: list[str] = []
     for name in names:
-        if name not in unique and len(name) < 80:
+        if name not in unique and len(name) < AUTHOR_NAME_CHARS:
             unique.append(name)
     return tuple(unique)
 

@@ -28,11 +28,10 @@ from declutter._stages.prune import Page, prune
 from declutter._stages.removals import removals
 from declutter._stages.second_opinion import second_opinion
 from declutter._stages.segment import RawBlock, segment
+from declutter._stages.thresholds import (
+    FALLBACK_BELOW,
+)
 from declutter._stages.verdict import is_article, settled_elsewhere
-
-#: Below this confidence the rules are loosened for a second pass of our own, and then
-#: the trafilatura fallback is asked for a second opinion.
-FALLBACK_BELOW = 0.35
 
 
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:

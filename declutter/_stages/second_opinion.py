@@ -20,9 +20,11 @@ from declutter._stages.filter import Dropped, judge
 from declutter._stages.parse import Element
 from declutter._stages.prune import Page
 from declutter._stages.segment import RawBlock, laid_out_text
+from declutter._stages.thresholds import (
+    RESCUE_FACTOR,
+)
 
 #: The fallback's text replaces ours only when it is this many times longer.
-RESCUE_FACTOR = 1.5
 _WORD_RE = re.compile(r"\w+")
 
 

@@ -23,6 +23,7 @@ from declutter._model.options import Options
 from declutter._rules.tables import SILENT_TAGS
 from declutter._stages.parse import Element, text_of
 from declutter._stages.prune import Page
+from declutter._stages.thresholds import DATA_TABLE_COLUMNS, LAYOUT_CELL_TEXT
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd details dialog dir div dl dt "
@@ -30,7 +31,8 @@ BLOCK_TAGS = frozenset(
     "html legend li main menu nav noscript ol option p pre section summary table tbody td "
     "tfoot th thead title tr ul".split()
 )
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: The level of each heading tag, as HTML numbers them.
+_HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: U+00AD marks where a word may be hyphenated at a line's end; the reader sees the word
 #: whole (or cut with a hyphen at the margin), so it is no character of the text.
 _SOFT_HYPHEN = "\xad"
@@ -282,8 +284,8 @@ class Segments:
             return
         if tag == "blockquote":
             self.quote += 1
-        if tag in _HEADINGS:
-            self.owner, self.kind, self.level = el, "heading", _HEADINGS[tag]
+        if tag in _HEADING_LEVELS:
+            self.owner, self.kind, self.level = el, "heading", _HEADING_LEVELS[tag]
         else:
             self.owner = el
             self.kind = "quote" if self.quote else "paragraph"
@@ -497,10 +499,10 @@ def _is_data_table(table: Element) -> bool:
             if cell.tag in ("td", "th"):
                 cells += 1
                 if cell.find(".//p") is not None or cell.find(".//div") is not None:
-                    if len(text_of(cell)) > 200:
+                    if len(text_of(cell)) > LAYOUT_CELL_TEXT:
                         return False
         widest = max(widest, cells)
-    return widest >= 2
+    return widest >= DATA_TABLE_COLUMNS
 
 
 def _table_text(
