@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from declutter._stages.locate import Region
 from declutter._stages.parse import Element
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
 from declutter._stages.segment import RawBlock
 from declutter._stages.thresholds import (
     ENOUGH_SHARE,
@@ -19,7 +19,7 @@ from declutter._stages.thresholds import (
 )
 
 
-def confidence(blocks: Sequence[RawBlock], region: Region | None, page: Page) -> float:
+def confidence(blocks: Sequence[RawBlock], region: Region | None, page: PrunedPage) -> float:
     """Enough text, most of the page's paragraph text, and no longer run of prose left
     out elsewhere on the page."""
     if region is None or not blocks:
@@ -34,7 +34,7 @@ def confidence(blocks: Sequence[RawBlock], region: Region | None, page: Page) ->
     return sure
 
 
-def unclaimed_run(page: Page, region: Region) -> int:
+def unclaimed_run(page: PrunedPage, region: Region) -> int:
     """Characters of the longest run of prose outside the region: long paragraphs with
     few links, counted together when they share a parent (one story's paragraphs)."""
     inside = set(region.elements)

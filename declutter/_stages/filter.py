@@ -90,7 +90,7 @@ def judge(
     roots = region.elements if region is not None else ()
     title_key = normalize_label(title) if title else ""
     verdicts: list[tuple[str, str] | None] = [
-        _verdict(block, options, title_key) for block in blocks
+        _judge_block(block, options, title_key) for block in blocks
     ]
     if not options.include_standfirst:
         _standfirst(blocks, verdicts, description, region.body if region is not None else None)
@@ -110,7 +110,11 @@ def judge(
     return kept_blocks, dropped
 
 
-def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, str] | None:
+def _judge_block(block: RawBlock, options: Options, title_key: str) -> tuple[str, str] | None:
+    """(category, rule) when a block is boilerplate by its own text and links, or None.
+
+    The rules that need the blocks around it (link lists, spreading labels, headings
+    left without a section) run after, over every block's judgement."""
     text = block.text
     kind = block.kind
     size = len(text)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from declutter._rules.tables import SILENT_TAGS, is_body_name, normalize_label
 from declutter._stages.parse import Element, text_of
-from declutter._stages.prune import SOUP, Page, link_length
+from declutter._stages.prune import SOUP, PrunedPage, link_length
 from declutter._stages.thresholds import (
     CHUNK_LEVELS,
     CHUNK_MIN,
@@ -58,7 +58,9 @@ from declutter._stages.thresholds import (
     VOTE_UNIT,
 )
 
-Dropped = dict[Element, tuple[str, str]]
+#: What the prune walk dropped (``PrunedPage.dropped``): element -> (category, rule). Not the
+#: filter's ``Dropped`` records, which are blocks removed by their text.
+DroppedElements = dict[Element, tuple[str, str]]
 
 #: A word of the body the page declares in JSON-LD, whose first and last confirm the region.
 _WORD_RE = re.compile(r"\w+")
@@ -75,7 +77,7 @@ class Region:
     body: Element | None = None
 
 
-def locate(page: Page, declared_body: str | None) -> Region | None:
+def locate(page: PrunedPage, declared_body: str | None) -> Region | None:
     """The article's region; ``declared_body`` is the page's JSON-LD articleBody, if any."""
     scores: dict[Element, float] = {}
     direct: dict[Element, float] = {}
@@ -120,7 +122,7 @@ def _confirm(
     best: Element,
     ranked: list[tuple[Element, float]],
     declared: str,
-    dropped: Dropped,
+    dropped: DroppedElements,
 ) -> Element:
     """Check the choice against the body text the page declares in JSON-LD.
 
@@ -147,7 +149,7 @@ def _confirm(
 
 
 def _ranked(
-    scores: dict[Element, float], dropped: Dropped
+    scores: dict[Element, float], dropped: DroppedElements
 ) -> list[tuple[Element, float]]:
     """The strongest candidates, best first, once the page's own hints are weighed in."""
     top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:RANKED_CANDIDATES]
@@ -160,7 +162,7 @@ def _widen(
     best_score: float,
     ranked: list[tuple[Element, float]],
     direct: dict[Element, float],
-    dropped: Dropped,
+    dropped: DroppedElements,
 ) -> Element:
     """Join the best element with other strong chunks of the same body.
 
@@ -198,7 +200,7 @@ def _widen(
     return current
 
 
-def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
+def _grow(best: Element, page: PrunedPage) -> tuple[Element, ...] | None:
     """More of the same story around the chosen element, or None when there is none.
 
     Page builders cut one story into sections, each in its own deep stack of
@@ -246,7 +248,7 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
 
 
 def _tally(
-    page: Page, chain: dict[Element, int]
+    page: PrunedPage, chain: dict[Element, int]
 ) -> tuple[list[int], list[int], dict[Element, list[int]]]:
     """Prose and link text each level of the chain adds, and the prose and link text of
     each section beside the chain (a child of a chain element not on the chain)."""
@@ -290,7 +292,7 @@ def _tally(
     return prose, links, inner
 
 
-def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[Element, int]:
+def _teaser_cards(page: PrunedPage, chain: dict[Element, int], best: Element) -> dict[Element, int]:
     """How many teaser cards each element beside the chain holds.
 
     A teaser card is a short <article> whose headline links away. Cards of the
@@ -326,7 +328,7 @@ def _sections(
     inner: dict[Element, list[int]],
     cards: dict[Element, int],
     chosen: list[Element],
-    dropped: Dropped,
+    dropped: DroppedElements,
 ) -> None:
     """The parts of ``el`` that hold the story, in document order: not figures, not lists
     of teaser cards."""
@@ -364,7 +366,7 @@ def _body_twins(a: Element, b: Element) -> bool:
     return any(is_body_name(name) for name in shared)
 
 
-def _prior(el: Element, dropped: Dropped) -> float:
+def _prior(el: Element, dropped: DroppedElements) -> float:
     """The page's own hints that an element is the article body."""
     factor = 1.0
     if el.get("itemprop") == "articleBody":
@@ -384,7 +386,7 @@ def _prior(el: Element, dropped: Dropped) -> float:
     return factor
 
 
-def _is_listing(el: Element, dropped: Dropped) -> bool:
+def _is_listing(el: Element, dropped: DroppedElements) -> bool:
     """An element holding several <article> elements lists stories; it is not one.
 
     Articles inside pruned chrome (a related-stories rail) do not count.
@@ -400,7 +402,7 @@ def _is_listing(el: Element, dropped: Dropped) -> bool:
 
 
 def _with_siblings(
-    best: Element, best_score: float, scores: dict[Element, float], page: Page
+    best: Element, best_score: float, scores: dict[Element, float], page: PrunedPage
 ) -> tuple[Element, ...]:
     parent = best.getparent()
     if parent is None:
@@ -440,7 +442,7 @@ def _with_siblings(
 # --------------------------------------------------------------------------- the standfirst
 
 
-def standfirst(region: Region | None, page: Page, description: str | None) -> Element | None:
+def standfirst(region: Region | None, page: PrunedPage, description: str | None) -> Element | None:
     """The page's standfirst, when it stands before the located body, outside it.
 
     The standfirst (dek) sits under the headline, often outside the element that holds

@@ -73,7 +73,7 @@ _TRUNCATED = ("...", "…", "[…]", "[...]")
 
 
 @dataclass(frozen=True)
-class Page:
+class PrunedPage:
     """What the prune walk learnt about a page; read, never changed, by every later stage."""
 
     root: Element
@@ -175,7 +175,9 @@ def prose_chars(el: Element) -> int:
     return sum(len(piece.strip()) for piece in found if isinstance(piece, str))
 
 
-def prune(root: Element, options: Options, host: str | None, *, thorough: bool = False) -> Page:
+def prune(
+    root: Element, options: Options, host: str | None, *, thorough: bool = False
+) -> PrunedPage:
     """Mark the page's chrome.
 
     ``thorough`` also spares chrome-named wrappers that hold most of the page's
@@ -214,7 +216,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             _gather_head(head, el, tag)
             skip()
             continue
-        reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
+        reason = None if el in kept else _judge_element(el, tag, keep_captions, keep_comments)
         if reason is not None and tag in _INLINE_WORDS and reason[1].startswith("class:"):
             if reason[0] != "hidden" and _in_running_text(el):
                 reason = None
@@ -233,7 +235,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             h1.append(el)
         elif tag == "time":
             times.append(el)
-    return Page(
+    return PrunedPage(
         root=root, dropped=dropped, texts=tuple(texts), meta=head.meta,
         jsonld=tuple(head.jsonld), title_tag=head.title_tag, canonical=head.canonical,
         h1=tuple(h1), times=tuple(times), kept=frozenset(kept), forced_body=forced_body,
@@ -323,7 +325,7 @@ def _has_child(el: Element, index: int) -> bool:
     return True
 
 
-def _verdict(
+def _judge_element(
     el: Element, tag: str, keep_captions: bool, keep_comments: bool
 ) -> tuple[str, str] | None:
     """Why this element is chrome, or None. Checks markup only, never text.

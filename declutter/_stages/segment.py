@@ -22,7 +22,7 @@ from declutter._model.block import Span
 from declutter._model.options import Options
 from declutter._rules.tables import SILENT_TAGS
 from declutter._stages.parse import Element, text_of
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
 from declutter._stages.thresholds import DATA_TABLE_COLUMNS, LAYOUT_CELL_TEXT
 
 BLOCK_TAGS = frozenset(
@@ -568,7 +568,7 @@ def inline_kinds(options: Options) -> frozenset[str]:
 
 
 def segment(
-    page: Page, elements: tuple[Element, ...], options: Options, *, inline: bool = False
+    page: PrunedPage, elements: tuple[Element, ...], options: Options, *, inline: bool = False
 ) -> Segments:
     """The blocks of the located elements; with ``inline``, with their marks."""
     segmenter = Segments(page.dropped, options.keep_tables,
