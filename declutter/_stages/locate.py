@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from declutter._rules.tables import SILENT_TAGS, is_body_name, normalize_label
+from declutter._stages.dom import class_and_id
 from declutter._stages.parse import Element, text_of
 from declutter._stages.prune import SOUP, PrunedPage, link_length
 from declutter._stages.thresholds import (
@@ -371,10 +372,7 @@ def _prior(el: Element, dropped: DroppedElements) -> float:
     factor = 1.0
     if el.get("itemprop") == "articleBody":
         factor *= PRIOR_ARTICLE_BODY
-    names = el.get("class")
-    ident = el.get("id")
-    if ident:
-        names = f"{names} {ident}" if names else ident
+    names = class_and_id(el.get("class"), el.get("id"))
     if names and is_body_name(names):
         factor *= PRIOR_BODY_NAME
     if el.tag == "article":

@@ -22,6 +22,7 @@ from declutter._rules.tables import (
     classify_names,
     is_body_compound,
 )
+from declutter._stages.dom import class_and_id
 from declutter._stages.parse import Element, text_of
 from declutter._stages.thresholds import (
     ARTICLE_PARAGRAPHS,
@@ -68,8 +69,8 @@ _PHRASING = frozenset({
 _INLINE_WORDS = frozenset({"a", "span", "em", "strong", "b", "i", "abbr", "cite", "mark", "small"})
 _WORD = re.compile(r"\w")
 #: Endings of a text cut short ("..."): a teaser for another page, not part of this one,
-#: whose vote counts TRUNCATED_WEIGHT.
-_TRUNCATED = ("...", "…", "[…]", "[...]")
+#: whose vote counts TRUNCATED_WEIGHT, and which the verdict counts as a teaser.
+TRUNCATED = ("...", "…", "[…]", "[...]")
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
         size = len(text)
         if size:
             weight = VOTE_WEIGHT.get(tag, 1.0)
-            if text.endswith(_TRUNCATED) or (
+            if text.endswith(TRUNCATED) or (
                 tag == "p" and size <= TEASER_BLURB and _is_teaser_blurb(el)
             ):
                 weight *= TRUNCATED_WEIGHT
@@ -356,7 +357,7 @@ def _judge_element(
         return None
     classes = el.get("class") if "class" in keys else None
     ident = el.get("id") if "id" in keys else None
-    names = f"{classes} {ident}" if classes and ident else classes or ident
+    names = class_and_id(classes, ident)
     if not names:
         return None
     found = classify_names(names)
@@ -450,10 +451,7 @@ def _body_named(root: Element) -> list[Element]:
     """The page's containers named for the article body that hold an article's text."""
     found = []
     for el in root.iter(etree.Element):  # a Python walk: faster here than an XPath test
-        names = el.get("class")
-        ident = el.get("id")
-        if ident:
-            names = f"{names} {ident}" if names else ident
+        names = class_and_id(el.get("class"), el.get("id"))
         if names and is_body_compound(names) and len(text_of(el)) >= BODY_TEXT:
             found.append(el)
     return found

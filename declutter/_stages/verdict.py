@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from declutter._rules.tables import ERROR_TITLE_RE
 from declutter._stages.extraction import Extraction
+from declutter._stages.prune import TRUNCATED
 from declutter._stages.thresholds import (
     ARTICLE_PARAGRAPHS,
     DOMINANT_CHARS,
@@ -71,7 +72,7 @@ def is_article(extraction: Extraction) -> bool:
         for item in dropped
         if item.rule == "links:list" and item.element is not None
     })
-    teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
+    teasers += sum(1 for block in prose if block.text.endswith(TRUNCATED))
     # Teasers outnumbering the prose make a listing, unless the prose is an article's:
     # a story of three long paragraphs, or of one dominant block, may well carry a few
     # lists of related links.
