@@ -28,17 +28,18 @@ from declutter._model.options import DEFAULT_OPTIONS, Options
 from declutter._report.page import document
 from declutter._report.sanitise import PLACEHOLDER_TAGS, UNSHOWN, Mark, sanitised
 from declutter._stages.decode import decode
+from declutter._stages.dom import BLOCK_TAGS
 from declutter._stages.parse import Element, parse, text_of
 from declutter._stages.pipeline import run
 
 #: One step of a ``getpath()`` path: a tag name and its optional position.
 _STEP = re.compile(r"([^\[\]/]+)(?:\[(\d+)\])?")
 
-#: Block-level tags: the elements a kept block of text is attributed to.
-_BLOCKS = frozenset(
-    "address article aside blockquote body caption center dd details div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup li main menu nav ol p "
-    "pre section summary table td th tr ul".split()
+#: Block-level tags: the elements a kept block of text is attributed to. The layout's
+#: block tags, but for the page's frame (html, frames), table sections (a block names its
+#: row or cell) and elements that hold no text a reader sees as a block.
+_BLOCKS = BLOCK_TAGS - frozenset(
+    "dialog dir frame frameset hr html legend noscript option tbody tfoot thead title".split()
 )
 #: Shorter kept texts must equal a whole block: a short string occurs anywhere.
 _MIN_SUBSTRING = 25

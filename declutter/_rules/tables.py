@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from declutter._stages.thresholds import BYLINE_CHARS, LINE_PATTERN_CHARS
+
 # ---------------------------------------------------------------------------
 # 1. Markup rules
 # ---------------------------------------------------------------------------
@@ -437,8 +439,6 @@ def _alternation(table: tuple[tuple[str, str, str], ...]) -> re.Pattern[str]:
 
 _OPENING_RE = _alternation(LINE_OPENINGS)
 _ANYWHERE_RE = _alternation(LINE_ANYWHERE)
-#: Longest block the line patterns test: longer text is a paragraph that mentions them.
-LINE_PATTERN_CHARS = 200
 
 
 def line_pattern(text: str) -> tuple[str, str] | None:
@@ -506,7 +506,7 @@ _ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th|er|e|º|ª|\.)?$", re.IGNORECASE)
 
 def is_dateline(text: str) -> bool:
     """True for a short line made only of a date, a time and the words around them."""
-    if len(text) > 120 or not _DIGIT_RE.search(text):
+    if len(text) > BYLINE_CHARS or not _DIGIT_RE.search(text):
         return False
     if ISO_TIMESTAMP_RE.match(text.strip()):
         return True

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from declutter._model.block import Comment
 from declutter._rules.tables import SILENT_TAGS
 from declutter._stages.parse import Element
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
 from declutter._stages.segment import Segments
 
 #: An element of these tags can be one comment when its class or id says so.
@@ -35,7 +35,7 @@ _NOT_WORDS_CLASSES = frozenset({"comment-meta", "comment-metadata", "comment-aut
 _NOT_WORDS_TAGS = frozenset({"footer", "header", "form", "time", "button"})
 
 
-def read_comments(page: Page) -> tuple[Comment, ...]:
+def read_comments(page: PrunedPage) -> tuple[Comment, ...]:
     """The comments of the page's comment sections, in page order (replies after the
     comment they answer)."""
     comments: list[Comment] = []

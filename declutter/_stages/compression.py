@@ -30,6 +30,11 @@ from typing import Any
 
 from declutter._model.errors import EmptyPageError, InputTooLargeError, NotHTMLError
 from declutter._model.options import DEFAULT_OPTIONS
+from declutter._stages.thresholds import (
+    BINARY_CONTROL_SHARE,
+    MAX_LAYERS,
+    SNIFF_BYTES,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -40,18 +45,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 #: zlib's window bits for a gzip member: 16 (gzip header and trailer) + 15 (32 KiB window).
 _GZIP_WBITS = 31
 
-#: Layers of compression unpacked at most (a gzip inside a ZIP, say). Real pages have
-#: one, rarely two; a bound keeps a file compressed a thousand times from looping.
-MAX_LAYERS = 3
 
-#: Bytes of a page's head judged for "not text" before a Brotli trial decode: enough
-#: for a share to mean something, small enough to cost nothing on every page.
-_SNIFF_BYTES = 4096
-#: Control bytes (other than white space) in a head of bytes above which it is not text.
-#: Real pages have none or a handful (0.08% at most over 2,270 pages of five benchmark
-#: sets); random and compressed bytes have about 11%. Between the two, so a page with a
-#: few stray controls is never sent to a decoder, and compressed data always is.
-BINARY_CONTROL_SHARE = 0.05
 #: C0 controls except tab, LF, VT, FF and CR, and DEL: bytes no text is made of.
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 
@@ -74,7 +68,7 @@ def unpack(data: bytes, limit: int) -> bytes:
         if unpacker is not None:
             data = unpacker(data, limit)
             continue
-        if looks_binary(data[:_SNIFF_BYTES]):
+        if looks_binary(data[:SNIFF_BYTES]):
             inner = try_brotli(data, limit)
             if inner is not None:
                 data = inner

@@ -7,41 +7,40 @@ from collections.abc import Sequence
 
 from declutter._stages.locate import Region
 from declutter._stages.parse import Element
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
 from declutter._stages.segment import RawBlock
+from declutter._stages.thresholds import (
+    ENOUGH_SHARE,
+    ENOUGH_TEXT,
+    LONG_PARAGRAPH,
+    ONE_STORY_CHARS,
+    PROSE_LINKS,
+    SHARE_WEIGHT,
+)
 
-#: Kept text (characters) from which the amount alone no longer lowers the confidence.
-_ENOUGH_TEXT = 500
-#: Share of the page's paragraph text from which the share alone no longer lowers it.
-_ENOUGH_SHARE = 0.5
 
-
-def confidence(blocks: Sequence[RawBlock], region: Region | None, page: Page) -> float:
+def confidence(blocks: Sequence[RawBlock], region: Region | None, page: PrunedPage) -> float:
     """Enough text, most of the page's paragraph text, and no longer run of prose left
     out elsewhere on the page."""
     if region is None or not blocks:
         return 0.0
     kept = sum(len(block.text) for block in blocks)
     share = kept / region.page_text if region.page_text else 1.0
-    sure = min(1.0, kept / _ENOUGH_TEXT) * (0.5 + 0.5 * min(1.0, share / _ENOUGH_SHARE))
+    by_share = 1.0 - SHARE_WEIGHT + SHARE_WEIGHT * min(1.0, share / ENOUGH_SHARE)
+    sure = min(1.0, kept / ENOUGH_TEXT) * by_share
     left_out = unclaimed_run(page, region)
     if left_out > kept:  # a short answer beside a longer story it did not take
         sure *= kept / left_out
     return sure
 
 
-#: A paragraph of prose: this long, and with at most this share of its text in links.
-_PROSE_CHARS = 150
-_PROSE_LINKS = 0.2
-
-
-def unclaimed_run(page: Page, region: Region) -> int:
+def unclaimed_run(page: PrunedPage, region: Region) -> int:
     """Characters of the longest run of prose outside the region: long paragraphs with
     few links, counted together when they share a parent (one story's paragraphs)."""
     inside = set(region.elements)
     runs: dict[Element | None, int] = {}
     for el, size, links, weight in page.texts:
-        if size < _PROSE_CHARS or links > _PROSE_LINKS * size or weight < 1.0:
+        if size < LONG_PARAGRAPH or links > PROSE_LINKS * size or weight < 1.0:
             continue
         if el in inside or any(ancestor in inside for ancestor in el.iterancestors()):
             continue
@@ -52,18 +51,12 @@ def unclaimed_run(page: Page, region: Region) -> int:
     return max(runs.values(), default=0)
 
 
-#: Text (characters) beyond which an extraction is more often several things than one
-#: story (a thread, a list of entries, a page of documents): past it, the confidence
-#: falls with the square root of the excess.
-_ONE_STORY_CHARS = 15000
-
-
 def reported(confidence: float, chars: int) -> float:
     """The confidence ``Article.confidence`` reports for a text of ``chars`` characters:
     the locator's own figure, lower for a text longer than one story usually is, and 0
     when nothing is returned."""
     if chars <= 0:
         return 0.0
-    if chars > _ONE_STORY_CHARS:
-        confidence *= (_ONE_STORY_CHARS / chars) ** 0.5
+    if chars > ONE_STORY_CHARS:
+        confidence *= (ONE_STORY_CHARS / chars) ** 0.5
     return confidence

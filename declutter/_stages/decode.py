@@ -14,6 +14,12 @@ import re
 from typing import NamedTuple
 
 from declutter._model.errors import InputTooLargeError, NotHTMLError
+from declutter._stages.thresholds import (
+    DETECT_SAMPLE,
+    HEAD_BYTES,
+    NEVER_TEXT_MIN,
+    NEVER_TEXT_SHARE,
+)
 
 #: File signatures of formats that are certainly not HTML.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -88,24 +94,9 @@ _CONTROL_REF_RE = re.compile(
     rb"|0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]|12[79]|14[134]|157)(?![0-9])"
     rb"|[xX]0*(?:[0-8]|[b-cB-CeEfF]|1[0-9a-fA-F]|7[fF]|8[1dDfF]|90|9[dD])(?![0-9a-fA-F]));?"
 )
-#: Share of a page's characters that are control characters (other than white space and
-#: NUL) or U+FFFD, above which the input was never text: random or compressed bytes
-#: decoded in any single-byte encoding have about 12%, in a multi-byte one more
-#: (replacement characters). Real pages have 0.08% at most (2,270 pages of five
-#: benchmark sets), a page salted with controls on purpose (the output-safety test) 1.8%.
-NEVER_TEXT_SHARE = 0.05
-#: Fewer such characters than this are stripped, never a reason to refuse: a short input
-#: with a stray control or two is a page with stray controls, not binary data.
-NEVER_TEXT_MIN = 16
 _REPLACEMENT = "\ufffd".encode()
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
-#: How much of a page encoding detection reads: detectors are slow (seconds per MB).
-_DETECT_SAMPLE = 16 * 1024
-#: The head of a page that is read for a charset declaration and for binary content: where
-#: browsers look for <meta charset> (the HTML standard's prescan reads 1,024 bytes; pages
-#: with long heads put it later, so a few times that).
-_HEAD_BYTES = 4096
 
 
 def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
@@ -236,7 +227,7 @@ def _refuse_binary_text(text: str) -> None:
     head = text[:16].lstrip()
     if head.startswith("%PDF-"):
         raise NotHTMLError("input is a PDF document, not HTML")
-    sample = text[:_HEAD_BYTES]
+    sample = text[:HEAD_BYTES]
     if sample and sample.count("\x00") > len(sample) // 10:
         raise NotHTMLError("input is binary data, not HTML or text")
 
@@ -258,7 +249,7 @@ def _decode_bytes(data: bytes) -> tuple[str, bytes | None]:
             return data[: error.start].decode("utf-8"), None
     if _mostly_utf8(data):
         return data.decode("utf-8", "declutter.cp1252"), None
-    declared = declared_encoding(data[:_HEAD_BYTES])
+    declared = declared_encoding(data[:HEAD_BYTES])
     if declared and declared != "utf-8":
         return data.decode(declared, "replace"), None
     return _detect(data), None
@@ -289,7 +280,7 @@ def _refuse_binary_bytes(data: bytes) -> None:
             raise NotHTMLError(f"input is {_article(name)} {name}, not HTML")
     if data[4:8] in _ISO_MEDIA:
         raise NotHTMLError("input is an ISO media file (MP4, MOV, HEIC), not HTML")
-    sample = data[:_HEAD_BYTES]
+    sample = data[:HEAD_BYTES]
     if sample and sample.count(0) > len(sample) // 10:
         raise NotHTMLError("input is binary data, not HTML or text")
 
@@ -340,7 +331,7 @@ def _detect(data: bytes) -> str:
     """
     first = _HIGH_RE.search(data)
     start = max(0, first.start() - 1024) if first else 0
-    sample = data[start:start + _DETECT_SAMPLE]
+    sample = data[start:start + DETECT_SAMPLE]
     for label in _candidates(sample):
         name = codec_name(label)
         if name is None or name == "utf-8":  # the caller knows the page is not UTF-8

@@ -12,13 +12,13 @@ from declutter._stages.filter import Dropped
 from declutter._stages.locate import Region
 from declutter._stages.metadata import Declared
 from declutter._stages.parse import Element
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
 from declutter._stages.segment import RawBlock
 
 
 @dataclass(frozen=True)
 class Extraction:
-    page: Page
+    page: PrunedPage
     declared: Declared
     region: Region | None
     #: the blocks kept, and the blocks and elements the filter removed, in page order

@@ -13,6 +13,7 @@ from __future__ import annotations
 from lxml import etree
 
 from declutter._model.article import Block
+from declutter._stages.dom import table_text
 
 #: trafilatura's block elements and the kind of block each one becomes.
 _KINDS = {"p": "paragraph", "head": "heading", "quote": "quote", "code": "preformatted"}
@@ -118,13 +119,11 @@ class _Reader:
                     self.list_items(nested, list_id, depth + 1)
 
     def table(self, el: etree._Element) -> None:
-        rows = []
-        for row in el.iter("row"):
-            cells = [" ".join(_lines(cell)) for cell in row if cell.tag == "cell"]
-            if any(cells):  # trailing empty cells leave no trailing tabs
-                rows.append("\t".join(cells).rstrip("\t"))
-        if rows:
-            self.blocks.append(Block("table", "\n".join(rows)))
+        text = table_text(
+            [" ".join(_lines(cell)) for cell in row if cell.tag == "cell"] for row in el.iter("row")
+        )
+        if text:
+            self.blocks.append(Block("table", text))
 
 
 def _lines(el: etree._Element, skip: tuple[str, ...] = ()) -> list[str]:

@@ -27,6 +27,29 @@ from declutter._rules.tables import (
 from declutter._stages.locate import Region
 from declutter._stages.parse import Element, text_of
 from declutter._stages.segment import RawBlock
+from declutter._stages.thresholds import (
+    BODY_STARTED_CHARS,
+    BOX_BLOCKS,
+    BOX_DEPTH,
+    BOX_TEXT,
+    BYLINE_CHARS,
+    BYLINE_NAME_WORDS,
+    CAPTION_CHARS,
+    CREDIT_CHARS,
+    CREDIT_WORDS,
+    LABEL_LINK_SHARE,
+    LEAD_MARGIN_CHARS,
+    LEAD_TIMES,
+    LINK_LIST_SHARE,
+    LINK_PARAGRAPH_CHARS,
+    LINK_PARAGRAPH_SHARE,
+    LINKED_ITEM_SHARE,
+    PREFIX_LABEL_CHARS,
+    SAME_TEXT_SHARE,
+    TITLE_REPEAT_CHARS,
+    UNLINKED_LABEL_CHARS,
+    URL_LINE_CHARS,
+)
 
 
 @dataclass(frozen=True)
@@ -43,32 +66,8 @@ class Dropped:
     text: str
 
 
-#: One text that holds another is "the same" when the shorter is this share of the longer:
-#: a headline with or without its site name, a dek with or without a final clause.
-SAME_TEXT_SHARE = 0.8
-#: Blocks longer than these are never taken for the headline repeated, a label opening a
-#: short block, or a caption: they are paragraphs that happen to start alike.
-TITLE_REPEAT_CHARS = 300
-PREFIX_LABEL_CHARS = 300
-CAPTION_CHARS = 250
-#: An unlinked related-links opening ("More from ...") is a label only in a line this short.
-UNLINKED_LABEL_CHARS = 160
-#: Link share from which a related-links opening is a label whatever its length.
-LABEL_LINK_SHARE = 0.4
-#: A credit line: at most this many characters and words ("Photo: Jane Doe / AP").
-CREDIT_CHARS = 60
-CREDIT_WORDS = 6
-#: Bylines and datelines are short lines.
-BYLINE_CHARS = 120
-BYLINE_NAME_WORDS = 12
-#: A paragraph or heading of less text than this, nearly all of it a link, is a headline
-#: link to another story.
-LINK_PARAGRAPH_CHARS = 200
-LINK_PARAGRAPH_SHARE = 0.8
 #: Blocks longer than this are no headline repeat and no label: their key is not needed.
 _KEY_CHARS = max(TITLE_REPEAT_CHARS, LONGEST_LABEL)
-#: A web address alone on a line is never longer than this.
-URL_LINE_CHARS = 2048
 
 
 def _same_key(a: str, b: str) -> bool:
@@ -91,7 +90,7 @@ def judge(
     roots = region.elements if region is not None else ()
     title_key = normalize_label(title) if title else ""
     verdicts: list[tuple[str, str] | None] = [
-        _verdict(block, options, title_key) for block in blocks
+        _judge_block(block, options, title_key) for block in blocks
     ]
     if not options.include_standfirst:
         _standfirst(blocks, verdicts, description, region.body if region is not None else None)
@@ -111,7 +110,11 @@ def judge(
     return kept_blocks, dropped
 
 
-def _verdict(block: RawBlock, options: Options, title_key: str) -> tuple[str, str] | None:
+def _judge_block(block: RawBlock, options: Options, title_key: str) -> tuple[str, str] | None:
+    """(category, rule) when a block is boilerplate by its own text and links, or None.
+
+    The rules that need the blocks around it (link lists, spreading labels, headings
+    left without a section) run after, over every block's judgement."""
     text = block.text
     kind = block.kind
     size = len(text)
@@ -214,33 +217,27 @@ def _standfirst(
             return
 
 
-#: A block this long is a body paragraph: the standfirst, if any, came before it.
-BODY_STARTED_CHARS = 200
-#: An element goes on with the body when its text exceeds twice the lead's plus this.
-LEAD_MARGIN_CHARS = 200
 #: Elements that hold body text when nothing marks them (a paragraph, a page of <div>s).
 _PLAIN_TEXT_TAGS = frozenset({"p", "div", "span", "font", "td", "center", "section"})
 
 
 def _holds_more(el: Element, text: str) -> bool:
     """True when the element's text goes well beyond the block's (the block is its lead)."""
-    return len(text_of(el)) > 2 * len(text) + LEAD_MARGIN_CHARS
+    return len(text_of(el)) > LEAD_TIMES * len(text) + LEAD_MARGIN_CHARS
 
 
 #: Categories whose label marks its whole (small) box: "Sign up ..." heads a newsletter box.
 _SPREADING = frozenset({"newsletter", "paywall", "related", "share", "comments", "tags"})
-_BOX_TEXT = 400
-_BOX_BLOCKS = 6
 
 
 def _inside(el: Element, box: Element, *, whole: bool = False) -> bool:
-    """True when ``el`` is ``box`` or within it (within six levels, unless ``whole``)."""
+    """True when ``el`` is ``box`` or within it (within BOX_DEPTH levels, unless ``whole``)."""
     if el is box:
         return True
     for depth, ancestor in enumerate(el.iterancestors()):
         if ancestor is box:
             return True
-        if depth >= 6 and not whole:
+        if depth >= BOX_DEPTH and not whole:
             return False
     return False
 
@@ -268,9 +265,9 @@ def _spread_labels(
             while 0 <= other < len(blocks) and _inside(blocks[other].element, box):
                 members.append(other)
                 other += step
-        if len(members) < 2 or len(members) > _BOX_BLOCKS:
+        if len(members) < 2 or len(members) > BOX_BLOCKS:
             continue
-        if sum(len(blocks[i].text) for i in members) > _BOX_TEXT:
+        if sum(len(blocks[i].text) for i in members) > BOX_TEXT:
             continue
         for i in members:
             if verdicts[i] is None:
@@ -288,12 +285,6 @@ def _looks_like_names(text: str) -> bool:
         return False
     first = words[0].lstrip("@(\"'“")
     return bool(first) and (first[0].isupper() or not first[0].isalpha())
-
-
-#: A list is a list of links when every item is mostly a link (this share of its text)
-#: and links make this share of the list's text.
-LINKED_ITEM_SHARE = 0.6
-LINK_LIST_SHARE = 0.7
 
 
 def _link_lists(blocks: list[RawBlock], verdicts: list[tuple[str, str] | None]) -> None:

@@ -16,12 +16,10 @@ from dataclasses import replace
 from declutter._stages.extraction import Extraction
 from declutter._stages.parse import Element, text_of
 from declutter._stages.segment import RawBlock
-
-#: A time line longer than this is no stamp ("10:42 BST", "Tuesday 14 October, 9:05am").
-MAX_TIME_CHARS = 60
-#: Sibling entries, each with a time of its own, that make a live blog by their shape
-#: when the page does not declare one: fewer is a story with a dated update or two.
-LIVE_ENTRIES = 4
+from declutter._stages.thresholds import (
+    LIVE_ENTRIES,
+    MAX_TIME_CHARS,
+)
 
 
 def with_time_lines(extraction: Extraction) -> Extraction:

@@ -15,33 +15,56 @@ import re
 from dataclasses import dataclass
 
 from declutter._rules.tables import SILENT_TAGS, is_body_name, normalize_label
+from declutter._stages.dom import class_and_id
 from declutter._stages.parse import Element, text_of
-from declutter._stages.prune import SOUP, Page, link_length
+from declutter._stages.prune import SOUP, PrunedPage, link_length
+from declutter._stages.thresholds import (
+    CHUNK_LEVELS,
+    CHUNK_MIN,
+    CHUNK_SHARE,
+    DECLARED_MIN_WORDS,
+    DECLARED_PROBE,
+    DESCRIPTION_LONGER,
+    DESCRIPTION_SHORTER,
+    DESCRIPTION_SLACK,
+    FIGURE_MAX_TEXT,
+    GROW_LEVELS,
+    GROW_MAX_LINKS,
+    GROW_MIN_PROSE,
+    LEAD_LEVELS,
+    LISTING_ARTICLES,
+    MAX_LINK_DENSITY,
+    MIN_PARAGRAPH,
+    PRIOR_ARTICLE_BODY,
+    PRIOR_ARTICLE_TAG,
+    PRIOR_BODY_NAME,
+    PRIOR_LISTING,
+    PRIOR_WHOLE_PAGE,
+    PROSE_WEIGHT,
+    RANKED_CANDIDATES,
+    SECTION_MIN_PROSE,
+    SIBLING_LINKS,
+    SIBLING_MIN,
+    SIBLING_SHARE,
+    SIBLING_TEXT,
+    STANDFIRST_MAX,
+    STANDFIRST_MIN,
+    TEASER_CARD_TEXT,
+    TEASER_LIST,
+    TEASER_MIN_LINKS,
+    TWIN_MIN,
+    VOTE_BASE,
+    VOTE_CAP,
+    VOTE_DECAY,
+    VOTE_UNIT,
+)
 
-Dropped = dict[Element, tuple[str, str]]
+#: What the prune walk dropped (``PrunedPage.dropped``): element -> (category, rule). Not the
+#: filter's ``Dropped`` records, which are blocks removed by their text.
+DroppedElements = dict[Element, tuple[str, str]]
 
-#: A paragraph's vote: a base for being a paragraph at all, plus a point per 100 characters
-#: up to 800 (a very long paragraph is no surer a sign than a long one).
-_VOTE_BASE = 0.5
-_VOTE_CAP = 800
-_VOTE_UNIT = 100.0
-#: How much of a paragraph's vote reaches each ancestor level.
-_DECAY = (1.0, 0.5, 0.3, 0.2, 0.1)
-#: A second strong candidate (this share of the best score) within this many levels of the
-#: best one is another chunk of the same body: the region becomes their common ancestor.
-_CHUNK_SHARE = 0.25
-_CHUNK_LEVELS = 5
-_CHUNK_MIN = 2.5
-_MIN_PARAGRAPH = 25
-#: Levels above the body at which a lead with paragraphs of its own may stand.
-_LEAD_LEVELS = 3
-#: Votes a sibling with the body's own tag and class needs to join it.
-_TWIN_MIN = 1.0
-#: JSON-LD articleBody confirms the region by its first and last words.
-_DECLARED_MIN_WORDS = 60
-_DECLARED_PROBE = 8
+#: A word of the body the page declares in JSON-LD, whose first and last confirm the region.
 _WORD_RE = re.compile(r"\w+")
-_MAX_LINK_DENSITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,23 +78,23 @@ class Region:
     body: Element | None = None
 
 
-def locate(page: Page, declared_body: str | None) -> Region | None:
+def locate(page: PrunedPage, declared_body: str | None) -> Region | None:
     """The article's region; ``declared_body`` is the page's JSON-LD articleBody, if any."""
     scores: dict[Element, float] = {}
     direct: dict[Element, float] = {}
     page_text = 0
     for el, size, links, weight in page.texts:
-        if size < _MIN_PARAGRAPH:
+        if size < MIN_PARAGRAPH:
             continue
         density = links / size
-        if density > _MAX_LINK_DENSITY:
+        if density > MAX_LINK_DENSITY:
             continue
         page_text += size
-        vote = (_VOTE_BASE + min(size, _VOTE_CAP) / _VOTE_UNIT) * (1.0 - density) * weight
+        vote = (VOTE_BASE + min(size, VOTE_CAP) / VOTE_UNIT) * (1.0 - density) * weight
         node = el if el.tag in SOUP else el.getparent()
         if node is not None:
             direct[node] = direct.get(node, 0.0) + vote
-        for share in _DECAY:
+        for share in VOTE_DECAY:
             if node is None:
                 break
             scores[node] = scores.get(node, 0.0) + vote * share
@@ -100,7 +123,7 @@ def _confirm(
     best: Element,
     ranked: list[tuple[Element, float]],
     declared: str,
-    dropped: Dropped,
+    dropped: DroppedElements,
 ) -> Element:
     """Check the choice against the body text the page declares in JSON-LD.
 
@@ -109,13 +132,13 @@ def _confirm(
     close, when the page shows it), never replaced by the JSON text itself.
     """
     words = _WORD_RE.findall(declared)
-    if len(words) < _DECLARED_MIN_WORDS:
+    if len(words) < DECLARED_MIN_WORDS:
         return best
     # The declared opening and close, matched in an element's text as its words would
     # be: with any non-word characters between them, read in C over the raw text.
-    head = _phrase(words[:_DECLARED_PROBE])
-    tail = _phrase(words[-_DECLARED_PROBE:])
-    candidates = [best, *best.iterancestors()][: _CHUNK_LEVELS + 2]
+    head = _phrase(words[:DECLARED_PROBE])
+    tail = _phrase(words[-DECLARED_PROBE:])
+    candidates = [best, *best.iterancestors()][: CHUNK_LEVELS + 2]
     candidates += [el for el, _ in ranked[1:] if el not in candidates]
     texts = {el: text_of(el) for el in candidates if el.tag not in ("body", "html")}
     tail_shown = any(tail.search(text) for text in texts.values())
@@ -127,10 +150,10 @@ def _confirm(
 
 
 def _ranked(
-    scores: dict[Element, float], dropped: Dropped
+    scores: dict[Element, float], dropped: DroppedElements
 ) -> list[tuple[Element, float]]:
     """The strongest candidates, best first, once the page's own hints are weighed in."""
-    top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:12]
+    top = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:RANKED_CANDIDATES]
     weighed = ((el, raw * _prior(el, dropped)) for el, raw in top)
     return sorted(weighed, key=lambda item: item[1], reverse=True)
 
@@ -140,7 +163,7 @@ def _widen(
     best_score: float,
     ranked: list[tuple[Element, float]],
     direct: dict[Element, float],
-    dropped: Dropped,
+    dropped: DroppedElements,
 ) -> Element:
     """Join the best element with other strong chunks of the same body.
 
@@ -151,18 +174,18 @@ def _widen(
     lineage = [best]
     for ancestor in best.iterancestors():
         lineage.append(ancestor)
-        if len(lineage) > _CHUNK_LEVELS:
+        if len(lineage) > CHUNK_LEVELS:
             break
-    enough = max(_CHUNK_SHARE * best_score, _CHUNK_MIN)
+    enough = max(CHUNK_SHARE * best_score, CHUNK_MIN)
     reach = 0
     # An ancestor with paragraphs of its own: the lead above a nested body.
-    for level, ancestor in enumerate(lineage[1 : _LEAD_LEVELS + 1], start=1):
+    for level, ancestor in enumerate(lineage[1 : LEAD_LEVELS + 1], start=1):
         if direct.get(ancestor, 0.0) >= enough:
             reach = level
     for el, score in ranked[1:]:
         if el in lineage:
             continue
-        if score < enough and not (score >= _TWIN_MIN and _body_twins(el, best)):
+        if score < enough and not (score >= TWIN_MIN and _body_twins(el, best)):
             continue
         for ancestor in el.iterancestors():
             if ancestor is best:
@@ -178,28 +201,7 @@ def _widen(
     return current
 
 
-#: How far above the chosen element the locator looks for more of the same story: page
-#: builders nest each section of a body a dozen wrappers deep.
-_GROW_LEVELS = 12
-#: Link text the wider element may add, as a share of the prose it adds: more, and what
-#: it adds is a list of teasers or links, not more of the story.
-_GROW_MAX_LINKS = 0.25
-#: A text whose vote weighs less than this (a teaser cut short) counts as link text.
-_PROSE_WEIGHT = 0.5
-#: Prose the wider element must add (characters) to be worth taking.
-_GROW_MIN_PROSE = 200
-#: An <article> with less text than this is a teaser card for another page.
-_TEASER_MAX_TEXT = 600
-#: ... whose headline links away: at least this share of its text is link text.
-_TEASER_MIN_LINKS = 0.2
-#: Teaser cards that make a section a list of other stories.
-_TEASER_LIST = 2
-#: Prose a section beside the body needs to join it: less is a caption, a breadcrumb or a
-#: view count, which sit between a page's sections as often as text does.
-_SECTION_MIN_PROSE = 80
-
-
-def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
+def _grow(best: Element, page: PrunedPage) -> tuple[Element, ...] | None:
     """More of the same story around the chosen element, or None when there is none.
 
     Page builders cut one story into sections, each in its own deep stack of
@@ -211,7 +213,7 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
     """
     chain: dict[Element, int] = {best: 0}
     node = best.getparent()
-    while node is not None and node.tag not in ("body", "html") and len(chain) <= _GROW_LEVELS:
+    while node is not None and node.tag not in ("body", "html") and len(chain) <= GROW_LEVELS:
         chain[node] = len(chain)
         node = node.getparent()
     if len(chain) == 1:
@@ -234,9 +236,9 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
     for level in range(1, stop):
         added_prose += prose[level]
         added_links += links[level]
-        if added_links > _GROW_MAX_LINKS * added_prose:
+        if added_links > GROW_MAX_LINKS * added_prose:
             break
-        if added_prose >= _GROW_MIN_PROSE and (prose[level] or links[level]):
+        if added_prose >= GROW_MIN_PROSE and (prose[level] or links[level]):
             top = level
     if not top:
         return None
@@ -247,7 +249,7 @@ def _grow(best: Element, page: Page) -> tuple[Element, ...] | None:
 
 
 def _tally(
-    page: Page, chain: dict[Element, int]
+    page: PrunedPage, chain: dict[Element, int]
 ) -> tuple[list[int], list[int], dict[Element, list[int]]]:
     """Prose and link text each level of the chain adds, and the prose and link text of
     each section beside the chain (a child of a chain element not on the chain)."""
@@ -258,11 +260,11 @@ def _tally(
     # texts share ancestors, so each walk up stops at the first element already placed.
     where: dict[Element, tuple[int, Element | None]] = {el: (lv, None) for el, lv in chain.items()}
     for el, size, link_chars, weight in page.texts:
-        is_prose = (size >= _MIN_PARAGRAPH and link_chars <= _MAX_LINK_DENSITY * size
-                    and weight >= _PROSE_WEIGHT)
+        is_prose = (size >= MIN_PARAGRAPH and link_chars <= MAX_LINK_DENSITY * size
+                    and weight >= PROSE_WEIGHT)
         add_prose = size - link_chars if is_prose else 0
         add_links = link_chars if is_prose else max(
-            link_chars, size if weight < _PROSE_WEIGHT else 0
+            link_chars, size if weight < PROSE_WEIGHT else 0
         )
         placed = where.get(el)
         if placed is None:
@@ -291,7 +293,7 @@ def _tally(
     return prose, links, inner
 
 
-def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[Element, int]:
+def _teaser_cards(page: PrunedPage, chain: dict[Element, int], best: Element) -> dict[Element, int]:
     """How many teaser cards each element beside the chain holds.
 
     A teaser card is a short <article> whose headline links away. Cards of the
@@ -305,7 +307,7 @@ def _teaser_cards(page: Page, chain: dict[Element, int], best: Element) -> dict[
         if card in chain or (peers is not None and card.getparent() is peers):
             continue
         size = len(text_of(card).strip())
-        if size >= _TEASER_MAX_TEXT or link_length(card) < _TEASER_MIN_LINKS * size:
+        if size >= TEASER_CARD_TEXT or link_length(card) < TEASER_MIN_LINKS * size:
             continue
         holders: list[Element] = []
         for ancestor in card.iterancestors():
@@ -327,7 +329,7 @@ def _sections(
     inner: dict[Element, list[int]],
     cards: dict[Element, int],
     chosen: list[Element],
-    dropped: Dropped,
+    dropped: DroppedElements,
 ) -> None:
     """The parts of ``el`` that hold the story, in document order: not figures, not lists
     of teaser cards."""
@@ -338,15 +340,14 @@ def _sections(
             chosen.append(child)
         elif child in chain:
             _sections(child, best, chain, inner, cards, chosen, dropped)
-        elif cards.get(child, 0) < _TEASER_LIST:
+        elif cards.get(child, 0) < TEASER_LIST:
             prose, links = inner.get(child, (0, 0))
-            if prose >= _SECTION_MIN_PROSE and links <= _GROW_MAX_LINKS * prose:
-                if prose >= _FIGURE_MAX_TEXT or not _is_figure(child):
+            if prose >= SECTION_MIN_PROSE and links <= GROW_MAX_LINKS * prose:
+                if prose >= FIGURE_MAX_TEXT or not _is_figure(child):
                     chosen.append(child)
 
 
-#: A picture with less text than this beside it is a figure, the text its caption.
-_FIGURE_MAX_TEXT = 300
+#: Pictures: an element that is or holds one, with little text beside it, is a figure.
 _MEDIA = ("img", "picture", "video", "figure")
 
 
@@ -366,25 +367,12 @@ def _body_twins(a: Element, b: Element) -> bool:
     return any(is_body_name(name) for name in shared)
 
 
-#: How much the page's own hints weigh a candidate's votes: schema.org's articleBody is
-#: the surest, a body-like class name next, <article> a little (many pages use it for
-#: teasers too); the whole page and a list of stories are rarely the article.
-PRIOR_ARTICLE_BODY = 1.6
-PRIOR_BODY_NAME = 1.25
-PRIOR_ARTICLE_TAG = 1.1
-PRIOR_WHOLE_PAGE = 0.7
-PRIOR_LISTING = 0.5
-
-
-def _prior(el: Element, dropped: Dropped) -> float:
+def _prior(el: Element, dropped: DroppedElements) -> float:
     """The page's own hints that an element is the article body."""
     factor = 1.0
     if el.get("itemprop") == "articleBody":
         factor *= PRIOR_ARTICLE_BODY
-    names = el.get("class")
-    ident = el.get("id")
-    if ident:
-        names = f"{names} {ident}" if names else ident
+    names = class_and_id(el.get("class"), el.get("id"))
     if names and is_body_name(names):
         factor *= PRIOR_BODY_NAME
     if el.tag == "article":
@@ -396,11 +384,7 @@ def _prior(el: Element, dropped: Dropped) -> float:
     return factor
 
 
-#: <article>s inside one element that make it a list of stories.
-_LISTING_ARTICLES = 2
-
-
-def _is_listing(el: Element, dropped: Dropped) -> bool:
+def _is_listing(el: Element, dropped: DroppedElements) -> bool:
     """An element holding several <article> elements lists stories; it is not one.
 
     Articles inside pruned chrome (a related-stories rail) do not count.
@@ -410,26 +394,18 @@ def _is_listing(el: Element, dropped: Dropped) -> bool:
         if any(ancestor in dropped for ancestor in article.iterancestors()):
             continue
         found += 1
-        if found >= _LISTING_ARTICLES:
+        if found >= LISTING_ARTICLES:
             return True
     return False
 
 
-#: A sibling of the body joins it with this share of its votes (and at least the minimum),
-#: or with a paragraph of its own of this many characters and few links.
-_SIBLING_SHARE = 0.2
-_SIBLING_MIN = 3.0
-_SIBLING_TEXT = 80
-_SIBLING_LINKS = 0.25
-
-
 def _with_siblings(
-    best: Element, best_score: float, scores: dict[Element, float], page: Page
+    best: Element, best_score: float, scores: dict[Element, float], page: PrunedPage
 ) -> tuple[Element, ...]:
     parent = best.getparent()
     if parent is None:
         return (best,)
-    threshold = max(_SIBLING_MIN, best_score * _SIBLING_SHARE)
+    threshold = max(SIBLING_MIN, best_score * SIBLING_SHARE)
     best_class = best.get("class")
     sizes = {el: (size, links) for el, size, links, _ in page.texts if el.getparent() is parent}
     chosen: list[Element] = []
@@ -446,7 +422,7 @@ def _with_siblings(
         if score >= threshold:
             chosen.append(sibling)
             continue
-        if score >= _TWIN_MIN and sibling.tag == best.tag and best_class and (
+        if score >= TWIN_MIN and sibling.tag == best.tag and best_class and (
             sibling.get("class") == best_class
         ):
             # A twin of the body (same tag, same class) with prose of its own: the
@@ -454,8 +430,8 @@ def _with_siblings(
             chosen.append(sibling)
             continue
         measured = sizes.get(sibling)
-        if measured and measured[0] >= _SIBLING_TEXT and (
-            measured[1] < _SIBLING_LINKS * measured[0]
+        if measured and measured[0] >= SIBLING_TEXT and (
+            measured[1] < SIBLING_LINKS * measured[0]
         ):
             chosen.append(sibling)
     return tuple(chosen)
@@ -463,12 +439,8 @@ def _with_siblings(
 
 # --------------------------------------------------------------------------- the standfirst
 
-#: A standfirst is a sentence or two: longer text before the body is a story of its own.
-_STANDFIRST_MAX = 600
-_STANDFIRST_MIN = 20
 
-
-def standfirst(region: Region | None, page: Page, description: str | None) -> Element | None:
+def standfirst(region: Region | None, page: PrunedPage, description: str | None) -> Element | None:
     """The page's standfirst, when it stands before the located body, outside it.
 
     The standfirst (dek) sits under the headline, often outside the element that holds
@@ -484,10 +456,11 @@ def standfirst(region: Region | None, page: Page, description: str | None) -> El
         key = normalize_label(description)
         # Only texts of about the description's length are compared: a cheap filter that
         # spares normalising every paragraph of the page.
-        low, high = len(description) * 0.8 - 10, len(description) * 1.25 + 10
+        low = len(description) * DESCRIPTION_SHORTER - DESCRIPTION_SLACK
+        high = len(description) * DESCRIPTION_LONGER + DESCRIPTION_SLACK
         candidates.extend(
             el for el, size, links, _ in page.texts
-            if low <= size <= high and _STANDFIRST_MIN <= size <= _STANDFIRST_MAX
+            if low <= size <= high and STANDFIRST_MIN <= size <= STANDFIRST_MAX
             and not links and normalize_label(text_of(el)) == key
         )
     if not candidates:
@@ -507,7 +480,9 @@ def standfirst(region: Region | None, page: Page, description: str | None) -> El
         if any(ancestor in inside for ancestor in el.iterancestors()):
             continue  # already part of the region
         size = len(text_of(el).strip())
-        if not _STANDFIRST_MIN <= size <= _STANDFIRST_MAX or link_length(el) * 2 > size:
+        if not STANDFIRST_MIN <= size <= STANDFIRST_MAX or (
+            link_length(el) > MAX_LINK_DENSITY * size
+        ):
             continue
         if chosen is None or place > order[chosen]:
             chosen = el  # the one nearest the body

@@ -17,7 +17,8 @@ from urllib.parse import urljoin, urlsplit
 from declutter._model.article import Article
 from declutter._stages.decode import clean_text
 from declutter._stages.parse import text_of
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
+from declutter._stages.thresholds import AUTHOR_NAME_CHARS, JSONLD_OBJECTS, SITE_NAME_CHARS
 
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
@@ -55,7 +56,7 @@ class Declared:
     live_blog: bool = False
 
 
-def declarations(page: Page) -> Declared:
+def declarations(page: PrunedPage) -> Declared:
     objects = tuple(_jsonld_objects(page.jsonld)) if page.jsonld else ()
     article = next((obj for obj in objects if _types(obj) & _ARTICLE_TYPES), {})
     body = None
@@ -72,7 +73,7 @@ def declarations(page: Page) -> Declared:
     )
 
 
-def _headline(page: Page) -> str | None:
+def _headline(page: PrunedPage) -> str | None:
     """The article's headline, cheaply: what the text filter needs to drop repeats."""
     meta = page.meta
     site = meta.get("og:site_name")
@@ -88,7 +89,7 @@ def _headline(page: Page) -> str | None:
     return None
 
 
-def read_metadata(page: Page, declared: Declared, url: str | None) -> Article:
+def read_metadata(page: PrunedPage, declared: Declared, url: str | None) -> Article:
     """An Article holding the page's metadata and no text yet: the pipeline fills in the
     rest, so the metadata fields are named once, in the result type."""
     meta = page.meta
@@ -110,7 +111,7 @@ def read_metadata(page: Page, declared: Declared, url: str | None) -> Article:
     )
 
 
-def _first_text(page: Page) -> str | None:
+def _first_text(page: PrunedPage) -> str | None:
     meta = page.meta
     site = meta.get("og:site_name")
     og = meta.get("og:title") or meta.get("twitter:title")
@@ -132,7 +133,7 @@ def _strip_site(title: str, site: str | None) -> str:
             return title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
         if site and parts[0].strip().casefold() == site.strip().casefold():
             return title[len(parts[0]):].lstrip(" |–—-:·•»")
-        if not site and len(parts[-1]) < 30 and len(parts[0]) > 30:
+        if not site and len(parts[-1]) < SITE_NAME_CHARS and len(parts[0]) > SITE_NAME_CHARS:
             return title[: title.rfind(parts[-1])].rstrip(" |–—-:·•»")
     return title.strip()
 
@@ -167,7 +168,7 @@ def _jsonld_objects(texts: tuple[str, ...]) -> list[dict[str, Any]]:
         except (ValueError, RecursionError):
             continue
         stack = [data]
-        while stack and len(found) < 200:
+        while stack and len(found) < JSONLD_OBJECTS:
             item = stack.pop()
             if isinstance(item, list):
                 stack.extend(reversed(item))
@@ -244,7 +245,7 @@ def _split_names(value: str) -> list[str]:
     return [" ".join(part.split()) for part in parts if part and part.strip()]
 
 
-def _authors(ld: dict[str, Any], meta: dict[str, str], page: Page) -> tuple[str, ...]:
+def _authors(ld: dict[str, Any], meta: dict[str, str], page: PrunedPage) -> tuple[str, ...]:
     names: list[str] = []
     author = ld.get("author") or ld.get("creator")
     items = author if isinstance(author, list) else [author]
@@ -260,7 +261,7 @@ def _authors(ld: dict[str, Any], meta: dict[str, str], page: Page) -> tuple[str,
                 break
     unique: list[str] = []
     for name in names:
-        if name not in unique and len(name) < 80:
+        if name not in unique and len(name) < AUTHOR_NAME_CHARS:
             unique.append(name)
     return tuple(unique)
 
@@ -284,7 +285,7 @@ def _iso(value: str | None) -> str | None:
     return None
 
 
-def _published(ld: dict[str, Any], meta: dict[str, str], page: Page) -> str | None:
+def _published(ld: dict[str, Any], meta: dict[str, str], page: PrunedPage) -> str | None:
     for key in _PUBLISHED_KEYS:
         found = _iso(meta.get(key))
         if found:
@@ -299,7 +300,7 @@ def _published(ld: dict[str, Any], meta: dict[str, str], page: Page) -> str | No
     return None
 
 
-def _language(page: Page, meta: dict[str, str]) -> str | None:
+def _language(page: PrunedPage, meta: dict[str, str]) -> str | None:
     value = page.root.get("lang") or page.root.get("{http://www.w3.org/XML/1998/namespace}lang")
     if not value:
         value = meta.get("content-language") or meta.get("og:locale") or meta.get("language")
@@ -309,7 +310,7 @@ def _language(page: Page, meta: dict[str, str]) -> str | None:
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
-def _url(page: Page, meta: dict[str, str], url: str | None) -> str | None:
+def _url(page: PrunedPage, meta: dict[str, str], url: str | None) -> str | None:
     for candidate in (page.canonical, meta.get("og:url")):
         if candidate:
             try:

@@ -28,6 +28,16 @@ from copy import deepcopy
 from lxml import etree
 
 from declutter._stages.decode import Source
+from declutter._stages.thresholds import (
+    CONTAINER_ROOM,
+    FLAT_DEPTH,
+    INLINE_HEADROOM,
+    MANY_VALUES,
+    MAX_ATTRIBUTES,
+    MAX_DEPTH,
+    RUNAWAY_TITLE,
+    STRAY_TEXT,
+)
 
 _local = threading.local()
 
@@ -44,17 +54,6 @@ def text_of(el: Element) -> str:
     on news pages, and this is called for most elements of a page.
     """
     return _TEXT(el)
-
-#: No element of a parsed page is deeper than this (libxml2's own default limit),
-#: so the stages that walk the tree recursively stay far from Python's recursion limit.
-MAX_DEPTH = 256
-#: Depth at which the flattener stops opening elements; the margin covers elements
-#: the parser adds by itself (html, body, an implied p) and rules it applies that the
-#: flattener's simple stack does not know.
-_FLAT_DEPTH = 200
-#: Inline elements stop opening earlier, leaving room for the paragraphs that
-#: ``<b>`` or ``<span>`` nested thousands deep may still hold.
-_INLINE_HEADROOM = 40
 
 
 def _parser(huge: bool = False) -> etree.HTMLParser:
@@ -86,7 +85,7 @@ def parse(source: Source | str) -> Element | None:
         text, data = limited_text, limited_text.encode("utf-8", "replace")
     root, limited = _attempt(data, _parser())
     if limited:
-        root, _ = _attempt(_flatten(text, _FLAT_DEPTH).encode("utf-8", "replace"), _parser(True))
+        root, _ = _attempt(_flatten(text, FLAT_DEPTH).encode("utf-8", "replace"), _parser(True))
         if root is not None:
             _cap_depth(root, MAX_DEPTH)
     if root is None or not isinstance(root.tag, str):
@@ -153,9 +152,6 @@ def adopt(tree: object) -> Element | None:
     return root
 
 
-#: A <title> longer than this that holds markup was never closed: the parser read the rest
-#: of the page as its text (a truncated "</tit", a title written by a script).
-_RUNAWAY_TITLE = 1000
 _MARKUP_RE = re.compile(r"</?[A-Za-z][^>]*>")
 _TITLE_OPEN_RE = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
 
@@ -165,7 +161,7 @@ def _runaway_title(root: Element) -> bool:
     head = root.find("head")
     title = head.find("title") if head is not None else root.find("title")
     text = title.text if title is not None else None
-    if not text or len(text) <= _RUNAWAY_TITLE:
+    if not text or len(text) <= RUNAWAY_TITLE:
         return False
     return _MARKUP_RE.search(text) is not None
 
@@ -184,9 +180,6 @@ def _close_title(text: str) -> str | None:
     return f"{text[:end]}</title>{text[end:]}"
 
 
-#: A <noscript> or <button> holding more text than this may be wrapped around the page by
-#: accident.
-_STRAY_TEXT = 500
 #: Elements whose content the stages skip, and which broken markup can open around the
 #: rest of the page.
 _STRAY_WRAPPERS = ("noscript", "button")
@@ -208,7 +201,7 @@ def _stray_wrapper(root: Element) -> Element | None:
     page_text = 0
     for wrapper in body.iter(*_STRAY_WRAPPERS):
         size = len(text_of(wrapper))
-        if size < _STRAY_TEXT:
+        if size < STRAY_TEXT:
             continue
         page_text = page_text or len(text_of(body))
         if size * 2 > page_text:
@@ -241,9 +234,6 @@ def _cap_depth(root: Element, limit: int) -> None:
 
 # --------------------------------------------------------------------------- attributes
 
-#: libxml2 compares each attribute of a tag with all the ones before it, so a tag with
-#: 40,000 attributes takes 40 s to parse. Real elements have a few dozen at most.
-MAX_ATTRIBUTES = 64
 #: Kept beyond the limit (their first occurrence): the ones the stages read.
 _MEANINGFUL = frozenset({
     "class", "id", "style", "hidden", "role", "aria-hidden", "itemprop", "itemtype",
@@ -259,11 +249,6 @@ _MEANINGFUL = frozenset({
 #: parser reads them, and cut to MAX_ATTRIBUTES.
 _LONG_RE = re.compile(r"<[A-Za-z][^>]{2047}")  # no group: the search stays in C
 _TAG_NAME_RE = re.compile(r"[A-Za-z0-9:_.-]*")
-#: A quoted value with "<" or ">" can hide a long tag from _LONG_RE, but only a tag of
-#: thousands of attributes costs libxml2 real time, and that many attribute values means
-#: as many "=": below this count (most pages have one or two thousand) the slower
-#: search for such values is skipped.
-_MANY_VALUES = 4000
 _RAW_TAG_RE = re.compile(r"<(/?)(?:script|style)\b", re.IGNORECASE)
 _QUOTED_RE = re.compile(r""""[^"]*"|'[^']*'""")
 _ODD_VALUE_RE = re.compile(r"""=[\t\n\f\r ]*(["'])[^"'<>]*[<>]""")
@@ -295,13 +280,13 @@ def _limit_attributes(text: str) -> str:
         separators = sum(span.count(char) for char in " \n\t/\r\f") + span.count('""')
         if separators >= MAX_ATTRIBUTES:
             starts.append(_TAG_NAME_RE.match(text, match.start() + 2).end())  # type: ignore[union-attr]
-    if text.count("=") >= _MANY_VALUES:
+    if text.count("=") >= MANY_VALUES:
         # Script and style text holds most of a big page's "=" and no attributes at all:
         # only the markup between them is counted, and searched.
         if markers is None:
             markers = _raw_text_markers(text)
         markup = _outside_raw_text(markers, len(text))
-        if sum(text.count("=", first, last) for first, last in markup) >= _MANY_VALUES:
+        if sum(text.count("=", first, last) for first, last in markup) >= MANY_VALUES:
             for first, last in markup:
                 pos = scanned = first
                 opened = closed = -1  # the last "<" and ">" met outside quoted values
@@ -435,7 +420,6 @@ _CONTAINERS = frozenset({
     "ul", "ol", "dl", "menu", "dir", "table", "thead", "tbody", "tfoot", "tr", "colgroup",
     "select", "optgroup",
 })
-_CONTAINER_ROOM = 8
 #: Which open elements (on top of the stack) a start tag closes, as the parser does.
 _CLOSES: dict[str, frozenset[str]] = {
     **dict.fromkeys(_BLOCK, frozenset({"p"})),
@@ -483,7 +467,7 @@ class _Flattener:
         text = self.text
         pos = 0
         while (match := _TOKEN_RE.search(text, pos)) is not None:
-            if (not self.top_has_text and len(self.stack) >= self.cap - _INLINE_HEADROOM
+            if (not self.top_has_text and len(self.stack) >= self.cap - INLINE_HEADROOM
                     and _NONSPACE_RE.search(text, pos, match.start())):
                 self.top_has_text = True
             if match.group(1):  # a comment runs to "-->"
@@ -536,9 +520,9 @@ class _Flattener:
 
     def start_tag(self, name: str, start: int, end: int) -> None:
         stack = self.stack
-        limit = self.cap - _INLINE_HEADROOM if name in _INLINE else self.cap
+        limit = self.cap - INLINE_HEADROOM if name in _INLINE else self.cap
         if stack and stack[-1] in _CONTAINERS and name not in _INLINE:
-            limit += _CONTAINER_ROOM  # text belongs in a list's item, a table's cell
+            limit += CONTAINER_ROOM  # text belongs in a list's item, a table's cell
         full = len(stack) >= limit
         if full and (name in _INLINE or not self.top_has_text):
             self.removed[name] += 1

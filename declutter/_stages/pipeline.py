@@ -24,15 +24,14 @@ from declutter._stages.locate import locate, standfirst
 from declutter._stages.metadata import declarations, host_of, read_metadata
 from declutter._stages.parse import Element, adopt, is_tree, parse, text_of
 from declutter._stages.paths import Paths
-from declutter._stages.prune import Page, prune
+from declutter._stages.prune import PrunedPage, prune
 from declutter._stages.removals import removals
 from declutter._stages.second_opinion import second_opinion
 from declutter._stages.segment import RawBlock, segment
+from declutter._stages.thresholds import (
+    FALLBACK_BELOW,
+)
 from declutter._stages.verdict import is_article, settled_elsewhere
-
-#: Below this confidence the rules are loosened for a second pass of our own, and then
-#: the trafilatura fallback is asked for a second opinion.
-FALLBACK_BELOW = 0.35
 
 
 def run(html: object, url: str | None, options: Options | None, *, full: bool) -> Article:
@@ -120,7 +119,7 @@ def _checked(url: object, options: object) -> Options:
 
 
 def _blocks(
-    kept: tuple[RawBlock, ...], page: Page | None, *, foreign: bool = False,
+    kept: tuple[RawBlock, ...], page: PrunedPage | None, *, foreign: bool = False,
     base: str | None = None,
 ) -> tuple[Block, ...]:
     """The public blocks; with their element's XPath and their marks (links resolved

@@ -22,7 +22,26 @@ from declutter._rules.tables import (
     classify_names,
     is_body_compound,
 )
+from declutter._stages.dom import class_and_id
 from declutter._stages.parse import Element, text_of
+from declutter._stages.thresholds import (
+    ARTICLE_PARAGRAPHS,
+    BODY_TEXT,
+    CARD_CHILDREN,
+    LONG_PARAGRAPH,
+    MAX_LINK_DENSITY,
+    SLIDE_TEXT,
+    SLIDESHOW_FIGURES,
+    SLUG_TEXT,
+    SLUG_WORDS,
+    STORY_CHARS,
+    TEASER_BLURB,
+    TEASER_CARD_TEXT,
+    TRUNCATED_WEIGHT,
+    VOTE_WEIGHT,
+    WRAPPER_PROSE,
+    WRAPPER_SHARE,
+)
 
 #: Containers that hold the whole page: never dropped for their class names.
 _PROTECTED = frozenset({"html", "body", "main"})
@@ -40,8 +59,6 @@ SOUP = frozenset({"div", "section", "article", "td", "font", "center", "main", "
 _STREAMED_RE = re.compile(r"S:\d+$")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _PARAGRAPHS = frozenset({"p", "pre", "blockquote", "dd", "li", "h2", "h3", "h4"})
-#: List items and headings vote less than paragraphs: teaser lists are made of them.
-_VOTE_WEIGHT = {"li": 0.5, "h2": 0.5, "h3": 0.5, "h4": 0.5, "dd": 0.7}
 #: Phrasing elements: a container holding only these is one paragraph of text.
 _PHRASING = frozenset({
     "span", "font", "b", "strong", "em", "i", "u", "s", "a", "small", "big", "sup", "sub",
@@ -51,25 +68,13 @@ _PHRASING = frozenset({
 #: <a class="player-link">): they are words of that sentence.
 _INLINE_WORDS = frozenset({"a", "span", "em", "strong", "b", "i", "abbr", "cite", "mark", "small"})
 _WORD = re.compile(r"\w")
-#: A paragraph this long counts towards sparing a chrome-named wrapper as the article's.
-_LONG_PARAGRAPH = 150
-#: Paragraph text that makes a chrome-named wrapper an article's, however few the <p>s.
-_STORY_CHARS = 2000
-#: Prose (characters outside links) below which an element is never taken for the page's
-#: layout wrapper by its share alone: a page this short has no layout to speak of.
-_WRAPPER_PROSE = 800
-#: Share of the page's prose that makes a chrome-named element a wrapper of the page.
-_WRAPPER_SHARE = 0.5
-#: Text that makes a container named for the body an article's (see ``thorough``).
-_BODY_TEXT = 500
-#: A text cut short ("...") is a teaser for another page, not part of this one: its vote
-#: counts this much.
-_TRUNCATED = ("...", "…", "[…]", "[...]")
-_TRUNCATED_WEIGHT = 0.3
+#: Endings of a text cut short ("..."): a teaser for another page, not part of this one,
+#: whose vote counts TRUNCATED_WEIGHT, and which the verdict counts as a teaser.
+TRUNCATED = ("...", "…", "[…]", "[...]")
 
 
 @dataclass(frozen=True)
-class Page:
+class PrunedPage:
     """What the prune walk learnt about a page; read, never changed, by every later stage."""
 
     root: Element
@@ -123,11 +128,11 @@ class _Guard:
         long = chars = 0
         for p in el.iter("p"):
             size = len(text_of(p))
-            if size > _LONG_PARAGRAPH and not _is_link_text(p, size, el):
+            if size > LONG_PARAGRAPH and not _is_link_text(p, size, el):
                 long += 1
                 chars += size
                 # Several long paragraphs, or a story written as one <p> broken by <br>.
-                if long >= 3 or chars >= _STORY_CHARS:
+                if long >= ARTICLE_PARAGRAPHS or chars >= STORY_CHARS:
                     return True
         if not self.thorough:
             return False
@@ -145,15 +150,15 @@ class _Guard:
         scripts and styles): a layout wrapper (an ASP.NET page's one <form>, a table,
         a "sidebar-layout"), whatever its tag or name says, since chrome is never most
         of a page's prose."""
-        if len(text_of(el)) < _WRAPPER_PROSE:
+        if len(text_of(el)) < WRAPPER_PROSE:
             return False
         prose = prose_chars(el)
-        if prose < _WRAPPER_PROSE:
+        if prose < WRAPPER_PROSE:
             return False
         if self._page_prose is None:
             body = self.root.find("body")
             self._page_prose = prose_chars(body if body is not None else self.root)
-        return prose >= _WRAPPER_SHARE * self._page_prose
+        return prose >= WRAPPER_SHARE * self._page_prose
 
 
 #: Text nodes that are prose: not in a link, a script or a style sheet.
@@ -171,7 +176,9 @@ def prose_chars(el: Element) -> int:
     return sum(len(piece.strip()) for piece in found if isinstance(piece, str))
 
 
-def prune(root: Element, options: Options, host: str | None, *, thorough: bool = False) -> Page:
+def prune(
+    root: Element, options: Options, host: str | None, *, thorough: bool = False
+) -> PrunedPage:
     """Mark the page's chrome.
 
     ``thorough`` also spares chrome-named wrappers that hold most of the page's
@@ -210,7 +217,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             _gather_head(head, el, tag)
             skip()
             continue
-        reason = None if el in kept else _verdict(el, tag, keep_captions, keep_comments)
+        reason = None if el in kept else _judge_element(el, tag, keep_captions, keep_comments)
         if reason is not None and tag in _INLINE_WORDS and reason[1].startswith("class:"):
             if reason[0] != "hidden" and _in_running_text(el):
                 reason = None
@@ -229,7 +236,7 @@ def prune(root: Element, options: Options, host: str | None, *, thorough: bool =
             h1.append(el)
         elif tag == "time":
             times.append(el)
-    return Page(
+    return PrunedPage(
         root=root, dropped=dropped, texts=tuple(texts), meta=head.meta,
         jsonld=tuple(head.jsonld), title_tag=head.title_tag, canonical=head.canonical,
         h1=tuple(h1), times=tuple(times), kept=frozenset(kept), forced_body=forced_body,
@@ -267,11 +274,11 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
         text = text_of(el).strip()
         size = len(text)
         if size:
-            weight = _VOTE_WEIGHT.get(tag, 1.0)
-            if text.endswith(_TRUNCATED) or (
-                tag == "p" and size <= _TEASER_BLURB and _is_teaser_blurb(el)
+            weight = VOTE_WEIGHT.get(tag, 1.0)
+            if text.endswith(TRUNCATED) or (
+                tag == "p" and size <= TEASER_BLURB and _is_teaser_blurb(el)
             ):
-                weight *= _TRUNCATED_WEIGHT
+                weight *= TRUNCATED_WEIGHT
             texts.append((el, size, link_length(el), weight))
     elif tag == "br":
         tail = el.tail
@@ -290,14 +297,8 @@ def _gather_text(el: Element, tag: str, texts: list[tuple[Element, int, int, flo
                 texts.append((el, size, link_length(el), 1.0))
 
 
-#: A teaser card is small: a picture, a headline, a blurb, a date. A container with more
-#: children is a body, whose linked sub-heading does not make its paragraphs teasers.
-_CARD_CHILDREN = 5
-#: A teaser's blurb is a sentence or two; an item of a list article says more.
-_TEASER_BLURB = 250
-#: A teaser card holds little more than its headline and blurb.
-_CARD_TEXT = 600
-_HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
+#: Headings that head a teaser card: a card's headline, linking to the story it teases.
+_TEASER_HEADINGS = frozenset({"h2", "h3", "h4", "h5"})
 
 
 def _is_teaser_blurb(p: Element) -> bool:
@@ -305,12 +306,12 @@ def _is_teaser_blurb(p: Element) -> bool:
     of a teaser for another story, which votes as little as a text cut short."""
     card = p.getparent()
     # not len(card): lxml counts children one by one, once per paragraph of the card
-    if card is None or _has_child(card, _CARD_CHILDREN):
+    if card is None or _has_child(card, CARD_CHILDREN):
         return False
     for child in card:
         if child is p:
             return False  # the headline comes first
-        if child.tag in _HEADINGS and child.find(".//a[@href]") is not None:
+        if child.tag in _TEASER_HEADINGS and child.find(".//a[@href]") is not None:
             return True
     return False
 
@@ -325,7 +326,7 @@ def _has_child(el: Element, index: int) -> bool:
     return True
 
 
-def _verdict(
+def _judge_element(
     el: Element, tag: str, keep_captions: bool, keep_comments: bool
 ) -> tuple[str, str] | None:
     """Why this element is chrome, or None. Checks markup only, never text.
@@ -356,7 +357,7 @@ def _verdict(
         return None
     classes = el.get("class") if "class" in keys else None
     ident = el.get("id") if "id" in keys else None
-    names = f"{classes} {ident}" if classes and ident else classes or ident
+    names = class_and_id(classes, ident)
     if not names:
         return None
     found = classify_names(names)
@@ -385,12 +386,6 @@ def _in_article(el: Element) -> bool:
     return any(ancestor.tag == "article" for ancestor in el.iterancestors())
 
 
-#: Figures side by side that make a slideshow, and the caption text that makes a slide's
-#: caption the story's own text (a gallery told in its captions).
-_SLIDESHOW_FIGURES = 3
-_SLIDE_TEXT = 100
-
-
 def _tells_a_slide(caption: Element) -> bool:
     """True for the caption of a slide in a photo story: a paragraph of prose under one of
     several figures side by side. Its counter and credit are still removed by their own
@@ -399,28 +394,23 @@ def _tells_a_slide(caption: Element) -> bool:
     if figure is None or figure.tag != "figure":
         return False
     strip = figure.getparent()
-    if strip is None or sum(1 for sibling in strip if sibling.tag == "figure") < _SLIDESHOW_FIGURES:
+    if strip is None or sum(1 for sibling in strip if sibling.tag == "figure") < SLIDESHOW_FIGURES:
         return False
-    return any(len(text_of(p)) >= _SLIDE_TEXT for p in caption.iter("p", "div"))
+    return any(len(text_of(p)) >= SLIDE_TEXT for p in caption.iter("p", "div"))
 
 
 #: An id of this many words or more, all standing in order in the element's own text, is
 #: a slug of that text (an anchor for a heading), whatever words it happens to contain.
 #: Ids of three words are as often role names ("more-on-this", "mehr-zum-thema") as slugs.
-_SLUG_WORDS = 4
 _SLUG_SPLIT = re.compile(r"[^a-z0-9]+")
 
 
 def _slugs_own_text(el: Element, ident: str) -> bool:
     words = [word for word in _SLUG_SPLIT.split(ident.lower()) if word]
-    if len(words) < _SLUG_WORDS or el.find(".//script") is not None:
+    if len(words) < SLUG_WORDS or el.find(".//script") is not None:
         return False  # an ad slot's script repeats its id: not visible text
-    text = iter(_SLUG_SPLIT.split(text_of(el)[:_SLUG_TEXT].lower()))
+    text = iter(_SLUG_SPLIT.split(text_of(el)[:SLUG_TEXT].lower()))
     return all(word in text for word in words)
-
-
-#: Characters of an element's text a slug is looked for in: a heading's, with room.
-_SLUG_TEXT = 400
 
 
 def _in_running_text(el: Element) -> bool:
@@ -437,10 +427,6 @@ def _in_running_text(el: Element) -> bool:
     return before is not None and _WORD.search(before) is not None
 
 
-#: A paragraph with more of its text in links than this is a menu's or a card's blurb.
-_LINK_PARAGRAPH_SHARE = 0.5
-
-
 def _is_link_text(p: Element, size: int, container: Element) -> bool:
     """True for a paragraph that is no story's: inside a link, mostly made of links, or
     the blurb of a teaser (a list item or card whose heading links away)."""
@@ -449,11 +435,11 @@ def _is_link_text(p: Element, size: int, container: Element) -> bool:
             break
         if ancestor.tag == "a":
             return True
-        if ancestor.tag in _CARDS and size <= _TEASER_BLURB and (
-            len(text_of(ancestor)) <= _CARD_TEXT and _TEASER_HEADLINE(ancestor)
+        if ancestor.tag in _CARDS and size <= TEASER_BLURB and (
+            len(text_of(ancestor)) <= TEASER_CARD_TEXT and _TEASER_HEADLINE(ancestor)
         ):
             return True
-    return link_length(p) > _LINK_PARAGRAPH_SHARE * size
+    return link_length(p) > MAX_LINK_DENSITY * size
 
 
 #: Elements that hold one teaser each: a headline that links away, and a blurb.
@@ -465,11 +451,8 @@ def _body_named(root: Element) -> list[Element]:
     """The page's containers named for the article body that hold an article's text."""
     found = []
     for el in root.iter(etree.Element):  # a Python walk: faster here than an XPath test
-        names = el.get("class")
-        ident = el.get("id")
-        if ident:
-            names = f"{names} {ident}" if names else ident
-        if names and is_body_compound(names) and len(text_of(el)) >= _BODY_TEXT:
+        names = class_and_id(el.get("class"), el.get("id"))
+        if names and is_body_compound(names) and len(text_of(el)) >= BODY_TEXT:
             found.append(el)
     return found
 

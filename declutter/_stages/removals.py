@@ -9,12 +9,10 @@ from declutter._stages.decode import clean_text
 from declutter._stages.extraction import Extraction
 from declutter._stages.parse import Element
 from declutter._stages.paths import Paths
-
-#: Characters of an element's text a record quotes.
-EXCERPT_CHARS = 100
-#: Text read from an element to make its excerpt, as a multiple of EXCERPT_CHARS: enough
-#: after whitespace is collapsed, without reading a whole page's text for one record.
-_READ_AHEAD = 4
+from declutter._stages.thresholds import (
+    EXCERPT_CHARS,
+    READ_AHEAD,
+)
 
 
 def removals(extraction: Extraction) -> tuple[Removal, ...]:
@@ -68,7 +66,7 @@ def _excerpt(el: Element) -> str:
     for piece in el.itertext():
         parts.append(str(piece))
         size += len(piece)
-        if size > _READ_AHEAD * EXCERPT_CHARS:
+        if size > READ_AHEAD * EXCERPT_CHARS:
             break
     return _short(" ".join("".join(parts).split()))
 

@@ -18,11 +18,13 @@ from declutter._stages.extraction import Extraction
 from declutter._stages.fallback import FallbackFailed, fallback_blocks
 from declutter._stages.filter import Dropped, judge
 from declutter._stages.parse import Element
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
 from declutter._stages.segment import RawBlock, laid_out_text
+from declutter._stages.thresholds import (
+    RESCUE_FACTOR,
+)
 
 #: The fallback's text replaces ours only when it is this many times longer.
-RESCUE_FACTOR = 1.5
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -114,7 +116,7 @@ _HIDDEN = etree.XPath(
 )
 
 
-def _pruned_html(page: Page) -> str:
+def _pruned_html(page: PrunedPage) -> str:
     """The page as markup, without what the fallback must not bring back."""
     removed = [el for el, (category, _) in page.dropped.items() if category in _NEVER_SHOWN]
     # Hidden elements inside chrome the walk did not enter (an ad slot) are hidden too.

@@ -21,16 +21,13 @@ from typing import Any
 from declutter._model.block import Span
 from declutter._model.options import Options
 from declutter._rules.tables import SILENT_TAGS
+from declutter._stages.dom import BLOCK_TAGS, table_text
 from declutter._stages.parse import Element, text_of
-from declutter._stages.prune import Page
+from declutter._stages.prune import PrunedPage
+from declutter._stages.thresholds import DATA_TABLE_COLUMNS, LAYOUT_CELL_TEXT
 
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog dir div dl dt "
-    "fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 header hgroup hr "
-    "html legend li main menu nav noscript ol option p pre section summary table tbody td "
-    "tfoot th thead title tr ul".split()
-)
-_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: The level of each heading tag, as HTML numbers them.
+_HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: U+00AD marks where a word may be hyphenated at a line's end; the reader sees the word
 #: whole (or cut with a hyphen at the margin), so it is no character of the text.
 _SOFT_HYPHEN = "\xad"
@@ -282,8 +279,8 @@ class Segments:
             return
         if tag == "blockquote":
             self.quote += 1
-        if tag in _HEADINGS:
-            self.owner, self.kind, self.level = el, "heading", _HEADINGS[tag]
+        if tag in _HEADING_LEVELS:
+            self.owner, self.kind, self.level = el, "heading", _HEADING_LEVELS[tag]
         else:
             self.owner = el
             self.kind = "quote" if self.quote else "paragraph"
@@ -497,16 +494,16 @@ def _is_data_table(table: Element) -> bool:
             if cell.tag in ("td", "th"):
                 cells += 1
                 if cell.find(".//p") is not None or cell.find(".//div") is not None:
-                    if len(text_of(cell)) > 200:
+                    if len(text_of(cell)) > LAYOUT_CELL_TEXT:
                         return False
         widest = max(widest, cells)
-    return widest >= 2
+    return widest >= DATA_TABLE_COLUMNS
 
 
 def _table_text(
     table: Element, dropped: dict[Element, tuple[str, str]], silent: frozenset[str]
 ) -> str:
-    rows: list[str] = []
+    rows: list[list[str]] = []
     for row in _rows(table):
         if row in dropped:
             continue
@@ -514,9 +511,8 @@ def _table_text(
         for cell in row:
             if cell.tag in ("td", "th") and cell not in dropped:
                 cells.append(" ".join(_visible_text(cell, dropped, silent).split()))
-        if any(cells):  # trailing empty cells leave no trailing tabs
-            rows.append("\t".join(cells).rstrip("\t"))
-    return "\n".join(rows)
+        rows.append(cells)
+    return table_text(rows)
 
 
 def _rows(table: Element) -> Iterator[Element]:
@@ -566,7 +562,7 @@ def inline_kinds(options: Options) -> frozenset[str]:
 
 
 def segment(
-    page: Page, elements: tuple[Element, ...], options: Options, *, inline: bool = False
+    page: PrunedPage, elements: tuple[Element, ...], options: Options, *, inline: bool = False
 ) -> Segments:
     """The blocks of the located elements; with ``inline``, with their marks."""
     segmenter = Segments(page.dropped, options.keep_tables,

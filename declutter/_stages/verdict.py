@@ -5,31 +5,19 @@ from __future__ import annotations
 
 from declutter._rules.tables import ERROR_TITLE_RE
 from declutter._stages.extraction import Extraction
-
-#: Less text than this is not an article, whatever the page says.
-MIN_ARTICLE_CHARS = 80
-#: A paragraph this long is prose, not a teaser or a label.
-LONG_PARAGRAPH = 150
-#: Long paragraphs that make a page an article whatever else it holds.
-ARTICLE_PARAGRAPHS = 3
-#: Characters of long paragraphs that make text only the fallback found an article's.
-FALLBACK_PROSE = 1000
-#: An error headline ("404", "Page not found") over less text than this is an error page.
-ERROR_PAGE_CHARS = 1500
-#: Teasers that, outnumbering the prose, make a listing.
-LISTING_TEASERS = 4
-#: A dropped headline link shorter than this is a "more" link, not a teaser.
-TEASER_CHARS = 20
-#: One paragraph this long, holding at least DOMINANT_SHARE of the text kept, is a story
-#: told in one block (old layouts, wire portals): no teaser count makes it a listing,
-#: whose summaries are a sentence or two each.
-DOMINANT_CHARS = 700
-DOMINANT_SHARE = 0.5
-
-
-#: Long paragraphs that make a page declared a product an article about it (a guide, a
-#: write-up, a software maker's page of prose) rather than a shop's description.
-PRODUCT_PROSE = 5
+from declutter._stages.prune import TRUNCATED
+from declutter._stages.thresholds import (
+    ARTICLE_PARAGRAPHS,
+    DOMINANT_CHARS,
+    DOMINANT_SHARE,
+    ERROR_PAGE_CHARS,
+    FALLBACK_PROSE,
+    LISTING_TEASERS,
+    LONG_PARAGRAPH,
+    MIN_ARTICLE_CHARS,
+    PRODUCT_PROSE,
+    TEASER_CHARS,
+)
 
 #: Kinds of page for which a second opinion buys nothing to a caller who wants articles.
 NEVER_ARTICLES = frozenset({"forum", "product"})
@@ -84,7 +72,7 @@ def is_article(extraction: Extraction) -> bool:
         for item in dropped
         if item.rule == "links:list" and item.element is not None
     })
-    teasers += sum(1 for block in prose if block.text.endswith(("…", "...")))
+    teasers += sum(1 for block in prose if block.text.endswith(TRUNCATED))
     # Teasers outnumbering the prose make a listing, unless the prose is an article's:
     # a story of three long paragraphs, or of one dominant block, may well carry a few
     # lists of related links.
