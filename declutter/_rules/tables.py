@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from declutter._stages.thresholds import BYLINE_CHARS, LINE_PATTERN_CHARS
+from declutter._rules.thresholds import BYLINE_CHARS, LINE_PATTERN_CHARS
 
 # ---------------------------------------------------------------------------
 # 1. Markup rules

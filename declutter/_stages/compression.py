@@ -30,7 +30,7 @@ from typing import Any
 
 from declutter._model.errors import EmptyPageError, InputTooLargeError, NotHTMLError
 from declutter._model.options import DEFAULT_OPTIONS
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     BINARY_CONTROL_SHARE,
     MAX_LAYERS,
     SNIFF_BYTES,

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from declutter._stages.locate import Region
-from declutter._stages.parse import Element
-from declutter._stages.prune import PrunedPage
-from declutter._stages.segment import RawBlock
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     ENOUGH_SHARE,
     ENOUGH_TEXT,
     LONG_PARAGRAPH,
@@ -17,6 +13,10 @@ from declutter._stages.thresholds import (
     PROSE_LINKS,
     SHARE_WEIGHT,
 )
+from declutter._stages.locate import Region
+from declutter._stages.parse import Element
+from declutter._stages.prune import PrunedPage
+from declutter._stages.segment import RawBlock
 
 
 def confidence(blocks: Sequence[RawBlock], region: Region | None, page: PrunedPage) -> float:

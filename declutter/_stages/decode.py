@@ -14,7 +14,7 @@ import re
 from typing import NamedTuple
 
 from declutter._model.errors import InputTooLargeError, NotHTMLError
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     DETECT_SAMPLE,
     HEAD_BYTES,
     NEVER_TEXT_MIN,

@@ -24,10 +24,7 @@ from declutter._rules.tables import (
     match_prefix,
     normalize_label,
 )
-from declutter._stages.locate import Region
-from declutter._stages.parse import Element, text_of
-from declutter._stages.segment import RawBlock
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     BODY_STARTED_CHARS,
     BOX_BLOCKS,
     BOX_DEPTH,
@@ -50,6 +47,9 @@ from declutter._stages.thresholds import (
     UNLINKED_LABEL_CHARS,
     URL_LINE_CHARS,
 )
+from declutter._stages.locate import Region
+from declutter._stages.parse import Element, text_of
+from declutter._stages.segment import RawBlock
 
 
 @dataclass(frozen=True)

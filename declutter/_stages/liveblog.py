@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from declutter._stages.extraction import Extraction
-from declutter._stages.parse import Element, text_of
-from declutter._stages.segment import RawBlock
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     LIVE_ENTRIES,
     MAX_TIME_CHARS,
 )
+from declutter._stages.extraction import Extraction
+from declutter._stages.parse import Element, text_of
+from declutter._stages.segment import RawBlock
 
 
 def with_time_lines(extraction: Extraction) -> Extraction:

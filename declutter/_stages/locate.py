@@ -15,10 +15,7 @@ import re
 from dataclasses import dataclass
 
 from declutter._rules.tables import SILENT_TAGS, is_body_name, normalize_label
-from declutter._stages.dom import class_and_id
-from declutter._stages.parse import Element, text_of
-from declutter._stages.prune import SOUP, PrunedPage, link_length
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     CHUNK_LEVELS,
     CHUNK_MIN,
     CHUNK_SHARE,
@@ -58,6 +55,9 @@ from declutter._stages.thresholds import (
     VOTE_DECAY,
     VOTE_UNIT,
 )
+from declutter._stages.dom import class_and_id
+from declutter._stages.parse import Element, text_of
+from declutter._stages.prune import SOUP, PrunedPage, link_length
 
 #: What the prune walk dropped (``PrunedPage.dropped``): element -> (category, rule). Not the
 #: filter's ``Dropped`` records, which are blocks removed by their text.

@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from declutter._model.article import Article
+from declutter._rules.thresholds import AUTHOR_NAME_CHARS, JSONLD_OBJECTS, SITE_NAME_CHARS
 from declutter._stages.decode import clean_text
 from declutter._stages.parse import text_of
 from declutter._stages.prune import PrunedPage
-from declutter._stages.thresholds import AUTHOR_NAME_CHARS, JSONLD_OBJECTS, SITE_NAME_CHARS
 
 _ARTICLE_TYPES = frozenset(
     {"article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "blogposting",

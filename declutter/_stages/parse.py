@@ -27,8 +27,7 @@ from copy import deepcopy
 
 from lxml import etree
 
-from declutter._stages.decode import Source
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     CONTAINER_ROOM,
     FLAT_DEPTH,
     INLINE_HEADROOM,
@@ -38,6 +37,7 @@ from declutter._stages.thresholds import (
     RUNAWAY_TITLE,
     STRAY_TEXT,
 )
+from declutter._stages.decode import Source
 
 _local = threading.local()
 

@@ -13,6 +13,9 @@ from lxml import etree
 from declutter._formats.render import render_text
 from declutter._model.article import Article, Block
 from declutter._model.options import DEFAULT_OPTIONS, Options
+from declutter._rules.thresholds import (
+    FALLBACK_BELOW,
+)
 from declutter._stages.comments import read_comments
 from declutter._stages.confidence import confidence, reported
 from declutter._stages.decode import clean_text, decode
@@ -28,9 +31,6 @@ from declutter._stages.prune import PrunedPage, prune
 from declutter._stages.removals import removals
 from declutter._stages.second_opinion import second_opinion
 from declutter._stages.segment import RawBlock, segment
-from declutter._stages.thresholds import (
-    FALLBACK_BELOW,
-)
 from declutter._stages.verdict import is_article, settled_elsewhere
 
 

@@ -22,9 +22,7 @@ from declutter._rules.tables import (
     classify_names,
     is_body_compound,
 )
-from declutter._stages.dom import class_and_id
-from declutter._stages.parse import Element, text_of
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     ARTICLE_PARAGRAPHS,
     BODY_TEXT,
     CARD_CHILDREN,
@@ -42,6 +40,8 @@ from declutter._stages.thresholds import (
     WRAPPER_PROSE,
     WRAPPER_SHARE,
 )
+from declutter._stages.dom import class_and_id
+from declutter._stages.parse import Element, text_of
 
 #: Containers that hold the whole page: never dropped for their class names.
 _PROTECTED = frozenset({"html", "body", "main"})

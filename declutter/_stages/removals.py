@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from declutter._model.article import Removal
 from declutter._rules.tables import SILENT_TAGS
+from declutter._rules.thresholds import (
+    EXCERPT_CHARS,
+    READ_AHEAD,
+)
 from declutter._stages.decode import clean_text
 from declutter._stages.extraction import Extraction
 from declutter._stages.parse import Element
 from declutter._stages.paths import Paths
-from declutter._stages.thresholds import (
-    EXCERPT_CHARS,
-    READ_AHEAD,
-)
 
 
 def removals(extraction: Extraction) -> tuple[Removal, ...]:

@@ -14,15 +14,15 @@ from dataclasses import replace
 from lxml import etree
 
 from declutter._model.options import Options
+from declutter._rules.thresholds import (
+    RESCUE_FACTOR,
+)
 from declutter._stages.extraction import Extraction
 from declutter._stages.fallback import FallbackFailed, fallback_blocks
 from declutter._stages.filter import Dropped, judge
 from declutter._stages.parse import Element
 from declutter._stages.prune import PrunedPage
 from declutter._stages.segment import RawBlock, laid_out_text
-from declutter._stages.thresholds import (
-    RESCUE_FACTOR,
-)
 
 #: The fallback's text replaces ours only when it is this many times longer.
 _WORD_RE = re.compile(r"\w+")

@@ -21,10 +21,10 @@ from typing import Any
 from declutter._model.block import Span
 from declutter._model.options import Options
 from declutter._rules.tables import SILENT_TAGS
+from declutter._rules.thresholds import DATA_TABLE_COLUMNS, LAYOUT_CELL_TEXT
 from declutter._stages.dom import BLOCK_TAGS, table_text
 from declutter._stages.parse import Element, text_of
 from declutter._stages.prune import PrunedPage
-from declutter._stages.thresholds import DATA_TABLE_COLUMNS, LAYOUT_CELL_TEXT
 
 #: The level of each heading tag, as HTML numbers them.
 _HEADING_LEVELS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}

@@ -4,9 +4,7 @@ search results, forum thread, product page, error page)?"""
 from __future__ import annotations
 
 from declutter._rules.tables import ERROR_TITLE_RE
-from declutter._stages.extraction import Extraction
-from declutter._stages.prune import TRUNCATED
-from declutter._stages.thresholds import (
+from declutter._rules.thresholds import (
     ARTICLE_PARAGRAPHS,
     DOMINANT_CHARS,
     DOMINANT_SHARE,
@@ -18,6 +16,8 @@ from declutter._stages.thresholds import (
     PRODUCT_PROSE,
     TEASER_CHARS,
 )
+from declutter._stages.extraction import Extraction
+from declutter._stages.prune import TRUNCATED
 
 #: Kinds of page for which a second opinion buys nothing to a caller who wants articles.
 NEVER_ARTICLES = frozenset({"forum", "product"})
