@@ -8,12 +8,12 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Union
 
 from declutter._model.article import CATEGORIES, Article, Removal
 from declutter._model.block import BLOCK_KINDS, SPAN_KINDS, Block, Comment, Span
 from declutter._model.errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
+from declutter._model.lazy import lazy_names
 from declutter._model.options import Options, SiteRule
 from declutter._rules.sitefile import RuleSet, load_rules, parse_rules
 from declutter._stages.pipeline import run
@@ -31,24 +31,18 @@ if TYPE_CHECKING:
 #: Names whose modules load on first use: a page piped through the command line, or a
 #: bulk worker, never pays for the report builder, Dask or WARC support it does not use.
 _LAZY = {
-    "explain_html": "._report.explain",
-    "BulkSummary": ".bulk",
-    "run_bulk": ".bulk",
-    "DaskExecutor": ".cluster",
-    "WarcPage": ".warc",
-    "WarcReader": ".warc",
-    "extract_warc": ".warc",
-    "run_warc_bulk": ".bulk.run",
+    "explain_html": "declutter._report.explain",
+    "BulkSummary": "declutter.bulk",
+    "run_bulk": "declutter.bulk",
+    "DaskExecutor": "declutter.cluster",
+    "WarcPage": "declutter.warc",
+    "WarcReader": "declutter.warc",
+    "extract_warc": "declutter.warc",
+    "run_warc_bulk": "declutter.bulk.run",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'declutter' has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(globals(), _LAZY)
 
 
 def __dir__() -> list[str]:

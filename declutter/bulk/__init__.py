@@ -38,9 +38,7 @@ inputs, Parquet output and the dispatcher load their libraries on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
+from declutter._model.lazy import lazy_names
 from declutter.bulk.errors import (
     BulkError,
     BulkInterrupted,
@@ -96,13 +94,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'declutter.bulk' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(globals(), _LAZY)
 
 
 __all__ = [

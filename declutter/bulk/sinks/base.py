@@ -242,21 +242,22 @@ class NamedOutput:
         return [self.path]
 
 
-class JsonlSink(NamedOutput):
-    """All pages in one JSON Lines file: one record per line, written whole and flushed.
+class AppendedFile(NamedOutput):
+    """One output file that records are appended to, locked while a run writes it.
 
-    A killed run can leave only its last line cut short; resuming truncates that
-    line and skips every page whose record is already there.
+    Resuming keeps the records already complete (``complete_records`` reads them and
+    cuts off a last partial one); a new run starts the file empty.
     """
-
-    needs_metadata = True
-    suffix = ".jsonl"
 
     def __init__(self, path: str | os.PathLike[str], fmt: str = "text") -> None:
         self.path = Path(path)
         self.fmt = check_format(fmt)
         self._fd: int | None = None
         self._done: set[str] = set()
+
+    def complete_records(self, fd: int) -> set[str]:
+        """The paths of the records already whole in the open file."""
+        raise NotImplementedError
 
     def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
         try:
@@ -267,7 +268,7 @@ class JsonlSink(NamedOutput):
         lock(fd, self.path)
         self._fd = fd
         if resume:
-            self._done = _complete_records(fd)
+            self._done = self.complete_records(fd)
         else:
             os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_END)
@@ -275,15 +276,30 @@ class JsonlSink(NamedOutput):
     def is_done(self, task: PageTask) -> bool:
         return task.key in self._done
 
-    def write(self, result: PageResult) -> None:
-        if self._fd is None or result.record is None:
-            raise ValueError("write() needs an opened sink and a successful result")
-        write_all(self._fd, json_line(result.record))
-
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class JsonlSink(AppendedFile):
+    """All pages in one JSON Lines file: one record per line, written whole and flushed.
+
+    A killed run can leave only its last line cut short; resuming truncates that
+    line and skips every page whose record is already there.
+    """
+
+    needs_metadata = True
+    suffix = ".jsonl"
+
+
+    def complete_records(self, fd: int) -> set[str]:
+        return _complete_records(fd)
+
+    def write(self, result: PageResult) -> None:
+        if self._fd is None or result.record is None:
+            raise ValueError("write() needs an opened sink and a successful result")
+        write_all(self._fd, json_line(result.record))
 
 
 def _complete_records(fd: int) -> set[str]:

@@ -19,16 +19,12 @@ import csv
 import io
 import json
 import os
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from declutter._model.errors import error_message
 from declutter.bulk.errors import BulkError
-from declutter.bulk.sinks.base import NamedOutput
-from declutter.bulk.sinks.paths import lock
+from declutter.bulk.sinks.base import AppendedFile
 from declutter.bulk.sinks.records import write_all
-from declutter.bulk.tasks import PageResult, PageTask, check_format
+from declutter.bulk.tasks import PageResult
 
 #: The columns of a record that a CSV row holds, in order; those a run's records lack
 #: (WARC fields for saved pages, a format's document) are left out of its header.
@@ -40,35 +36,19 @@ COLUMNS = (
 )
 
 
-class CsvSink(NamedOutput):
+class CsvSink(AppendedFile):
     """All pages in one CSV file: a header, then one row per page (see the module)."""
 
     needs_metadata = True
     suffix = ".csv"
 
     def __init__(self, path: str | os.PathLike[str], fmt: str = "text") -> None:
-        self.path = Path(path)
-        self.fmt = check_format(fmt)
-        self._fd: int | None = None
-        self._done: set[str] = set()
+        super().__init__(path, fmt)
         self._header: list[str] | None = None
 
-    def open(self, tasks: Sequence[PageTask], *, resume: bool) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
-        except OSError as error:
-            raise BulkError(f"{self.path}: cannot open output: {error_message(error)}") from None
-        lock(fd, self.path)
-        self._fd = fd
-        if resume:
-            self._header, self._done = _complete_rows(fd)
-        else:
-            os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_END)
-
-    def is_done(self, task: PageTask) -> bool:
-        return task.key in self._done
+    def complete_records(self, fd: int) -> set[str]:
+        self._header, done = _complete_rows(fd)
+        return done
 
     def write(self, result: PageResult) -> None:
         if self._fd is None or result.record is None:
@@ -83,11 +63,6 @@ class CsvSink(NamedOutput):
             raise BulkError(f"{self.path}: the records have columns the file has not "
                             f"({', '.join(unknown)}): resume with the same --format and options")
         write_all(self._fd, _row_bytes([_cell(record.get(name)) for name in self._header]))
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 def _cell(value: Any) -> str:
