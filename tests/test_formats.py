@@ -584,3 +584,17 @@ def test_a_link_over_a_line_break_is_one_link_per_line() -> None:
     assert lines == ["Where: [Town Hall](https://news.example/venue)  ",
                      "[12 Market Street](https://news.example/venue)  ",
                      "[Room 4](https://news.example/venue) at seven."]
+
+
+def test_a_space_inside_a_link_address_is_sent_encoded() -> None:
+    """A space inside an href (a broken template, "report 2025.pdf") is percent-encoded as
+    a browser sends it, in the blocks and so in every rendering; the link stays."""
+    body = ("<p>The council meets in public every month, and residents may speak at each "
+            "meeting for up to three minutes on any item of the agenda they choose.</p>" * 3)
+    page = (f"<html><body><article><h1>Budget</h1>{body}<p>Read the "
+            "<a href=' /files/report 2025.pdf '>full report</a> online.</p>"
+            "</article></body></html>")
+    article = declutter.extract(page, url=URL)
+    links = [m.url for b in article.blocks for m in b.marks if m.kind == "link"]
+    assert links == ["https://news.example/files/report%202025.pdf"]
+    assert "[full report](https://news.example/files/report%202025.pdf)" in article.to_markdown()

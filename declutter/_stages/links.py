@@ -11,10 +11,13 @@ stays, the mark goes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urljoin, urlsplit
+import re
+from urllib.parse import quote, urljoin, urlsplit
 
 from declutter._model.block import Span
 from declutter._stages.parse import Element
+
+_SPACE_RE = re.compile(r"\s")
 
 #: The schemes a kept link or image may have once resolved.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "ftp", "tel", "news"})
@@ -58,6 +61,9 @@ def absolute(href: str, base: str | None) -> str | None:
     href = "".join(href.split()) if any(c in href for c in "\t\n\r") else href.strip()
     if not href:
         return None
+    # A space left inside an address is sent percent-encoded, as a browser sends it: the
+    # address stays one token in every rendering (Markdown, HTML, CSV) and every reader.
+    href = _SPACE_RE.sub(lambda match: quote(match.group()), href)
     if base:
         joined = _join(base, href)
         if joined is None:
