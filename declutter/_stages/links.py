@@ -10,8 +10,8 @@ stays, the mark goes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import re
+from collections.abc import Iterable
 from urllib.parse import quote, urljoin, urlsplit
 
 from declutter._model.block import Span
