@@ -598,3 +598,18 @@ def test_a_space_inside_a_link_address_is_sent_encoded() -> None:
     links = [m.url for b in article.blocks for m in b.marks if m.kind == "link"]
     assert links == ["https://news.example/files/report%202025.pdf"]
     assert "[full report](https://news.example/files/report%202025.pdf)" in article.to_markdown()
+
+
+def test_a_link_inside_a_link_keeps_its_text_in_the_outer_one() -> None:
+    """Markdown has no nested links: a tree that holds one (a parser's repair of broken
+    markup) gives the outer link with the inner one's text."""
+    body = ("<p>The council meets in public every month, and residents may speak at each "
+            "meeting for up to three minutes on any item of the agenda they choose.</p>" * 3)
+    page = lxml.html.fromstring(f"<html><body><article><h1>Budget</h1>{body}<p>See "
+                                "<a href='/all'>the notes </a> here.</p></article></body></html>")
+    outer = page.xpath("//a")[0]
+    inner = lxml.html.fromstring("<a href='/inner'>of the meeting</a>")
+    inner.tail = " today"
+    outer.append(inner)
+    markdown = declutter.extract(page, url=URL).to_markdown()
+    assert "See [the notes of the meeting today](https://news.example/all) here." in markdown

@@ -228,6 +228,8 @@ def _md_inline(text: str, marks: Iterable[Span]) -> str:
         elif event == "open":
             if value.kind == "code":
                 code = value
+            elif value.kind == "link" and links:
+                skipped.add(id(value))  # Markdown has no link inside a link: its text stays
             elif value.kind == "link":
                 out.append("[")
                 links.append(value)
@@ -235,10 +237,12 @@ def _md_inline(text: str, marks: Iterable[Span]) -> str:
                 out.append(_EMPHASIS[value.kind])
             else:
                 skipped.add(id(value))
+        elif id(value) in skipped:
+            continue
         elif value.kind == "link":
             links.pop()
             out.append(f"]({_md_url(value.url)})")
-        elif id(value) not in skipped:
+        else:
             out.append(_EMPHASIS[value.kind])
     return "".join(out)
 
