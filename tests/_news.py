@@ -182,6 +182,8 @@ def visible_tokens(html: str | bytes) -> list[str]:
     """Word tokens of the page as a browser shows it (script, style and hidden removed).
 
     Form feed is HTML whitespace; other C0 controls are invisible (and lxml refuses them).
+    A soft hyphen (U+00AD) only shows where a line breaks inside its word: the word on
+    either side of it is one word.
     """
     if isinstance(html, str):
         html = _CONTROLS.sub("", html.replace("\x0c", " "))
@@ -191,7 +193,7 @@ def visible_tokens(html: str | bytes) -> list[str]:
     for el in doc.xpath(f"//script | //style | {hidden}"):
         if el.getparent() is not None:
             el.drop_tree()
-    return re.findall(r"\w+", doc.text_content())
+    return re.findall(r"\w+", doc.text_content().replace("\xad", ""))
 
 
 def is_subsequence(needle: Sequence[str], haystack: Sequence[str]) -> bool:
