@@ -97,7 +97,6 @@ NEVER_TEXT_SHARE = 0.05
 #: Fewer such characters than this are stripped, never a reason to refuse: a short input
 #: with a stray control or two is a page with stray controls, not binary data.
 NEVER_TEXT_MIN = 16
-_REPLACEMENT = "\ufffd".encode()
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
 #: How much of a page encoding detection reads: detectors are slow (seconds per MB).
@@ -191,8 +190,13 @@ def _clean(text: str, data: bytes | None, *, parsed: bool = False,
         # lone surrogates are a caller's str made with surrogateescape: not counted
         # nor are NULs: stray ones come from broken crawlers (binary data with many is
         # refused by _refuse_binary_bytes)
-        junk = (len(data) - len(cleaned) - data.count(0) + data.count(_REPLACEMENT)
-                - surrogates)
+        # In the common case nothing was deleted, so there is no NUL to count; and the
+        # replacement characters are counted in the text, where a page whose characters
+        # are all below U+0100 answers at once and others are searched two bytes a
+        # character instead of three (the counts agree: U+FFFD's UTF-8 bytes occur only
+        # as that character).
+        removed = len(data) - len(cleaned)
+        junk = text.count("\ufffd") - surrogates + (removed - data.count(0) if removed else 0)
         _refuse_never_text(len(text), junk)
     if not parsed and b"\r" in cleaned:  # the parser turns CR and CRLF into LF itself
         cleaned = cleaned.replace(b"\r\n", b"\n").replace(b"\r", b"\n")

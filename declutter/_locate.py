@@ -494,7 +494,7 @@ def standfirst(region: Region | None, page: Page, description: str | None) -> El
         return None
     first = region.elements[0]
     inside = set(region.elements)
-    order = {el: index for index, el in enumerate(page.root.iter())}
+    order = _order_before(page.root, first, {*candidates, *page.h1})
     start = order.get(first)
     if start is None:
         return None
@@ -512,3 +512,21 @@ def standfirst(region: Region | None, page: Page, description: str | None) -> El
         if chosen is None or place > order[chosen]:
             chosen = el  # the one nearest the body
     return chosen
+
+
+def _order_before(root: Element, stop: Element, wanted: set[Element]) -> dict[Element, int]:
+    """Document-order places of the ``wanted`` elements that come before ``stop``, and of
+    ``stop`` itself (absent when it is not in the tree).
+
+    Only elements before the body can be the standfirst or the headline above it, so
+    the walk ends at the body and indexes only what is asked for, rather than building
+    an index of the whole page.
+    """
+    order: dict[Element, int] = {}
+    for index, el in enumerate(root.iter()):
+        if el is stop:
+            order[el] = index
+            break
+        if el in wanted:
+            order[el] = index
+    return order

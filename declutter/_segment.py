@@ -89,33 +89,39 @@ class Segments:
 
     # -- the walk ------------------------------------------------------------
     def walk(self, el: Element) -> None:
+        # Called for every element of the region: the text is appended in place rather
+        # than through ``add``, whose call costs as much as the appending.
         tag = el.tag
-        if not isinstance(tag, str):
-            self.add(el.tail)
-            return
-        if el in self.dropped:
-            self.add(el.tail)
-            return
-        if tag in self.silent:
-            self.add(el.tail)
+        if not isinstance(tag, str) or el in self.dropped or tag in self.silent:
+            tail = el.tail
+            if tail:
+                self.parts.append(tail)
+                self.linked.append(self.in_link > 0)
             return
         if tag == "br":
             self.parts.append(_LINE_BREAK)
             self.linked.append(False)
-            self.add(el.tail)
+            tail = el.tail
+            if tail:
+                self.parts.append(tail)
+                self.linked.append(self.in_link > 0)
             return
         if tag not in BLOCK_TAGS:
-            if tag == "a":
+            is_link = tag == "a"
+            if is_link:
                 self.in_link += 1
-                self.add(el.text)
-                for child in el:
-                    self.walk(child)
+            text = el.text
+            if text:
+                self.parts.append(text)
+                self.linked.append(self.in_link > 0)
+            for child in el:
+                self.walk(child)
+            if is_link:
                 self.in_link -= 1
-            else:
-                self.add(el.text)
-                for child in el:
-                    self.walk(child)
-            self.add(el.tail)
+            tail = el.tail
+            if tail:
+                self.parts.append(tail)
+                self.linked.append(self.in_link > 0)
             return
         if self.item_depth and tag not in ("ul", "ol", "table", "pre", "li", "dl"):
             # Paragraphs inside a list item continue the item's line.
