@@ -286,12 +286,19 @@ _EMBED_RE = re.compile(
     r"|(?:[a-z]+-)+tweet(?![a-z0-9-]))"  # twitter-tweet, article-tweet; not tweet-button
 )
 _BODY_RE = re.compile(rf"(?<![\w-])(?:{BODY_CLASSES})(?![\w-])")
+#: Words of which every body name holds one (each alternative of BODY_CLASSES does),
+#: and every embed name (each alternative of _EMBED_RE): a name without any is neither.
+_BODY_WORDS = ("body", "content", "text", "copy", "inner", "main", "entry", "article", "story",
+               "post")
+_EMBED_WORDS = ("embed", "tweet", "instagram")
 _BODY_COMPOUND_RE = re.compile(rf"(?<![\w-])(?:{BODY_COMPOUNDS})(?![\w-])")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _name_form(names: str) -> str:
     """class/id values as the rules read them: camelCase split, lower case."""
+    if names.isascii() and names.islower():  # most names: no capital to split or lower
+        return names
     return _CAMEL_RE.sub("-", names).lower()
 
 
@@ -303,9 +310,12 @@ def classify_names(names: str) -> tuple[str, str] | None:
     across sites; the function is pure, so the cache cannot change a result.
     """
     lowered = _name_form(names)
-    if _BODY_RE.search(lowered):
+    # Substring tests first: most names hold none of the words a body or embed name
+    # needs, and a test is a fraction of a search.
+    if any(map(lowered.__contains__, _BODY_WORDS)) and _BODY_RE.search(lowered):
         return None
-    if _EMBED_RE.search(lowered) and "shar" not in lowered:  # not "share-tweet" buttons
+    if (any(map(lowered.__contains__, _EMBED_WORDS)) and _EMBED_RE.search(lowered)
+            and "shar" not in lowered):  # not "share-tweet" buttons
         return None
     match = _CLASS_RE.search(lowered)
     if match is None or match.lastgroup is None:

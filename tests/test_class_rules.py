@@ -58,3 +58,27 @@ def test_rule_names_come_through() -> None:
     assert classify_names("sidebar") == ("sidebar", "class:sidebar")
     assert classify_names("d-none") == ("hidden", "class:hidden")
     assert classify_names("article-body") is None
+
+
+def test_word_tests_before_searches_find_the_same() -> None:
+    """The substring tests that spare most names the body and embed searches, and the
+    lower-case shortcut of the name form, never change a verdict."""
+    from declutter import _rules
+
+    words = re.findall(r"[a-z0-9]+", _rules.BODY_CLASSES + _rules._EMBED_RE.pattern)
+    words += ["Article", "Body", "postContent", "Tweet", "share", "sidebar", "É", "123"]
+    rng = random.Random(7)
+    union = _plain_union()
+    for _ in range(20000):
+        name = "".join(rng.choice(words) + rng.choice(["-", "_", " ", ""])
+                       for _ in range(rng.randint(1, 4)))
+        lowered = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower()
+        assert _rules._name_form(name) == lowered
+        body = _rules._BODY_RE.search(lowered) is not None
+        embed = _rules._EMBED_RE.search(lowered) is not None and "shar" not in lowered
+        plain = None if body or embed else _found(union.search(lowered))
+        found = classify_names(name)
+        if plain is None:
+            assert found is None, name
+        else:
+            assert found == CLASS_RULES[plain[2]][:2], name
