@@ -37,18 +37,39 @@ def confidence(blocks: Sequence[RawBlock], region: Region | None, page: PrunedPa
 def unclaimed_run(page: PrunedPage, region: Region) -> int:
     """Characters of the longest run of prose outside the region: long paragraphs with
     few links, counted together when they share a parent (one story's paragraphs)."""
-    inside = set(region.elements)
+    # Whether an element is in the region, for every element met on the way up: the
+    # texts share ancestors, so each walk up stops at the first one already answered.
+    claimed: dict[Element, bool] = dict.fromkeys(region.elements, True)
     runs: dict[Element | None, int] = {}
     for el, size, links, weight in page.texts:
         if size < LONG_PARAGRAPH or links > PROSE_LINKS * size or weight < 1.0:
             continue
-        if el in inside or any(ancestor in inside for ancestor in el.iterancestors()):
+        if _claimed(el, claimed):
             continue
         # A story cut into one wrapper per paragraph shares its grandparent.
         parent = el.getparent()
         group = parent.getparent() if parent is not None else None
         runs[group] = runs.get(group, 0) + size
     return max(runs.values(), default=0)
+
+
+def _claimed(el: Element, claimed: dict[Element, bool]) -> bool:
+    """True when ``el`` or one of its ancestors is in the region; ``claimed`` holds the
+    answers known so far and is given every element whose answer this walk finds."""
+    path: list[Element] = []
+    node: Element | None = el
+    answer = False
+    while node is not None:
+        known = claimed.get(node)
+        if known is not None:
+            answer = known
+            break
+        path.append(node)
+        node = node.getparent()
+    for member in path:
+        claimed[member] = answer
+    return answer
+
 
 
 def reported(confidence: float, chars: int) -> float:

@@ -94,7 +94,6 @@ _CONTROL_REF_RE = re.compile(
     rb"|0*(?:[0-8]|1[1-24-9]|2[0-9]|3[01]|12[79]|14[134]|157)(?![0-9])"
     rb"|[xX]0*(?:[0-8]|[b-cB-CeEfF]|1[0-9a-fA-F]|7[fF]|8[1dDfF]|90|9[dD])(?![0-9a-fA-F]));?"
 )
-_REPLACEMENT = "\ufffd".encode()
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _HIGH_RE = re.compile(rb"[\x80-\xff]")
 
@@ -182,8 +181,13 @@ def _clean(text: str, data: bytes | None, *, parsed: bool = False,
         # lone surrogates are a caller's str made with surrogateescape: not counted
         # nor are NULs: stray ones come from broken crawlers (binary data with many is
         # refused by _refuse_binary_bytes)
-        junk = (len(data) - len(cleaned) - data.count(0) + data.count(_REPLACEMENT)
-                - surrogates)
+        # In the common case nothing was deleted, so there is no NUL to count; and the
+        # replacement characters are counted in the text, where a page whose characters
+        # are all below U+0100 answers at once and others are searched two bytes a
+        # character instead of three (the counts agree: U+FFFD's UTF-8 bytes occur only
+        # as that character).
+        removed = len(data) - len(cleaned)
+        junk = text.count("\ufffd") - surrogates + (removed - data.count(0) if removed else 0)
         _refuse_never_text(len(text), junk)
     if not parsed and b"\r" in cleaned:  # the parser turns CR and CRLF into LF itself
         cleaned = cleaned.replace(b"\r\n", b"\n").replace(b"\r", b"\n")

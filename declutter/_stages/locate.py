@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from declutter._rules.tables import SILENT_TAGS, is_body_name, normalize_label
+from declutter._rules.names import is_body_name
+from declutter._rules.tables import SILENT_TAGS, normalize_label
 from declutter._rules.thresholds import (
     CHUNK_LEVELS,
     CHUNK_MIN,
@@ -467,7 +468,7 @@ def standfirst(region: Region | None, page: PrunedPage, description: str | None)
         return None
     first = region.elements[0]
     inside = set(region.elements)
-    order = {el: index for index, el in enumerate(page.root.iter())}
+    order = _order_before(page.root, first, {*candidates, *page.h1})
     start = order.get(first)
     if start is None:
         return None
@@ -487,3 +488,21 @@ def standfirst(region: Region | None, page: PrunedPage, description: str | None)
         if chosen is None or place > order[chosen]:
             chosen = el  # the one nearest the body
     return chosen
+
+
+def _order_before(root: Element, stop: Element, wanted: set[Element]) -> dict[Element, int]:
+    """Document-order places of the ``wanted`` elements that come before ``stop``, and of
+    ``stop`` itself (absent when it is not in the tree).
+
+    Only elements before the body can be the standfirst or the headline above it, so
+    the walk ends at the body and indexes only what is asked for, rather than building
+    an index of the whole page.
+    """
+    order: dict[Element, int] = {}
+    for index, el in enumerate(root.iter()):
+        if el is stop:
+            order[el] = index
+            break
+        if el in wanted:
+            order[el] = index
+    return order

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from declutter._model.options import Options
+from declutter._rules.names import classify_names, is_body_compound
 from declutter._rules.selectors import select
 from declutter._rules.tables import (
     ROLE_RULES,
     SILENT_TAGS,
     TAG_RULES,
-    classify_names,
-    is_body_compound,
 )
 from declutter._rules.thresholds import (
     ARTICLE_PARAGRAPHS,
