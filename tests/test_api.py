@@ -410,3 +410,17 @@ def test_site_rule_matches_domain_and_subdomains() -> None:
     assert not rule.matches("notexample.com")
     assert not rule.matches("example.com.evil.net")
     assert not rule.matches(None)
+
+
+def test_readme_removal_listing_is_the_real_output() -> None:
+    """The README's example of removal records is what extract() gives for the sample it
+    names, line for line and in order, up to its closing "…"."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme[readme.index("for removal in article.removed:"):]
+    start = code.index("```text\n") + len("```text\n")
+    block = code[start:code.index("\n```", start)]
+    shown = block.splitlines()
+    assert shown[-1] == "…" and len(shown) > 5
+    html = (ROOT / "samples" / "04-indian-news" / "page.html").read_bytes()
+    real = [f"{r.category} {r.rule} {r.excerpt}" for r in declutter.extract(html).removed]
+    assert shown[:-1] == real[: len(shown) - 1]
