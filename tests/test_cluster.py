@@ -2,9 +2,10 @@
 
 One cluster serves the module. Bulk jobs (240 generated pages, and a WARC file
 of 240 pages) must give the same records as the local pool, through the
-library and the command line, with resume; a worker killed mid-run must not
-lose a page; a page that hangs fails at its deadline and a page that kills
-every worker it lands on fails alone. The pipeline functions (records, Spark
+library and the command line, into JSON Lines and Parquet, with resume; a
+worker killed mid-run must not lose a page (nor put one twice into a Parquet
+dataset); a page that hangs fails at its deadline and a page that kills every
+worker it lands on fails alone. The pipeline functions (records, Spark
 partitions, Ray batches, Dask bags) run on the same workers.
 """
 
@@ -201,6 +202,82 @@ def test_a_worker_killed_mid_run_loses_no_page(two_workers: Any, crawl: Path,
     assert jsonl_records(tmp_path / "out.jsonl") == reference["crawl"]
     two_workers.wait_for_workers(2, timeout=60)
     assert killer.killed not in two_workers.run(os.getpid).values()  # replaced by its nanny
+
+
+# --------------------------------------------------------------------------- Parquet on Dask
+
+
+def _parquet_rows(dataset: Path) -> dict[str, dict[str, Any]]:
+    """A Parquet dataset's rows by page path, as its JSON Lines records read: no page twice,
+    and the columns a record does not have (null in the row) left out."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = pq.read_table(dataset).to_pylist()
+    by_path = {row["path"]: row for row in rows}
+    assert len(by_path) == len(rows), "a page is in the dataset twice"
+    return by_path
+
+
+def _as_records(rows: dict[str, dict[str, Any]],
+                records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {key: {name: value for name, value in row.items()
+                  if value is not None or name in records.get(key, {})}
+            for key, row in rows.items()}
+
+
+def _part_names(dataset: Path) -> list[str]:
+    return sorted(path.name for path in dataset.iterdir())
+
+
+def test_the_cli_writes_parquet_from_the_cluster_and_resumes(two_workers: Any, cluster: Any,
+                                                             crawl: Path,
+                                                             reference: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    """A WARC file cleaned on Dask into NAME.parquet: every page once, as the local pool's
+    JSON Lines record; --resume on the cluster adds nothing and writes no empty part."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "crawl.parquet"
+    summary_path = tmp_path / "summary.json"
+    result = run_cli("bulk", crawl, "-o", out, "--scheduler", cluster.scheduler_address,
+                     "--summary-json", summary_path, "-q")
+    assert result.returncode == 0, result.stderr
+    assert _part_names(out) == ["part-00000.parquet"]
+    rows = _parquet_rows(out)
+    assert _as_records(rows, reference["crawl"]) == reference["crawl"]
+    assert all(isinstance(row["http_status"], int) for row in rows.values())
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["failed"], summary["jobs"]) == (PAGES, 0, 2)
+
+    again = run_cli("bulk", crawl, "-o", out, "--resume", "--scheduler",
+                    cluster.scheduler_address, "--summary-json", summary_path, "-q")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["skipped"]) == (0, PAGES)
+    assert _part_names(out) == ["part-00000.parquet"]
+    assert _as_records(_parquet_rows(out), reference["crawl"]) == reference["crawl"]
+
+
+def test_parquet_parts_from_dask_lose_no_page_when_a_worker_dies(two_workers: Any,
+                                                                 corpus: Path,
+                                                                 reference: dict[str, Any],
+                                                                 tmp_path: Path) -> None:
+    """Results arriving out of order from two workers, one of them killed mid-run, fill
+    parts of bounded size: each page in exactly one part, none lost, none twice."""
+    pytest.importorskip("pyarrow")
+    from declutter.bulk.parquet import ParquetSink
+
+    out = tmp_path / "pages.parquet"
+    sink = ParquetSink(out, row_group_rows=16, part_rows=50)
+    killer = _KillAfter(two_workers, after=70)
+    summary = declutter.run_bulk(corpus, sink, executor=DaskExecutor(two_workers, batch_size=4),
+                                 progress=killer)
+    assert killer.killed is not None
+    assert (summary.done, summary.failed) == (PAGES, 0), summary.describe()
+    parts = _part_names(out)
+    assert parts == [f"part-{number:05d}.parquet" for number in range(-(-PAGES // 50))]
+    pq = pytest.importorskip("pyarrow.parquet")
+    sizes = [pq.ParquetFile(out / name).metadata.num_rows for name in parts]
+    assert sizes[:-1] == [50] * (len(parts) - 1) and sum(sizes) == PAGES
+    assert _as_records(_parquet_rows(out), reference["pages"]) == reference["pages"]
 
 
 def _page_bytes(task: PageTask) -> bytes:
