@@ -61,6 +61,15 @@ _MIN_WINDOW = 8
 #: this covers a worker that failed to unpickle or import, for instance).
 DEFAULT_RETRIES = 2
 
+#: Seconds a scheduler has to answer before the run stops with an error. One on a local
+#: network or a tunnel answers in milliseconds; Dask's own default (30 s) leaves a user
+#: with a mistyped or dead address staring at a silent terminal.
+CONNECT_TIMEOUT = 5.0
+#: Seconds beyond :data:`CONNECT_TIMEOUT` the thread asking the scheduler is waited for
+#: (it cancels its own question at the timeout; this only covers a loop slow to stop).
+_PROBE_GRACE = 2.0
+
+
 def distributed_module() -> Any:
     """``distributed``, or an ImportError that says what to install."""
     return import_extra("distributed", "dask", "running on a Dask cluster")
@@ -151,6 +160,42 @@ def _worker_rss() -> int:
         return 0
 
 
+def _ask_scheduler(distributed: Any, address: str, timeout: float) -> None:
+    """Open a connection to the scheduler at ``address`` and shake hands, within ``timeout``
+    seconds, or raise ``TimeoutError`` (``OSError`` when nothing listens there).
+
+    ``distributed.Client``'s ``timeout`` bounds the TCP connection only: something that
+    accepts connections and never speaks (a dead service behind a live port, a port of
+    another program) keeps it waiting for the scheduler's handshake for ever. The
+    question runs in a thread with a loop of its own, so this works from inside a running
+    event loop (a notebook) too.
+    """
+    connection_args = distributed.Security().get_connection_args("client")
+    failed: list[BaseException] = []
+
+    async def handshake() -> None:
+        comm = await asyncio.wait_for(
+            distributed.comm.connect(address, timeout=timeout, **connection_args), timeout)
+        await comm.close()
+
+    def ask() -> None:
+        try:
+            asyncio.run(handshake())
+        except BaseException as error:  # handed to the caller's thread
+            failed.append(error)
+
+    thread = threading.Thread(target=ask, name="declutter-dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + _PROBE_GRACE)
+    if thread.is_alive():
+        raise TimeoutError(f"no handshake after {timeout:g} s")
+    if failed:
+        error = failed[0]
+        if isinstance(error, asyncio.TimeoutError | TimeoutError):
+            raise TimeoutError(f"connected, but no handshake after {timeout:g} s") from None
+        raise error
+
+
 class DaskExecutor:
     """Runs a bulk job's pages on a Dask distributed cluster.
 
@@ -180,6 +225,7 @@ class DaskExecutor:
         batch_size: int = DEFAULT_BATCH_SIZE,
         retries: int = DEFAULT_RETRIES,
         window: int | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -188,6 +234,7 @@ class DaskExecutor:
         self.batch_size = batch_size
         self.retries = retries
         self.window = window
+        self.connect_timeout = connect_timeout
         self.stats = ExecutorStats()
         #: Worker threads of the cluster when the run started (the summary's ``jobs``).
         self.jobs = 0
@@ -195,7 +242,8 @@ class DaskExecutor:
     def for_listing(self) -> DaskExecutor:
         """An executor on the same cluster for whole-file jobs (listing WARC archives):
         one file per task and no per-page deadline."""
-        return DaskExecutor(self.scheduler, timeout=None, batch_size=1, retries=self.retries)
+        return DaskExecutor(self.scheduler, timeout=None, batch_size=1, retries=self.retries,
+                            connect_timeout=self.connect_timeout)
 
     def _client(self) -> tuple[Any, bool]:
         distributed = distributed_module()
@@ -209,9 +257,14 @@ class DaskExecutor:
         if not address:
             raise BulkError(f"no Dask scheduler: pass its address or set {SCHEDULER_ENV}")
         try:
-            return distributed.Client(address, set_as_default=False), True
+            if isinstance(address, str):
+                _ask_scheduler(distributed, address, self.connect_timeout)
+            return distributed.Client(address, set_as_default=False,
+                                      timeout=self.connect_timeout), True
         except (OSError, TimeoutError) as error:
-            raise BulkError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+            raise BulkError(f"cannot reach the Dask scheduler at {address} (no answer within "
+                            f"{self.connect_timeout:g} s): {error or type(error).__name__}"
+                            ) from None
 
     def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
                       failed: Failed[T, R]) -> Iterator[R]:

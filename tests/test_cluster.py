@@ -357,6 +357,38 @@ def test_a_bug_is_recorded_apart_on_dask_as_on_the_local_pool(two_workers: Any,
             local["error"], local["message"], local["kind"])
 
 
+def test_a_scheduler_that_does_not_answer_fails_in_seconds(tmp_path: Path) -> None:
+    """An address where something accepts connections and never speaks (a dead service
+    behind a live port, a wrong port): the command stops with a message naming the
+    address within seconds, not Dask's 30."""
+    import socket
+
+    from declutter.cluster import CONNECT_TIMEOUT
+
+    pages = _small_job(tmp_path / "pages", "nothing special")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = run_cli("bulk", pages, "-o", tmp_path / "out.jsonl", "--scheduler", address)
+        took = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert address in result.stderr and "no answer within" in result.stderr
+    assert "Traceback" not in result.stderr
+    # the connect timeout, plus starting Python and importing Dask in the child
+    assert took < CONNECT_TIMEOUT + 20, took
+    with pytest.raises(BulkError, match=r"no answer within 0\.5 s"):
+        started = time.monotonic()
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            executor = DaskExecutor(f"tcp://127.0.0.1:{silent.getsockname()[1]}",
+                                    connect_timeout=0.5)
+            declutter.run_bulk(pages, tmp_path / "lib.jsonl", executor=executor)
+    assert time.monotonic() - started < 10
+
+
 def test_extract_record_tells_a_bug_from_a_bad_page(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = extract_record(b"%PDF-1.4 ...")
     assert (bad["error"], bad["error_kind"], bad["traceback"]) == ("NotHTMLError", "page", None)
