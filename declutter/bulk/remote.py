@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import DeclutterError, Failure, InputTooLargeError, failure_of, import_extra
 from .errors import BulkError
+from .network import RemoteInputError, retrying
 from .paths import TEMP_PREFIX, inside
 from .reading import prepare_page
 from .source import DEFAULT_PATTERNS, PageSource, matcher
@@ -72,11 +74,6 @@ _INSTALL = {"s3": "'declutter[cloud]'", "s3a": "'declutter[cloud]'",
             "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs"}
 
 
-class RemoteInputError(DeclutterError):
-    """A remote input could not be read: the storage library failed (a network error,
-    a refused request, an answer that makes no sense). The input's problem, not a bug."""
-
-
 def is_url(value: object) -> bool:
     """Whether a bulk input is a URL (read through fsspec) rather than a local path."""
     return isinstance(value, str) and URL_RE.match(value) is not None
@@ -98,13 +95,36 @@ def has_credentials(url: str) -> bool:
     return "@" in authority
 
 
+#: Loggers of the storage libraries that write whole URLs into their (debug) messages.
+_URL_LOGGERS = ("fsspec", "fsspec.http", "fsspec.caching", "fsspec.asyn", "s3fs", "gcsfs")
+
+
+class _RedactingFilter(logging.Filter):
+    """Cuts credentials and query strings out of a library's log record (see
+    :func:`redact_text`), for whoever turns its debug messages on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "://" in message:
+            record.msg, record.args = redact_text(message), ()
+        return True
+
+
+_REDACTING = _RedactingFilter()
+
+
 def filesystem(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple[Any, str]:
     """The fsspec file system of ``url`` and the path in it.
 
     fsspec caches file systems by their options, so workers calling this for
-    every page share one client (and its connections) per process.
+    every page share one client (and its connections) per process. The storage
+    libraries' loggers get a filter that redacts the URLs they log.
     """
     fsspec = import_extra("fsspec", "cloud", "reading inputs by URL")
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACTING not in logger.filters:
+            logger.addFilter(_REDACTING)
     try:
         return fsspec.core.url_to_fs(url, **dict(storage_options or {}))
     except ImportError as error:
@@ -168,8 +188,8 @@ def fetch_page(task: PageTask, max_bytes: int, *,
                                  "bytes")
     with reading():
         fs, path = filesystem(str(task.source), storage_options)
-        data = fs.cat_file(path) if size is not None else fs.cat_file(
-            path, start=0, end=max_bytes + 1)
+        data = retrying(lambda: fs.cat_file(path) if size is not None else fs.cat_file(
+            path, start=0, end=max_bytes + 1), "reading the page")
     if len(data) > max_bytes:
         raise InputTooLargeError(f"file is over the size limit of {max_bytes} bytes")
     return prepare_page(bytes(data), max_bytes)
@@ -196,13 +216,16 @@ def remote_files(url: str, storage_options: Mapping[str, Any] | None, *,
     """
     with reading():
         fs, root = filesystem(url, storage_options)
-        if not is_remote_dir(fs, root, url):
-            info = fs.info(root)
+        if not retrying(lambda: is_remote_dir(fs, root, url), "listing the input"):
+            info = retrying(lambda: fs.info(root), "listing the input")
             if info.get("type") == "directory":  # gone between the two questions
                 raise BulkError(f"{redact_text(url)}: not a file")
-            yield _remote_task(fs, root, root.rstrip("/").rsplit("/", 1)[-1], info)
+            # named by the file's name, without the URL's query (a presigned URL's
+            # signature), since keys are written into every output and error record
+            name = re.split(r"[?#]", root, maxsplit=1)[0].rstrip("/").rsplit("/", 1)[-1]
+            yield _remote_task(fs, root, name, info)
             return
-        found = fs.find(root, detail=True)
+        found = retrying(lambda: fs.find(root, detail=True), "listing the input")
     matches = matcher(patterns) if patterns else None
     skip = [Path(path) for path in exclude] if _is_local(fs) else []
     base = root.rstrip("/") + "/"

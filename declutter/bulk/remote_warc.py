@@ -21,7 +21,6 @@ the files read so, and why.
 from __future__ import annotations
 
 import functools
-import importlib
 import io
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,6 +30,15 @@ from typing import IO, Any, cast
 
 from .._errors import PAGE
 from ..warc import WarcPage, WarcStats, read_record
+from .network import (
+    Resuming,
+    Version,
+    check_version,
+    http_get,
+    http_version,
+    is_http,
+    retrying,
+)
 from .remote import (
     RemoteInput,
     RemoteInputError,
@@ -126,15 +134,18 @@ def fetch_record(task: WarcTask, max_bytes: int, *,
     with reading():
         fs, path = filesystem(url, storage_options)
         if task.streamed:
-            record = _STREAMS.record(fs, path, url, offset, length, max_bytes + RECORD_HEADROOM)
+            record = _STREAMS.record(fs, path, url, offset, length, max_bytes + RECORD_HEADROOM,
+                                     task.version)
             return read_record(_Window(record, offset), offset, max_bytes=max_bytes)
         if length is None or length > max_bytes + RECORD_HEADROOM:
-            with fs.open(path, "rb", block_size=RECORD_BLOCK_SIZE) as stream:
-                return read_record(stream, offset, max_bytes=max_bytes)
+            with Resuming(functools.partial(_open_ranged, fs, path, task.version,
+                                            RECORD_BLOCK_SIZE), "reading the record") as stream:
+                return read_record(cast(IO[bytes], stream), offset, max_bytes=max_bytes)
         data = _FETCHED.get(url, offset, length)
         if data is None:
             span = max(length, task.span or 0)
-            fetched = bytes(fs.cat_file(path, start=offset, end=offset + span))
+            fetched = retrying(lambda: _fetch_span(fs, path, offset, span, task.version),
+                               "reading the records")
             if not length <= len(fetched) <= span:  # cut short, or the whole file
                 raise RemoteInputError(
                     f"asked for {span} bytes at offset {offset} and got {len(fetched)}: "
@@ -142,6 +153,49 @@ def fetch_record(task: WarcTask, max_bytes: int, *,
             _FETCHED.url, _FETCHED.start, _FETCHED.data = url, offset, fetched
             data = fetched[:length]
     return read_record(_Window(data, offset), offset, max_bytes=max_bytes)
+
+
+def _fetch_span(fs: Any, path: str, offset: int, span: int, version: Version | None) -> bytes:
+    """``span`` bytes at ``offset``: on a web server, only from the version listed."""
+    if not is_http(fs):
+        return bytes(fs.cat_file(path, start=offset, end=offset + span))
+    status, headers, body = http_get(fs, path, {"Range": f"bytes={offset}-{offset + span - 1}"})
+    check_version(version, http_version(status, headers), "the file")
+    return body
+
+
+def _open_ranged(fs: Any, path: str, version: Version | None, block_size: int,
+                 position: int) -> IO[bytes]:
+    """The file open at ``position`` for reads of ``block_size`` bytes, after checking,
+    on a web server, that it is still the version listed (one request for a byte)."""
+    if version and is_http(fs):
+        status, headers, _ = http_get(fs, path, {"Range": "bytes=0-0"}, body=False)
+        check_version(version, http_version(status, headers), "the file")
+    stream = fs.open(path, "rb", block_size=block_size, cache_type="readahead")
+    if position:
+        stream.seek(position)
+    return cast(IO[bytes], stream)
+
+
+def _open_stream(fs: Any, path: str, version: Version | None, position: int) -> IO[bytes]:
+    """The file of a server without byte ranges as one stream, read past ``position``
+    bytes (a stream can only start at the start), after checking its version."""
+    stream = fs.open(path, "rb", block_size=0)
+    answer = getattr(stream, "r", None)  # fsspec's HTTPStreamFile: the open response
+    if answer is not None:
+        try:
+            check_version(version, http_version(answer.status, answer.headers),
+                          "the file")
+        except BaseException:
+            stream.close()
+            raise
+    skipped = 0
+    while skipped < position:
+        data = stream.read(min(SKIP_CHUNK, position - skipped))
+        if not data:
+            break  # the file is shorter: the reader finds it ends early
+        skipped += len(data)
+    return cast(IO[bytes], stream)
 
 
 def process_remote_warc_task(task: PageTask, settings: PageSettings, *,
@@ -164,19 +218,24 @@ def list_remote_warc(task: PageTask, *,
     try:
         with reading():
             fs, path = filesystem(url, storage_options)
-            streamed, size = no_ranges(fs, path)
+            streamed, size, version = retrying(lambda: no_ranges(fs, path), "asking for the file")
             if streamed is not None:
-                with fs.open(path, "rb", block_size=0) as raw:
-                    found, items = scan_listing(cast(IO[bytes], Forward(raw)), task.key, url,
-                                                mtime=task.mtime, details=details, size=size)
-                items = [replace(item, span=None, streamed=True)
-                         if isinstance(item, WarcTask) else item for item in items]
+                with Resuming(functools.partial(_open_stream, fs, path, version),
+                              "listing the file") as raw:
+                    found, items = scan_listing(cast(IO[bytes], Forward(cast(IO[bytes], raw))),
+                                                task.key, url, mtime=task.mtime,
+                                                details=details, size=size)
             else:
-                with fs.open(path, "rb", block_size=LISTING_BLOCK_SIZE,
-                             cache_type="readahead") as stream:
-                    found, items = scan_listing(stream, task.key, url, mtime=task.mtime,
-                                                details=details,
-                                                size=getattr(stream, "size", None))
+                # the first request told the version; one reopened after a dropped
+                # connection is checked (a file replaced while listed fails its pages
+                # anyway: each record is read only from the version listed)
+                with Resuming(lambda at: _open_ranged(fs, path, version if at else None,
+                                                      LISTING_BLOCK_SIZE, at),
+                              "listing the file") as stream:
+                    found, items = scan_listing(cast(IO[bytes], stream), task.key, url,
+                                                mtime=task.mtime, details=details,
+                                                size=stream.size)
+            items = [_as_listed(item, version, streamed is not None) for item in items]
     except Exception as error:  # sorted as a page of a remote input is, never raised
         failure = remote_failure(error)
         damaged = WarcStats(damaged=1) if failure.kind == PAGE else WarcStats()
@@ -185,38 +244,40 @@ def list_remote_warc(task: PageTask, *,
     return Listing(task.key, [_redacted(item) for item in items], stats, details, streamed)
 
 
+def _as_listed(item: WarcTask | PageResult, version: Version,
+               streamed: bool) -> WarcTask | PageResult:
+    """A task with its file's version, and read as a stream when its server has no ranges."""
+    if not isinstance(item, WarcTask):
+        return item
+    if streamed:
+        return replace(item, version=version or None, span=None, streamed=True)
+    return replace(item, version=version or None)
+
+
 # --------------------------------------------------------------------------- without ranges
 
 
-def no_ranges(fs: Any, path: str) -> tuple[str | None, int | None]:
+def no_ranges(fs: Any, path: str) -> tuple[str | None, int | None, Version]:
     """Why the web server of ``path`` cannot serve its byte ranges (None when it can, and
-    for every store that is no web server), and the file's size when the answer says it.
+    for every store that is no web server), the file's size when the answer says it,
+    and the file's version (:func:`~declutter.bulk.network.http_version`; empty for
+    other stores).
 
     One request for the file's first byte: a server that answers with the whole
     file (200, not 206) serves no ranges, whatever its ``Accept-Ranges`` says.
     """
-    if "http" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
-        return None, None
-    sync = importlib.import_module("fsspec.asyn").sync
-
-    async def ask() -> tuple[int, dict[str, str]]:
-        session = await fs.set_session()
-        settings = dict(fs.kwargs)
-        headers = {**settings.pop("headers", {}), "Range": "bytes=0-0"}
-        async with session.get(fs.encode_url(path), headers=headers, **settings) as answer:
-            if answer.status != 416:  # an empty file has no first byte: nothing to read
-                fs._raise_not_found_for_status(answer, path)
-            return answer.status, dict(answer.headers)
-
-    status, headers = sync(fs.loop, ask)
+    if not is_http(fs):
+        return None, None, ()
+    status, headers, _ = http_get(fs, path, {"Range": "bytes=0-0"}, body=False)
+    version = http_version(status, headers)
     if status == 206 or status == 416:
-        return None, None
+        return None, None, version
     length = headers.get("Content-Length", "")
     size = int(length) if length.isdigit() else None
     said = headers.get("Accept-Ranges")
     why = (f"the server answered a byte-range request with the whole file (HTTP {status}"
            + (f", Accept-Ranges: {said})" if said else ", no Accept-Ranges)"))
-    return why, size
+    return why, size, version
 
 
 class Forward(io.RawIOBase):
@@ -277,10 +338,11 @@ class _Streams:
         self._idle: list[tuple[str, Forward]] = []
 
     def record(self, fs: Any, path: str, url: str, offset: int, length: int | None,
-               limit: int) -> bytes:
+               limit: int, version: Version | None = None) -> bytes:
         stream = self._take(url, offset)
         if stream is None:
-            stream = Forward(fs.open(path, "rb", block_size=0))
+            stream = Forward(cast(IO[bytes], Resuming(
+                functools.partial(_open_stream, fs, path, version), "reading the file")))
         try:
             while stream.position < offset:
                 if not stream.take(min(SKIP_CHUNK, offset - stream.position)):

@@ -79,6 +79,10 @@ class WarcTask(PageTask):
     #: The file's server serves no byte ranges: the record is read from a sequential
     #: stream of the file (see :mod:`declutter.bulk.remote_warc`).
     streamed: bool = False
+    #: The file's version when it was listed (ETag, Last-Modified, size: see
+    #: :func:`declutter.bulk.network.http_version`), for files on web servers: a
+    #: record is read only from the same version.
+    version: tuple[tuple[str, str], ...] | None = None
 
     def fields(self) -> dict[str, Any]:
         return record_fields(self.record_id, self.url, self.date, self.status, None, None)
