@@ -314,6 +314,30 @@ def test_no_credential_reaches_a_message_or_the_error_log(web: Any, inputs: Path
     assert "environment" in result.stderr
 
 
+def test_workers_without_credentials_are_told_they_need_their_own(
+        s3: dict[str, Any], tmp_path: Path) -> None:
+    """The run's own process has the store's credentials (in its environment) and lists
+    the input; the Dask worker has none. Every page fails as a page record that says
+    the workers need credentials of their own, never as a bug or a bare botocore name."""
+    distributed = pytest.importorskip("distributed")
+    from declutter.cluster import DaskExecutor
+
+    no_credentials = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                      "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_CONFIG_FILE": "/dev/null"}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  env=no_credentials) as bare:
+        summary = declutter.run_bulk(
+            f"s3://{BUCKET}/pages/", tmp_path / "o.jsonl", executor=DaskExecutor(bare),
+            storage_options={"client_kwargs": {"endpoint_url": s3["endpoint"]}})
+    assert (summary.done, summary.failed, summary.bugs) == (0, PAGES, 0), summary.describe()
+    errors = jsonl_records(tmp_path / "o.errors.jsonl")
+    assert {(e["error"], e["kind"]) for e in errors.values()} == {("CredentialsError", "page")}
+    message = next(iter(errors.values()))["message"]
+    assert message.startswith("NoCredentialsError")
+    assert "each worker" in message and "needs its own" in message
+
+
 def test_a_bug_on_a_remote_page_is_recorded_as_a_bug(
         s3: dict[str, Any], inputs: Path, tmp_path: Path,
         fault_env: Callable[..., dict[str, str]]) -> None:

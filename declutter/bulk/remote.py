@@ -67,6 +67,25 @@ _PROGRAMMING_ERRORS: tuple[type[BaseException], ...] = (
 _PASSED_THROUGH: tuple[type[BaseException], ...] = (
     MemoryError, OSError, DeclutterError, *_PROGRAMMING_ERRORS)
 
+#: Exception classes of the storage libraries for credentials that could not be found
+#: (botocore, google-auth, azure-identity): by name, so none need be imported.
+_NO_CREDENTIALS = frozenset({
+    "NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError",
+    "DefaultCredentialsError", "CredentialUnavailableError", "ClientAuthenticationError",
+})
+#: Where credentials come from, said to whoever meets a worker without any.
+_EACH_NEEDS_ITS_OWN = (
+    "the credentials of the machine that started the run (its environment, its config "
+    "files) do not travel with the tasks, so each worker (a Dask worker, a process on "
+    "another machine) needs its own: the store's environment variables (AWS_ACCESS_KEY_ID "
+    "and AWS_SECRET_ACCESS_KEY, GOOGLE_APPLICATION_CREDENTIALS), config files or an "
+    "instance role on the worker's machine, or storage_options given from Python")
+
+
+class CredentialsError(RemoteInputError):
+    """A remote input was read where no credentials for its store could be found."""
+
+
 #: What to install for a URL scheme fsspec cannot read yet: declutter's extra for the
 #: schemes it brings, fsspec's own packages for the others.
 _INSTALL = {"s3": "'declutter[cloud]'", "s3a": "'declutter[cloud]'",
@@ -149,7 +168,11 @@ def reading() -> Iterator[None]:
     except _PASSED_THROUGH:
         raise
     except Exception as error:
-        raise RemoteInputError(f"{type(error).__name__}: {redact_text(str(error))}") from None
+        said = f"{type(error).__name__}: {redact_text(str(error))}"
+        if type(error).__name__ in _NO_CREDENTIALS:
+            raise CredentialsError(f"{said}. The process that read this has no credentials "
+                                   f"for the store: {_EACH_NEEDS_ITS_OWN}") from None
+        raise RemoteInputError(said) from None
 
 
 def remote_failure(error: BaseException) -> Failure:
