@@ -429,6 +429,36 @@ def test_run_batch_gives_up_a_page_past_its_deadline_and_goes_on() -> None:
     assert outcome.timeouts == 1
 
 
+def test_run_batch_hands_back_the_pages_its_time_did_not_reach() -> None:
+    """Past its budget a batch starts no more pages: what it ran comes back with the
+    tasks not started, each exactly once; a batch's first page always runs."""
+    outcome = run_batch(_slow_or_fast, _failed, [0.3, 0.3, 0.3, 0.0], timeout=5, budget=0.5)
+    assert outcome.results == [0.3, 0.3] and outcome.rest == [0.3, 0.0]
+    outcome = run_batch(_slow_or_fast, _failed, [0.2, 0.0], timeout=5, budget=0.01)
+    assert outcome.results == [0.2] and outcome.rest == [0.0]
+    outcome = run_batch(_slow_or_fast, _failed, [0.0, 0.0, 0.0], timeout=5, budget=10)
+    assert outcome.results == [0.0, 0.0, 0.0] and outcome.rest == []
+
+
+def test_slow_batches_are_spread_and_every_page_still_comes_once(
+        two_workers: Any, corpus: Path, reference: dict[str, Any], tmp_path: Path) -> None:
+    """With a budget so small that every batch stops after its first page, the rest of
+    each goes out a page a task: the records are those of the local pool, none twice."""
+    executor = DaskExecutor(two_workers, batch_size=8, batch_seconds=1e-6)
+    summary = declutter.run_bulk(corpus, tmp_path / "out.jsonl", executor=executor)
+    assert (summary.total, summary.done, summary.failed) == (PAGES, PAGES, 0)
+    assert jsonl_records(tmp_path / "out.jsonl") == reference["pages"]
+
+
+def test_batches_shrink_near_the_end_of_a_run() -> None:
+    from declutter.cluster import _batches
+
+    sizes = [len(batch) for batch in _batches(iter(range(100)), 8, 100, 2)]
+    assert sum(sizes) == 100 and sizes[:8] == [8] * 8 and sizes[-4:] == [1] * 4
+    assert sizes == sorted(sizes, reverse=True)
+    assert [len(b) for b in _batches(iter(range(20)), 8)] == [8, 8, 4]  # no total: fixed
+
+
 def test_extract_record_never_raises() -> None:
     record = extract_record(ARTICLE, "https://news.example/a")
     assert list(record) == list(RECORD_FIELDS)
