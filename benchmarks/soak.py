@@ -59,6 +59,9 @@ DEFAULT_BENCH_DIR = Path("..") / "shared" / "bench"
 OUT_DIR = REPO_ROOT / "benchmarks" / "out"
 
 HOSTILE_KINDS = ("binary", "empty", "nested", "flat")
+#: What the command line of multiprocessing's resource tracker holds: a child of the run
+#: that cleans no page, left out of the workers (as is the fork server, their parent).
+_TRACKER = "resource_tracker"
 MB = 1024 * 1024
 
 
@@ -135,6 +138,9 @@ class Sampler:
         workers: dict[str, int] = {}
         for child in me.children(recursive=True):
             try:
+                # the fork server (the workers' parent) and the resource tracker
+                if child.children() or any(_TRACKER in part for part in child.cmdline()):
+                    continue
                 workers[str(child.pid)] = child.memory_info().rss
             except psutil.Error:  # a worker replaced between the listing and the read
                 continue
