@@ -427,3 +427,18 @@ def test_every_public_name_has_a_docstring() -> None:
         if not (inspect.getdoc(value) or "").strip():
             missing.append(name)
     assert missing == []
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/library.md"])
+def test_documented_removal_listing_is_the_real_output(page: str) -> None:
+    """The documentation's example of removal records is what extract() gives for the
+    sample it names, line for line and in order, up to its closing "…"."""
+    readme = (ROOT / page).read_text(encoding="utf-8")
+    code = readme[readme.index("for removal in article.removed:"):]
+    start = code.index("```text\n") + len("```text\n")
+    block = code[start:code.index("\n```", start)]
+    shown = block.splitlines()
+    assert shown[-1] == "…" and len(shown) > 5
+    html = (ROOT / "samples" / "04-indian-news" / "page.html").read_bytes()
+    real = [f"{r.category} {r.rule} {r.excerpt}" for r in declutter.extract(html).removed]
+    assert shown[:-1] == real[: len(shown) - 1]

@@ -817,3 +817,32 @@ def test_output_rendering_and_atomic_writes(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "missing" / "f.txt", b"x")
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_tasks_pickle_to_themselves_and_sending_them_keeps_no_memory() -> None:
+    """A run keeps every task for its whole length: pickling one for a worker must not
+    leave anything behind (Python 3.11 builds and keeps an instance's ``__dict__`` when
+    asked for it, which the default pickling does: 64+ bytes a task, for good)."""
+    import pickle
+    import tracemalloc
+
+    from declutter.bulk.sources.remote import RemoteTask
+    from declutter.bulk.sources.warc import WarcTask
+
+    kinds = [PageTask("a.html", "/in/a.html", "https://a.example/", 1.5),
+             WarcTask("c.warc/7", "s3://b/c.warc", None, None, offset=7, length=9,
+                      version=(("ETag", '"x"'),), streamed=True),
+             RemoteTask("d.html", "https://d.example/d.html", size=3)]
+    for task in kinds:
+        copy = pickle.loads(pickle.dumps(task))
+        assert copy == task and type(copy) is type(task)
+    many = [PageTask(f"{number}.html", f"/in/{number}.html") for number in range(10_000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for task in many:
+            pickle.dumps(task)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 16 * len(many), grown

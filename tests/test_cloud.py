@@ -314,6 +314,30 @@ def test_no_credential_reaches_a_message_or_the_error_log(web: Any, inputs: Path
     assert "environment" in result.stderr
 
 
+def test_workers_without_credentials_are_told_they_need_their_own(
+        s3: dict[str, Any], tmp_path: Path) -> None:
+    """The run's own process has the store's credentials (in its environment) and lists
+    the input; the Dask worker has none. Every page fails as a page record that says
+    the workers need credentials of their own, never as a bug or a bare botocore name."""
+    distributed = pytest.importorskip("distributed")
+    from declutter.cluster import DaskExecutor
+
+    no_credentials = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                      "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_CONFIG_FILE": "/dev/null"}
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  env=no_credentials) as bare:
+        summary = declutter.run_bulk(
+            f"s3://{BUCKET}/pages/", tmp_path / "o.jsonl", executor=DaskExecutor(bare),
+            storage_options={"client_kwargs": {"endpoint_url": s3["endpoint"]}})
+    assert (summary.done, summary.failed, summary.bugs) == (0, PAGES, 0), summary.describe()
+    errors = jsonl_records(tmp_path / "o.errors.jsonl")
+    assert {(e["error"], e["kind"]) for e in errors.values()} == {("CredentialsError", "page")}
+    message = next(iter(errors.values()))["message"]
+    assert message.startswith("NoCredentialsError")
+    assert "each worker" in message and "needs its own" in message
+
+
 def test_a_bug_on_a_remote_page_is_recorded_as_a_bug(
         s3: dict[str, Any], inputs: Path, tmp_path: Path,
         fault_env: Callable[..., dict[str, str]]) -> None:
@@ -351,6 +375,9 @@ def test_a_remote_warc_is_streamed_and_its_records_fetched_by_batch(
     spans = [_span(header) for method, path, header in web.requests
              if method == "GET" and path.endswith("a.warc.gz")]
     assert all(span is not None for span in spans), "the archive was fetched whole"
+    # the listing's first request asks for one byte, to learn whether ranges are served
+    assert spans.count((0, 1)) == 1
+    spans.remove((0, 1))
     offsets = {int(key.rsplit("/", 1)[1]) for key in reference["one"]}
     page_reads = [start for start, end in spans if start in offsets]  # type: ignore[misc]
     assert len(page_reads) == len(spans) - 1  # all but the listing's read start at a page
@@ -361,17 +388,56 @@ def test_a_remote_warc_is_streamed_and_its_records_fetched_by_batch(
     assert sum(end - start for start, end in spans) <= 3 * size  # type: ignore[misc]
 
 
-def test_a_server_that_ignores_byte_ranges_fails_the_pages_clearly(
-        inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_without_byte_ranges_is_read_as_a_stream(
+        inputs: Path, reference: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that answers a range request with the whole file (as ``python -m
+    http.server`` does): found out by the first request, the file is listed from one
+    stream and each worker reads its pages from a stream it only moves forward; every
+    page is cleaned once, and the summary says which file was streamed and why."""
     from _servers import RangeHandler
 
+    url_path = "/crawl/a.warc.gz"
     with web_server(inputs) as server:
         monkeypatch.setattr(RangeHandler, "send_head", _whole_file)
-        summary = run_warc_bulk(server.url + "crawl/a.warc.gz", tmp_path / "o.jsonl", jobs=0)
-    assert (summary.done, summary.failed) == (0, CRAWL_PAGES[0])
-    errors = jsonl_records(tmp_path / "o.errors.jsonl")
-    assert {record["error"] for record in errors.values()} == {"RemoteInputError"}
-    assert all("byte ranges" in record["message"] for record in errors.values())
+        summary = run_warc_bulk(server.url + url_path[1:], tmp_path / "o.jsonl", jobs=2)
+        gets = [header for method, path, header in server.requests
+                if method == "GET" and path == url_path]
+    assert (summary.done, summary.failed) == (CRAWL_PAGES[0], 0), summary.describe()
+    assert jsonl_records(tmp_path / "o.jsonl") == reference["one"]  # each page once
+    assert list(summary.streamed) == ["a.warc.gz"]
+    assert "HTTP 200" in summary.streamed["a.warc.gz"]
+    assert "a.warc.gz (the server answered a byte-range request" in summary.describe()
+    # the probe, the listing's stream and one stream per worker: never a request per page
+    assert len(gets) <= 2 + 2, gets
+
+
+def test_streamed_pages_resume_and_read_in_small_pieces(
+        inputs: Path, reference: dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """In one process, with reads of a few bytes at a time: the stream is moved forward
+    past the pages --resume skips, and the command's summary names the streamed file."""
+    from _servers import RangeHandler
+
+    from declutter.bulk.sources import remote_warc
+
+    monkeypatch.setattr(remote_warc, "SKIP_CHUNK", 1000)
+    out = tmp_path / "o.jsonl"
+    with web_server(inputs) as server:
+        monkeypatch.setattr(RangeHandler, "send_head", _whole_file)
+        url = server.url + "crawl/a.warc.gz"
+        assert run_warc_bulk(url, out, jobs=0).ok
+        lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = lines[::3]  # as if the run had been stopped with two pages in three to do
+        out.write_text("".join(kept), encoding="utf-8")
+        summary_path = tmp_path / "summary.json"
+        result = run_cli("bulk", url, "-o", out, "--resume", "--summary-json", summary_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["skipped"]) == (len(lines) - len(kept), len(kept))
+    assert list(summary["streamed"]) == ["a.warc.gz"]
+    assert "read as a stream, without byte ranges: a.warc.gz" in result.stderr
+    assert jsonl_records(out) == reference["one"]
 
 
 def _whole_file(handler: Any) -> Any:

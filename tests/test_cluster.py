@@ -2,9 +2,10 @@
 
 One cluster serves the module. Bulk jobs (240 generated pages, and a WARC file
 of 240 pages) must give the same records as the local pool, through the
-library and the command line, with resume; a worker killed mid-run must not
-lose a page; a page that hangs fails at its deadline and a page that kills
-every worker it lands on fails alone. The pipeline functions (records, Spark
+library and the command line, into JSON Lines and Parquet, with resume; a
+worker killed mid-run must not lose a page (nor put one twice into a Parquet
+dataset); a page that hangs fails at its deadline and a page that kills every
+worker it lands on fails alone. The pipeline functions (records, Spark
 partitions, Ray batches, Dask bags) run on the same workers.
 """
 
@@ -204,6 +205,82 @@ def test_a_worker_killed_mid_run_loses_no_page(two_workers: Any, crawl: Path,
     assert killer.killed not in two_workers.run(os.getpid).values()  # replaced by its nanny
 
 
+# --------------------------------------------------------------------------- Parquet on Dask
+
+
+def _parquet_rows(dataset: Path) -> dict[str, dict[str, Any]]:
+    """A Parquet dataset's rows by page path, as its JSON Lines records read: no page twice,
+    and the columns a record does not have (null in the row) left out."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = pq.read_table(dataset).to_pylist()
+    by_path = {row["path"]: row for row in rows}
+    assert len(by_path) == len(rows), "a page is in the dataset twice"
+    return by_path
+
+
+def _as_records(rows: dict[str, dict[str, Any]],
+                records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {key: {name: value for name, value in row.items()
+                  if value is not None or name in records.get(key, {})}
+            for key, row in rows.items()}
+
+
+def _part_names(dataset: Path) -> list[str]:
+    return sorted(path.name for path in dataset.iterdir())
+
+
+def test_the_cli_writes_parquet_from_the_cluster_and_resumes(two_workers: Any, cluster: Any,
+                                                             crawl: Path,
+                                                             reference: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    """A WARC file cleaned on Dask into NAME.parquet: every page once, as the local pool's
+    JSON Lines record; --resume on the cluster adds nothing and writes no empty part."""
+    pytest.importorskip("pyarrow")
+    out = tmp_path / "crawl.parquet"
+    summary_path = tmp_path / "summary.json"
+    result = run_cli("bulk", crawl, "-o", out, "--scheduler", cluster.scheduler_address,
+                     "--summary-json", summary_path, "-q")
+    assert result.returncode == 0, result.stderr
+    assert _part_names(out) == ["part-00000.parquet"]
+    rows = _parquet_rows(out)
+    assert _as_records(rows, reference["crawl"]) == reference["crawl"]
+    assert all(isinstance(row["http_status"], int) for row in rows.values())
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["failed"], summary["jobs"]) == (PAGES, 0, 2)
+
+    again = run_cli("bulk", crawl, "-o", out, "--resume", "--scheduler",
+                    cluster.scheduler_address, "--summary-json", summary_path, "-q")
+    assert again.returncode == 0, again.stderr
+    summary = json.loads(summary_path.read_text())
+    assert (summary["done"], summary["skipped"]) == (0, PAGES)
+    assert _part_names(out) == ["part-00000.parquet"]
+    assert _as_records(_parquet_rows(out), reference["crawl"]) == reference["crawl"]
+
+
+def test_parquet_parts_from_dask_lose_no_page_when_a_worker_dies(two_workers: Any,
+                                                                 corpus: Path,
+                                                                 reference: dict[str, Any],
+                                                                 tmp_path: Path) -> None:
+    """Results arriving out of order from two workers, one of them killed mid-run, fill
+    parts of bounded size: each page in exactly one part, none lost, none twice."""
+    pytest.importorskip("pyarrow")
+    from declutter.bulk.sinks.parquet import ParquetSink
+
+    out = tmp_path / "pages.parquet"
+    sink = ParquetSink(out, row_group_rows=16, part_rows=50)
+    killer = _KillAfter(two_workers, after=70)
+    summary = declutter.run_bulk(corpus, sink, executor=DaskExecutor(two_workers, batch_size=4),
+                                 progress=killer)
+    assert killer.killed is not None
+    assert (summary.done, summary.failed) == (PAGES, 0), summary.describe()
+    parts = _part_names(out)
+    assert parts == [f"part-{number:05d}.parquet" for number in range(-(-PAGES // 50))]
+    pq = pytest.importorskip("pyarrow.parquet")
+    sizes = [pq.ParquetFile(out / name).metadata.num_rows for name in parts]
+    assert sizes[:-1] == [50] * (len(parts) - 1) and sum(sizes) == PAGES
+    assert _as_records(_parquet_rows(out), reference["pages"]) == reference["pages"]
+
+
 def _page_bytes(task: PageTask) -> bytes:
     source = task.source
     return source if isinstance(source, bytes) else Path(os.fspath(source)).read_bytes()
@@ -281,6 +358,38 @@ def test_a_bug_is_recorded_apart_on_dask_as_on_the_local_pool(two_workers: Any,
             local["error"], local["message"], local["kind"])
 
 
+def test_a_scheduler_that_does_not_answer_fails_in_seconds(tmp_path: Path) -> None:
+    """An address where something accepts connections and never speaks (a dead service
+    behind a live port, a wrong port): the command stops with a message naming the
+    address within seconds, not Dask's 30."""
+    import socket
+
+    from declutter.cluster import CONNECT_TIMEOUT
+
+    pages = _small_job(tmp_path / "pages", "nothing special")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = run_cli("bulk", pages, "-o", tmp_path / "out.jsonl", "--scheduler", address)
+        took = time.monotonic() - started
+    assert result.returncode == 1, result.stderr
+    assert address in result.stderr and "no answer within" in result.stderr
+    assert "Traceback" not in result.stderr
+    # the connect timeout, plus starting Python and importing Dask in the child
+    assert took < CONNECT_TIMEOUT + 20, took
+    with pytest.raises(BulkError, match=r"no answer within 0\.5 s"):
+        started = time.monotonic()
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            executor = DaskExecutor(f"tcp://127.0.0.1:{silent.getsockname()[1]}",
+                                    connect_timeout=0.5)
+            declutter.run_bulk(pages, tmp_path / "lib.jsonl", executor=executor)
+    assert time.monotonic() - started < 10
+
+
 def test_extract_record_tells_a_bug_from_a_bad_page(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = extract_record(b"%PDF-1.4 ...")
     assert (bad["error"], bad["error_kind"], bad["traceback"]) == ("NotHTMLError", "page", None)
@@ -319,6 +428,36 @@ def test_run_batch_gives_up_a_page_past_its_deadline_and_goes_on() -> None:
     outcome = run_batch(_slow_or_fast, _failed, [0.0, 5.0, 0.01, 0.0], timeout=0.5)
     assert outcome.results == [0.0, "TimeoutError: 5.0", 0.01, 0.0]
     assert outcome.timeouts == 1
+
+
+def test_run_batch_hands_back_the_pages_its_time_did_not_reach() -> None:
+    """Past its budget a batch starts no more pages: what it ran comes back with the
+    tasks not started, each exactly once; a batch's first page always runs."""
+    outcome = run_batch(_slow_or_fast, _failed, [0.3, 0.3, 0.3, 0.0], timeout=5, budget=0.5)
+    assert outcome.results == [0.3, 0.3] and outcome.rest == [0.3, 0.0]
+    outcome = run_batch(_slow_or_fast, _failed, [0.2, 0.0], timeout=5, budget=0.01)
+    assert outcome.results == [0.2] and outcome.rest == [0.0]
+    outcome = run_batch(_slow_or_fast, _failed, [0.0, 0.0, 0.0], timeout=5, budget=10)
+    assert outcome.results == [0.0, 0.0, 0.0] and outcome.rest == []
+
+
+def test_slow_batches_are_spread_and_every_page_still_comes_once(
+        two_workers: Any, corpus: Path, reference: dict[str, Any], tmp_path: Path) -> None:
+    """With a budget so small that every batch stops after its first page, the rest of
+    each goes out a page a task: the records are those of the local pool, none twice."""
+    executor = DaskExecutor(two_workers, batch_size=8, batch_seconds=1e-6)
+    summary = declutter.run_bulk(corpus, tmp_path / "out.jsonl", executor=executor)
+    assert (summary.total, summary.done, summary.failed) == (PAGES, PAGES, 0)
+    assert jsonl_records(tmp_path / "out.jsonl") == reference["pages"]
+
+
+def test_batches_shrink_near_the_end_of_a_run() -> None:
+    from declutter.cluster import _batches
+
+    sizes = [len(batch) for batch in _batches(iter(range(100)), 8, 100, 2)]
+    assert sum(sizes) == 100 and sizes[:8] == [8] * 8 and sizes[-4:] == [1] * 4
+    assert sizes == sorted(sizes, reverse=True)
+    assert [len(b) for b in _batches(iter(range(20)), 8)] == [8, 8, 4]  # no total: fixed
 
 
 def test_extract_record_never_raises() -> None:

@@ -650,6 +650,62 @@ def test_headline_not_repeated_in_body() -> None:
     assert sum(1 for r in article.removed if r.category == "title") == 2, records(article)
 
 
+def _outside_records(article: Article, text: str) -> list[str]:
+    return [f"{r.category} {r.rule}" for r in article.removed if norm(text) in norm(r.excerpt)]
+
+
+def test_headline_and_dateline_outside_the_body_say_what_they_are() -> None:
+    """A headline and a date beside the story's body, not inside the element the locator
+    takes, are recorded as the title and a dateline, not only as "outside the article"."""
+    date = "Published 12:32 IST, October 5th 2020"
+    updated = "12:33 IST, October 5th 2020"
+    kicker = "Harbour news"
+    html = page(f'<div>{kicker}</div>\n<div class="when-x">{date}</div>\n'
+                f'<div class="story-body">{p(*EN)}</div>\n<div>{updated}</div>')
+    article = check_removed(html, [TITLE, date, updated], "title", TITLE, tag="h1")
+    assert _outside_records(article, TITLE) == ["title title:headline"], records(article)
+    assert _outside_records(article, date) == ["dateline pattern:dateline"], records(article)
+    assert _outside_records(article, updated) == ["dateline pattern:dateline"], records(article)
+    # What is nothing more specific is still recorded as outside the article.
+    assert _outside_records(article, kicker) == ["outside locate:outside"], records(article)
+
+
+def test_story_header_outside_the_body_is_recorded_part_by_part() -> None:
+    """A short header holding the headline, the author and a date in separate elements:
+    the headline and the date are named, the rest is outside; a separator alone is not a
+    record."""
+    header = (f'<header class="top-x"><h2 class="hed-x">{TITLE}</h2><div class="meta-x">'
+              '<span>Jane Doe</span><span>·</span><span><time>October 5, 2020 12:32</time>'
+              "</span></div></header>")
+    html = page(header + f'\n<div class="story-body">{p(*EN)}</div>', title="Harbour")
+    html = html.replace('<h1 class="headline">Harbour</h1>', "").replace(
+        "<title>Harbour", f"<title>{TITLE}")
+    article = declutter.extract(html)
+    assert article.text == BODY
+    assert _outside_records(article, TITLE) == ["title title:headline"], records(article)
+    assert _outside_records(article, "October 5, 2020") == ["dateline pattern:dateline"], (
+        records(article))
+    assert _outside_records(article, "Jane Doe") == ["outside locate:outside"], records(article)
+    assert not any(r.excerpt == "·" for r in article.removed), records(article)
+
+
+def test_rail_outside_the_article_stays_outside_though_it_holds_dates() -> None:
+    """A block beside the story listing other stories, each with its date, is one record:
+    only a block holding the headline or one date is split to name them."""
+    teasers = "".join(
+        f"<div><p>{text}</p><p>October {day}, 2020</p></div>" for day, text in enumerate(
+            ("Ferry fares rise again as the operator blames fuel costs",
+             "New cycle lane on Quay Street opens after two years of work",
+             "Fish market moves to a temporary site while its roof is mended"), start=1)
+    )
+    html = page(f'<div class="story-body">{p(*EN)}</div>',
+                after=f'<div class="more-x">{teasers}</div>')
+    article = declutter.extract(html)
+    assert article.text == BODY
+    rail = [r for r in article.removed if "October 1, 2020" in r.excerpt]
+    assert [(r.category, r.tag) for r in rail] == [("outside", "div")], records(article)
+
+
 # ---------------------------------------------------------------------------
 # What is kept
 # ---------------------------------------------------------------------------

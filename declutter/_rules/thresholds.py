@@ -332,3 +332,7 @@ EXCERPT_CHARS = 100
 #: Text read from an element to make its excerpt, as a multiple of EXCERPT_CHARS: enough
 #: after whitespace is collapsed, without reading a whole page's text for one record.
 READ_AHEAD = 4
+#: An element outside the article holding this much text or less may be a story's header
+#: (headline, byline, date, share buttons): its parts are recorded one by one when one of
+#: them is the headline or a dateline. Longer elements are rails and footers, one record.
+HEADER_CHARS = 400

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from declutter._model.errors import PAGE, Failure
@@ -36,6 +36,12 @@ class PageTask:
     url: str | None = None
     #: Modification time of the input, for ``resume``; None when unknown.
     mtime: float | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its class and field values. The default pickling reads the
+        instance's ``__dict__``, which Python (3.11+) then builds and keeps for good: a
+        run holding millions of tasks would grow by a dict per task sent to a worker."""
+        return type(self), tuple(getattr(self, item.name) for item in fields(self))
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from declutter._model.errors import Failure, failure_of, import_extra
@@ -33,6 +33,13 @@ R = TypeVar("R")
 #: enough that a lost worker costs little work to redo and the load stays balanced.
 DEFAULT_BATCH_SIZE = 8
 
+#: Seconds a batch may run before its worker starts no more of its pages and hands the
+#: rest back, to be spread as tasks of one page each. A batch of ordinary pages takes a
+#: fraction of this (8 pages of tens to a hundred milliseconds); a few slow pages next
+#: to each other (one site's huge listings) would otherwise run in series on one thread
+#: while the others finish and idle.
+BATCH_SECONDS = 2.0
+
 #: Batches in flight per worker thread: enough that a thread finishing a batch finds
 #: the next one already on its worker, few enough not to flood the scheduler.
 _WINDOW_PER_THREAD = 4
@@ -42,6 +49,15 @@ _MIN_WINDOW = 8
 #: Times Dask reruns a task that raised (the page function itself never does;
 #: this covers a worker that failed to unpickle or import, for instance).
 DEFAULT_RETRIES = 2
+
+#: Seconds a scheduler has to answer before the run stops with an error. One on a local
+#: network or a tunnel answers in milliseconds; Dask's own default (30 s) leaves a user
+#: with a mistyped or dead address staring at a silent terminal.
+CONNECT_TIMEOUT = 5.0
+#: Seconds beyond :data:`CONNECT_TIMEOUT` the thread asking the scheduler is waited for
+#: (it cancels its own question at the timeout; this only covers a loop slow to stop).
+_PROBE_GRACE = 2.0
+
 
 def distributed_module() -> Any:
     """``distributed``, or an ImportError that says what to install."""
@@ -53,12 +69,18 @@ def distributed_module() -> Any:
 
 @dataclass(frozen=True)
 class _BatchOutcome:
-    """What a worker sends back for a batch: one result per task, and its own figures."""
+    """What a worker sends back for a batch: one result per task it ran, the tasks it
+    did not start (its time was up: see :data:`BATCH_SECONDS`), and its own figures."""
 
     results: list[Any]
     cpu_seconds: float
     rss: int
     timeouts: int
+    rest: list[Any] = field(default_factory=list)
+
+
+#: What a batch's page thread answers instead of a result when the batch's time is up.
+_TIME_UP = object()
 
 
 def run_batch(
@@ -66,6 +88,7 @@ def run_batch(
     failed: Failed[T, R],
     tasks: Sequence[T],
     timeout: float | None,
+    budget: float | None = None,
 ) -> _BatchOutcome:
     """Run ``func`` over ``tasks`` in a Dask worker, each within ``timeout`` seconds.
 
@@ -77,16 +100,21 @@ def run_batch(
     holds the interpreter lock stalls the whole Dask worker until Dask's
     worker time-to-live removes it, after which the page fails as
     :class:`~declutter.bulk.WorkerDiedError`.
+
+    With a ``budget`` (seconds), no page is started once the batch has run that
+    long: the tasks not started come back in :attr:`_BatchOutcome.rest`, for the
+    client to spread over other threads.
     """
     results: list[R] = []
     cpu = 0.0
     timeouts = 0
     rest = list(tasks)
+    ends = time.monotonic() + budget if budget else None
     while rest:
-        answers: queue.SimpleQueue[tuple[R, float]] = queue.SimpleQueue()
+        answers: queue.SimpleQueue[tuple[Any, float]] = queue.SimpleQueue()
         stop = threading.Event()
         worker = threading.Thread(target=_batch_thread, args=(func, failed, list(rest), answers,
-                                                              stop),
+                                                              stop, ends),
                                   name="declutter-page", daemon=True)
         worker.start()
         while rest:
@@ -100,6 +128,8 @@ def run_batch(
                     f"no result after {timeout:g} s; the page was given up "
                     "(its thread is left to finish on the Dask worker)")))
                 break
+            if result is _TIME_UP:
+                return _BatchOutcome(results, cpu, _worker_rss(), timeouts, rest)
             results.append(result)
             cpu += seconds
             rest.pop(0)
@@ -107,9 +137,13 @@ def run_batch(
 
 
 def _batch_thread(func: Callable[[T], R], failed: Failed[T, R], tasks: list[T],
-                  answers: queue.SimpleQueue[tuple[R, float]], stop: threading.Event) -> None:
-    for task in tasks:
+                  answers: queue.SimpleQueue[tuple[Any, float]], stop: threading.Event,
+                  ends: float | None = None) -> None:
+    for number, task in enumerate(tasks):
         if stop.is_set():
+            return
+        if number and ends is not None and time.monotonic() > ends:
+            answers.put((_TIME_UP, 0.0))  # this thread decides, so no page runs twice
             return
         started = time.thread_time()
         try:
@@ -133,6 +167,42 @@ def _worker_rss() -> int:
         return 0
 
 
+def _ask_scheduler(distributed: Any, address: str, timeout: float) -> None:
+    """Open a connection to the scheduler at ``address`` and shake hands, within ``timeout``
+    seconds, or raise ``TimeoutError`` (``OSError`` when nothing listens there).
+
+    ``distributed.Client``'s ``timeout`` bounds the TCP connection only: something that
+    accepts connections and never speaks (a dead service behind a live port, a port of
+    another program) keeps it waiting for the scheduler's handshake for ever. The
+    question runs in a thread with a loop of its own, so this works from inside a running
+    event loop (a notebook) too.
+    """
+    connection_args = distributed.Security().get_connection_args("client")
+    failed: list[BaseException] = []
+
+    async def handshake() -> None:
+        comm = await asyncio.wait_for(
+            distributed.comm.connect(address, timeout=timeout, **connection_args), timeout)
+        await comm.close()
+
+    def ask() -> None:
+        try:
+            asyncio.run(handshake())
+        except BaseException as error:  # handed to the caller's thread
+            failed.append(error)
+
+    thread = threading.Thread(target=ask, name="declutter-dask-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + _PROBE_GRACE)
+    if thread.is_alive():
+        raise TimeoutError(f"no handshake after {timeout:g} s")
+    if failed:
+        error = failed[0]
+        if isinstance(error, asyncio.TimeoutError | TimeoutError):
+            raise TimeoutError(f"connected, but no handshake after {timeout:g} s") from None
+        raise error
+
+
 class DaskExecutor:
     """Runs a bulk job's pages on a Dask distributed cluster.
 
@@ -143,7 +213,11 @@ class DaskExecutor:
 
     Pages travel in batches of ``batch_size``, at most ``window`` batches in
     flight (default: four per worker thread), so a crawl of millions of pages
-    never floods the scheduler or the client's memory. Each page gets
+    never floods the scheduler or the client's memory; batches shrink near the end
+    of a run, and a batch still running after ``batch_seconds`` (a few slow pages
+    side by side) hands the pages it has not started back, to go out one per task,
+    so slow pages are spread over the threads instead of run in series on one.
+    Each page gets
     ``timeout`` seconds (see :func:`run_batch`). A worker that dies takes no
     page with it: Dask reruns its tasks elsewhere, and a batch that keeps
     killing workers (Dask's ``allowed-failures``) is split into single pages,
@@ -162,6 +236,8 @@ class DaskExecutor:
         batch_size: int = DEFAULT_BATCH_SIZE,
         retries: int = DEFAULT_RETRIES,
         window: int | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        batch_seconds: float | None = BATCH_SECONDS,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -170,6 +246,8 @@ class DaskExecutor:
         self.batch_size = batch_size
         self.retries = retries
         self.window = window
+        self.connect_timeout = connect_timeout
+        self.batch_seconds = batch_seconds
         self.stats = ExecutorStats()
         #: Worker threads of the cluster when the run started (the summary's ``jobs``).
         self.jobs = 0
@@ -177,7 +255,8 @@ class DaskExecutor:
     def for_listing(self) -> DaskExecutor:
         """An executor on the same cluster for whole-file jobs (listing WARC archives):
         one file per task and no per-page deadline."""
-        return DaskExecutor(self.scheduler, timeout=None, batch_size=1, retries=self.retries)
+        return DaskExecutor(self.scheduler, timeout=None, batch_size=1, retries=self.retries,
+                            connect_timeout=self.connect_timeout, batch_seconds=None)
 
     def _client(self) -> tuple[Any, bool]:
         distributed = distributed_module()
@@ -191,9 +270,14 @@ class DaskExecutor:
         if not address:
             raise BulkError(f"no Dask scheduler: pass its address or set {SCHEDULER_ENV}")
         try:
-            return distributed.Client(address, set_as_default=False), True
+            if isinstance(address, str):
+                _ask_scheduler(distributed, address, self.connect_timeout)
+            return distributed.Client(address, set_as_default=False,
+                                      timeout=self.connect_timeout), True
         except (OSError, TimeoutError) as error:
-            raise BulkError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+            raise BulkError(f"cannot reach the Dask scheduler at {address} (no answer within "
+                            f"{self.connect_timeout:g} s): {error or type(error).__name__}"
+                            ) from None
 
     def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T],
                       failed: Failed[T, R]) -> Iterator[R]:
@@ -201,7 +285,8 @@ class DaskExecutor:
         batches = _DaskBatches(self, client, func, failed)
         try:
             self.jobs = sum(client.nthreads().values())
-            yield from batches.run(_batches(iter(tasks), self.batch_size),
+            total = len(tasks) if isinstance(tasks, Sized) else None
+            yield from batches.run(_batches(iter(tasks), self.batch_size, total, self.jobs),
                                    self.window or max(_MIN_WINDOW, _WINDOW_PER_THREAD * self.jobs))
         finally:
             batches.cancel()
@@ -241,8 +326,10 @@ class _DaskBatches(Generic[T, R]):
         self.suspects: list[T] = []
 
     def submit(self, batch: list[T]) -> Any:
+        # a batch of one page has nobody to hand its rest to: no budget
+        budget = self.owner.batch_seconds if len(batch) > 1 else None
         future = self.client.submit(run_batch, self.func, self.failed, batch,
-                                    self.owner.timeout,
+                                    self.owner.timeout, budget,
                                     key=f"declutter-{self.run_id}-{next(self.numbers)}",
                                     retries=self.owner.retries)
         self.pending[future] = batch
@@ -270,6 +357,9 @@ class _DaskBatches(Generic[T, R]):
             else:
                 self.owner.note(outcome)
                 yield from outcome.results
+                # pages its time did not reach: one task each, so free threads share them
+                for task in outcome.rest:
+                    done.add(self.submit([task]))
             for next_batch in itertools.islice(batches, 1):
                 done.add(self.submit(next_batch))
         yield from self._retry_suspects()
@@ -298,6 +388,16 @@ def _killed_workers(error: BaseException) -> bool:
     return type(error).__name__ == "KilledWorker"
 
 
-def _batches(tasks: Iterator[T], size: int) -> Iterator[list[T]]:
-    while batch := list(itertools.islice(tasks, size)):
+def _batches(tasks: Iterator[T], size: int, total: int | None = None,
+             threads: int = 1) -> Iterator[list[T]]:
+    """Batches of ``size`` tasks; of fewer near the end of ``total`` tasks, so the last
+    ones are shared by every thread rather than left to a few in long batches."""
+    left = total
+    while True:
+        now = size if left is None else max(1, min(size, left // (2 * max(threads, 1))))
+        batch = list(itertools.islice(tasks, now))
+        if not batch:
+            return
+        if left is not None:
+            left -= len(batch)
         yield batch

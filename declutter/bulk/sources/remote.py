@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import functools
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from declutter.bulk.execution.work import run_task
 from declutter.bulk.sinks.paths import TEMP_PREFIX, inside
 from declutter.bulk.sources.base import DEFAULT_PATTERNS, PageSource, matcher
 from declutter.bulk.sources.files import prepare_page
+from declutter.bulk.sources.network import RemoteInputError, redact_text, retrying
 from declutter.bulk.tasks import PageResult, PageSettings, PageTask
 
 if TYPE_CHECKING:
@@ -52,14 +54,6 @@ if TYPE_CHECKING:
 #: A URL as a bulk input: a scheme of two or more letters and "://" (so no Windows
 #: drive letter, and no local path, is ever taken for one).
 URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
-
-# A URL inside a message: its scheme, an optional user:password@, the rest up to a
-# query or fragment, then the query or fragment. Quotes and brackets end it, as
-# libraries print URLs inside them.
-_URL_IN_TEXT = re.compile(
-    r"""(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?:[^\s/@'"<>]*@)?(?P<rest>[^\s?#'"<>]*)"""
-    r"""(?:[?#][^\s'"<>]*)?"""
-)
 
 #: Exception classes that are programming errors wherever they are raised: one of
 #: these from a remote read is a bug, not a problem of the input.
@@ -71,6 +65,25 @@ _PROGRAMMING_ERRORS: tuple[type[BaseException], ...] = (
 _PASSED_THROUGH: tuple[type[BaseException], ...] = (
     MemoryError, OSError, DeclutterError, *_PROGRAMMING_ERRORS)
 
+#: Exception classes of the storage libraries for credentials that could not be found
+#: (botocore, google-auth, azure-identity): by name, so none need be imported.
+_NO_CREDENTIALS = frozenset({
+    "NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError",
+    "DefaultCredentialsError", "CredentialUnavailableError", "ClientAuthenticationError",
+})
+#: Where credentials come from, said to whoever meets a worker without any.
+_EACH_NEEDS_ITS_OWN = (
+    "the credentials of the machine that started the run (its environment, its config "
+    "files) do not travel with the tasks, so each worker (a Dask worker, a process on "
+    "another machine) needs its own: the store's environment variables (AWS_ACCESS_KEY_ID "
+    "and AWS_SECRET_ACCESS_KEY, GOOGLE_APPLICATION_CREDENTIALS), config files or an "
+    "instance role on the worker's machine, or storage_options given from Python")
+
+
+class CredentialsError(RemoteInputError):
+    """A remote input was read where no credentials for its store could be found."""
+
+
 #: What to install for a URL scheme fsspec cannot read yet: declutter's extra for the
 #: schemes it brings, fsspec's own packages for the others.
 _INSTALL = {"s3": "'declutter[cloud]'", "s3a": "'declutter[cloud]'",
@@ -78,23 +91,9 @@ _INSTALL = {"s3": "'declutter[cloud]'", "s3a": "'declutter[cloud]'",
             "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs", "abfss": "adlfs"}
 
 
-class RemoteInputError(DeclutterError):
-    """A remote input could not be read: the storage library failed (a network error,
-    a refused request, an answer that makes no sense). The input's problem, not a bug."""
-
-
 def is_url(value: object) -> bool:
     """Whether a bulk input is a URL (read through fsspec) rather than a local path."""
     return isinstance(value, str) and URL_RE.match(value) is not None
-
-
-def redact_text(text: str) -> str:
-    """``text`` with every URL's user, password, query string and fragment cut off.
-
-    What a message may say of ``https://me:secret@host/a.warc.gz?X-Amz-Signature=...``
-    is ``https://host/a.warc.gz``: enough to find the file, nothing to reuse.
-    """
-    return _URL_IN_TEXT.sub(lambda match: match["scheme"] + match["rest"], text)
 
 
 def has_credentials(url: str) -> bool:
@@ -104,13 +103,36 @@ def has_credentials(url: str) -> bool:
     return "@" in authority
 
 
+#: Loggers of the storage libraries that write whole URLs into their (debug) messages.
+_URL_LOGGERS = ("fsspec", "fsspec.http", "fsspec.caching", "fsspec.asyn", "s3fs", "gcsfs")
+
+
+class _RedactingFilter(logging.Filter):
+    """Cuts credentials and query strings out of a library's log record (see
+    :func:`redact_text`), for whoever turns its debug messages on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "://" in message:
+            record.msg, record.args = redact_text(message), ()
+        return True
+
+
+_REDACTING = _RedactingFilter()
+
+
 def filesystem(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple[Any, str]:
     """The fsspec file system of ``url`` and the path in it.
 
     fsspec caches file systems by their options, so workers calling this for
-    every page share one client (and its connections) per process.
+    every page share one client (and its connections) per process. The storage
+    libraries' loggers get a filter that redacts the URLs they log.
     """
     fsspec = import_extra("fsspec", "cloud", "reading inputs by URL")
+    for name in _URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACTING not in logger.filters:
+            logger.addFilter(_REDACTING)
     try:
         return fsspec.core.url_to_fs(url, **dict(storage_options or {}))
     except ImportError as error:
@@ -135,7 +157,11 @@ def reading() -> Iterator[None]:
     except _PASSED_THROUGH:
         raise
     except Exception as error:
-        raise RemoteInputError(f"{type(error).__name__}: {redact_text(str(error))}") from None
+        said = f"{type(error).__name__}: {redact_text(str(error))}"
+        if type(error).__name__ in _NO_CREDENTIALS:
+            raise CredentialsError(f"{said}. The process that read this has no credentials "
+                                   f"for the store: {_EACH_NEEDS_ITS_OWN}") from None
+        raise RemoteInputError(said) from None
 
 
 def remote_failure(error: BaseException) -> Failure:
@@ -174,8 +200,8 @@ def fetch_page(task: PageTask, max_bytes: int, *,
                                  "bytes")
     with reading():
         fs, path = filesystem(str(task.source), storage_options)
-        data = fs.cat_file(path) if size is not None else fs.cat_file(
-            path, start=0, end=max_bytes + 1)
+        data = retrying(lambda: fs.cat_file(path) if size is not None else fs.cat_file(
+            path, start=0, end=max_bytes + 1), "reading the page")
     if len(data) > max_bytes:
         raise InputTooLargeError(f"file is over the size limit of {max_bytes} bytes")
     return prepare_page(bytes(data), max_bytes)
@@ -202,13 +228,16 @@ def remote_files(url: str, storage_options: Mapping[str, Any] | None, *,
     """
     with reading():
         fs, root = filesystem(url, storage_options)
-        if not is_remote_dir(fs, root, url):
-            info = fs.info(root)
+        if not retrying(lambda: is_remote_dir(fs, root, url), "listing the input"):
+            info = retrying(lambda: fs.info(root), "listing the input")
             if info.get("type") == "directory":  # gone between the two questions
                 raise BulkError(f"{redact_text(url)}: not a file")
-            yield _remote_task(fs, root, root.rstrip("/").rsplit("/", 1)[-1], info)
+            # named by the file's name, without the URL's query (a presigned URL's
+            # signature), since keys are written into every output and error record
+            name = re.split(r"[?#]", root, maxsplit=1)[0].rstrip("/").rsplit("/", 1)[-1]
+            yield _remote_task(fs, root, name, info)
             return
-        found = fs.find(root, detail=True)
+        found = retrying(lambda: fs.find(root, detail=True), "listing the input")
     matches = matcher(patterns) if patterns else None
     skip = [Path(path) for path in exclude] if _is_local(fs) else []
     base = root.rstrip("/") + "/"

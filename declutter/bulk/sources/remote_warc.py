@@ -8,6 +8,14 @@ worker is handed with it; the worker fetches that span in one ranged request
 and serves the batch from it, so an object store sees one request per batch,
 not per page. The parent never touches page bytes, so the same job runs on
 the local pool or on Dask workers that share nothing but the URL.
+
+A web server that serves no byte ranges (``python -m http.server``, many
+static hosts) is found out by the listing's first request, a one-byte range
+answered with the whole file: the file is then listed from one sequential
+stream, and each worker reads its pages from a stream of its own that it
+keeps open and only moves forward (its pages come in file order), so every
+page is read and cleaned once, without a ranged request. The summary names
+the files read so, and why.
 """
 
 from __future__ import annotations
@@ -16,11 +24,21 @@ import functools
 import io
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from declutter._model.errors import PAGE
 from declutter.bulk.sources.base import DEFAULT_PATTERNS
+from declutter.bulk.sources.network import (
+    Resuming,
+    Version,
+    check_version,
+    http_get,
+    http_version,
+    is_http,
+    retrying,
+)
 from declutter.bulk.sources.remote import (
     RemoteInput,
     RemoteInputError,
@@ -58,6 +76,14 @@ RECORD_HEADROOM = 1024**2
 #: Bytes per request when a record is read through a buffered file (its length is
 #: unknown or too large to fetch at once).
 RECORD_BLOCK_SIZE = 256 * 1024
+
+#: Bytes read at a time when a stream is moved forward past other workers' records:
+#: large enough to cost few calls, small enough to hold for a moment.
+SKIP_CHUNK = 1024**2
+#: Streams of files without byte ranges a worker process keeps open between its pages:
+#: one per file it works on (two threads on one file need two); more would hold server
+#: connections nobody reads from.
+IDLE_STREAMS = 2
 
 
 class _Window(io.BytesIO):
@@ -107,13 +133,19 @@ def fetch_record(task: WarcTask, max_bytes: int, *,
     url, offset, length = str(task.source), task.offset, task.length
     with reading():
         fs, path = filesystem(url, storage_options)
+        if task.streamed:
+            record = _STREAMS.record(fs, path, url, offset, length, max_bytes + RECORD_HEADROOM,
+                                     task.version)
+            return read_record(_Window(record, offset), offset, max_bytes=max_bytes)
         if length is None or length > max_bytes + RECORD_HEADROOM:
-            with fs.open(path, "rb", block_size=RECORD_BLOCK_SIZE) as stream:
-                return read_record(stream, offset, max_bytes=max_bytes)
+            with Resuming(functools.partial(_open_ranged, fs, path, task.version,
+                                            RECORD_BLOCK_SIZE), "reading the record") as stream:
+                return read_record(cast(IO[bytes], stream), offset, max_bytes=max_bytes)
         data = _FETCHED.get(url, offset, length)
         if data is None:
             span = max(length, task.span or 0)
-            fetched = bytes(fs.cat_file(path, start=offset, end=offset + span))
+            fetched = retrying(lambda: _fetch_span(fs, path, offset, span, task.version),
+                               "reading the records")
             if not length <= len(fetched) <= span:  # cut short, or the whole file
                 raise RemoteInputError(
                     f"asked for {span} bytes at offset {offset} and got {len(fetched)}: "
@@ -121,6 +153,49 @@ def fetch_record(task: WarcTask, max_bytes: int, *,
             _FETCHED.url, _FETCHED.start, _FETCHED.data = url, offset, fetched
             data = fetched[:length]
     return read_record(_Window(data, offset), offset, max_bytes=max_bytes)
+
+
+def _fetch_span(fs: Any, path: str, offset: int, span: int, version: Version | None) -> bytes:
+    """``span`` bytes at ``offset``: on a web server, only from the version listed."""
+    if not is_http(fs):
+        return bytes(fs.cat_file(path, start=offset, end=offset + span))
+    status, headers, body = http_get(fs, path, {"Range": f"bytes={offset}-{offset + span - 1}"})
+    check_version(version, http_version(status, headers), "the file")
+    return body
+
+
+def _open_ranged(fs: Any, path: str, version: Version | None, block_size: int,
+                 position: int) -> IO[bytes]:
+    """The file open at ``position`` for reads of ``block_size`` bytes, after checking,
+    on a web server, that it is still the version listed (one request for a byte)."""
+    if version and is_http(fs):
+        status, headers, _ = http_get(fs, path, {"Range": "bytes=0-0"}, body=False)
+        check_version(version, http_version(status, headers), "the file")
+    stream = fs.open(path, "rb", block_size=block_size, cache_type="readahead")
+    if position:
+        stream.seek(position)
+    return cast(IO[bytes], stream)
+
+
+def _open_stream(fs: Any, path: str, version: Version | None, position: int) -> IO[bytes]:
+    """The file of a server without byte ranges as one stream, read past ``position``
+    bytes (a stream can only start at the start), after checking its version."""
+    stream = fs.open(path, "rb", block_size=0)
+    answer = getattr(stream, "r", None)  # fsspec's HTTPStreamFile: the open response
+    if answer is not None:
+        try:
+            check_version(version, http_version(answer.status, answer.headers),
+                          "the file")
+        except BaseException:
+            stream.close()
+            raise
+    skipped = 0
+    while skipped < position:
+        data = stream.read(min(SKIP_CHUNK, position - skipped))
+        if not data:
+            break  # the file is shorter: the reader finds it ends early
+        skipped += len(data)
+    return cast(IO[bytes], stream)
 
 
 def process_remote_warc_task(task: PageTask, settings: PageSettings, *,
@@ -139,19 +214,164 @@ def list_remote_warc(task: PageTask, *,
     stats = WarcStats()
     details: dict[str, dict[str, Any]] = {}
     url = str(task.source)
+    streamed: str | None = None
     try:
         with reading():
             fs, path = filesystem(url, storage_options)
-            with fs.open(path, "rb", block_size=LISTING_BLOCK_SIZE,
-                         cache_type="readahead") as stream:
-                found, items = scan_listing(stream, task.key, url, mtime=task.mtime,
-                                            details=details, size=getattr(stream, "size", None))
+            streamed, size, version = retrying(lambda: no_ranges(fs, path), "asking for the file")
+            if streamed is not None:
+                with Resuming(functools.partial(_open_stream, fs, path, version),
+                              "listing the file") as raw:
+                    found, items = scan_listing(cast(IO[bytes], Forward(cast(IO[bytes], raw))),
+                                                task.key, url, mtime=task.mtime,
+                                                details=details, size=size)
+            else:
+                # the first request told the version; one reopened after a dropped
+                # connection is checked (a file replaced while listed fails its pages
+                # anyway: each record is read only from the version listed)
+                with Resuming(lambda at: _open_ranged(fs, path, version if at else None,
+                                                      LISTING_BLOCK_SIZE, at),
+                              "listing the file") as stream:
+                    found, items = scan_listing(cast(IO[bytes], stream), task.key, url,
+                                                mtime=task.mtime, details=details,
+                                                size=stream.size)
+            items = [_as_listed(item, version, streamed is not None) for item in items]
     except Exception as error:  # sorted as a page of a remote input is, never raised
         failure = remote_failure(error)
         damaged = WarcStats(damaged=1) if failure.kind == PAGE else WarcStats()
         return Listing(task.key, [failure_result(task.key, failure)], damaged, {})
     stats.add(found)
-    return Listing(task.key, [_redacted(item) for item in items], stats, details)
+    return Listing(task.key, [_redacted(item) for item in items], stats, details, streamed)
+
+
+def _as_listed(item: WarcTask | PageResult, version: Version,
+               streamed: bool) -> WarcTask | PageResult:
+    """A task with its file's version, and read as a stream when its server has no ranges."""
+    if not isinstance(item, WarcTask):
+        return item
+    if streamed:
+        return replace(item, version=version or None, span=None, streamed=True)
+    return replace(item, version=version or None)
+
+
+# --------------------------------------------------------------------------- without ranges
+
+
+def no_ranges(fs: Any, path: str) -> tuple[str | None, int | None, Version]:
+    """Why the web server of ``path`` cannot serve its byte ranges (None when it can, and
+    for every store that is no web server), the file's size when the answer says it,
+    and the file's version (:func:`~declutter.bulk.network.http_version`; empty for
+    other stores).
+
+    One request for the file's first byte: a server that answers with the whole
+    file (200, not 206) serves no ranges, whatever its ``Accept-Ranges`` says.
+    """
+    if not is_http(fs):
+        return None, None, ()
+    status, headers, _ = http_get(fs, path, {"Range": "bytes=0-0"}, body=False)
+    version = http_version(status, headers)
+    if status == 206 or status == 416:
+        return None, None, version
+    length = headers.get("Content-Length", "")
+    size = int(length) if length.isdigit() else None
+    said = headers.get("Accept-Ranges")
+    why = (f"the server answered a byte-range request with the whole file (HTTP {status}"
+           + (f", Accept-Ranges: {said})" if said else ", no Accept-Ranges)"))
+    return why, size, version
+
+
+class Forward(io.RawIOBase):
+    """A file read front to back only: positions count the bytes read so far, and reads
+    return all that is asked (a network stream may hand back less at a time)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self.raw = raw
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[:len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+    def take(self, size: int) -> bytes:
+        """``size`` bytes, or fewer only where the file ends."""
+        parts: list[bytes] = []
+        while size > 0:
+            data = self.raw.read(min(size, SKIP_CHUNK))
+            if not data:
+                break
+            parts.append(data)
+            size -= len(data)
+            self.position += len(data)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        finally:
+            super().close()
+
+
+class _Streams:
+    """The open streams of files without byte ranges in one worker process, by URL.
+
+    A worker's pages of such a file come in file order (the listing's order, handed
+    out in batches), so the stream it read the last one from is moved forward to the
+    next (reading past the records other workers clean) instead of opening the file
+    again. A page before a stream's position (a page given back by a dead worker)
+    opens a new stream.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[tuple[str, Forward]] = []
+
+    def record(self, fs: Any, path: str, url: str, offset: int, length: int | None,
+               limit: int, version: Version | None = None) -> bytes:
+        stream = self._take(url, offset)
+        if stream is None:
+            stream = Forward(cast(IO[bytes], Resuming(
+                functools.partial(_open_stream, fs, path, version), "reading the file")))
+        try:
+            while stream.position < offset:
+                if not stream.take(min(SKIP_CHUNK, offset - stream.position)):
+                    raise RemoteInputError(
+                        f"the file ends at byte {stream.position}, before the record at offset "
+                        f"{offset}: it changed during the run")
+            data = stream.take(length if length is not None and length <= limit else limit + 1)
+        except BaseException:
+            stream.close()
+            raise
+        self._give_back(url, stream)
+        return data
+
+    def _take(self, url: str, offset: int) -> Forward | None:
+        with self._lock:
+            usable = [(stream.position, index) for index, (where, stream) in
+                      enumerate(self._idle) if where == url and stream.position <= offset]
+            if not usable:
+                return None
+            return self._idle.pop(max(usable)[1])[1]
+
+    def _give_back(self, url: str, stream: Forward) -> None:
+        with self._lock:
+            self._idle.append((url, stream))
+            while len(self._idle) > IDLE_STREAMS:
+                self._idle.pop(0)[1].close()
+
+
+_STREAMS = _Streams()
 
 
 def _redacted(item: WarcTask | PageResult) -> WarcTask | PageResult:

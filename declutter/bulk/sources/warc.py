@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -79,6 +79,13 @@ class WarcTask(PageTask):
     #: what a worker fetches at once from a remote file, since it is handed the
     #: following pages too.
     span: int | None = None
+    #: The file's server serves no byte ranges: the record is read from a sequential
+    #: stream of the file (see :mod:`declutter.bulk.remote_warc`).
+    streamed: bool = False
+    #: The file's version when it was listed (ETag, Last-Modified, size: see
+    #: :func:`declutter.bulk.network.http_version`), for files on web servers: a
+    #: record is read only from the same version.
+    version: tuple[tuple[str, str], ...] | None = None
 
     def fields(self) -> dict[str, Any]:
         return record_fields(self.record_id, self.url, self.date, self.status, None, None)
@@ -260,11 +267,17 @@ class WarcSummary(BulkSummary):
     skipped_status: int = 0
     #: Records that are not pages (warcinfo, request, metadata, revisit).
     other_records: int = 0
+    #: Files read as one sequential stream each, by key, with the reason (their server
+    #: serves no byte ranges).
+    streamed: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
         files = f"{self.warc_files} WARC file{'s' * (self.warc_files != 1)}"
         warc = (f"{self.records} records in {files}: {self.skipped_not_html} not HTML and "
                 f"{self.skipped_status} not status 200 skipped, {self.other_records} not pages")
+        if self.streamed:
+            warc += "; read as a stream, without byte ranges: " + ", ".join(
+                f"{key} ({why})" for key, why in self.streamed.items())
         # before the pointer to the error log, which people look for at the end
         head, pointer, tail = super().describe().partition("; failures listed in")
         return f"{head}; {warc}{pointer}{tail}"
@@ -287,6 +300,7 @@ class WarcSource(PageSource):
         self.stats = WarcStats()
         self.details: dict[str, dict[str, Any]] = {}
         self.tasks: dict[str, PageTask] = {}
+        self.streamed: dict[str, str] = {}
 
     def page_function(self) -> Callable[..., PageResult]:
         return process_warc_task
@@ -310,6 +324,8 @@ class WarcSource(PageSource):
             listing = listings[file.key]
             self.stats.add(listing.stats)
             self.details.update(listing.details)
+            if listing.streamed:
+                self.streamed[file.key] = listing.streamed
             for entry in listing.items:
                 if isinstance(entry, PageTask):
                     self.tasks[entry.key] = entry
@@ -332,7 +348,8 @@ class WarcSource(PageSource):
         values = {item.name: getattr(summary, item.name) for item in fields(BulkSummary)}
         return WarcSummary(**values, warc_files=self.files, records=self.stats.records,
                            skipped_not_html=self.stats.not_html,
-                           skipped_status=self.stats.not_ok, other_records=self.stats.other)
+                           skipped_status=self.stats.not_ok, other_records=self.stats.other,
+                           streamed=dict(self.streamed))
 
 
 @dataclass(frozen=True)
@@ -343,6 +360,8 @@ class Listing:
     items: list[WarcTask | PageResult]
     stats: WarcStats
     details: dict[str, dict[str, Any]]
+    #: Why the file is read as a stream (its server serves no byte ranges), or None.
+    streamed: str | None = None
 
 
 def _file(task: PageTask) -> str:
