@@ -28,6 +28,8 @@ system, or one machine's :class:`distributed.LocalCluster`.
 from __future__ import annotations
 
 from declutter.bulk.execution.dask import (
+    BATCH_SECONDS,
+    CONNECT_TIMEOUT,
     DEFAULT_BATCH_SIZE,
     DEFAULT_RETRIES,
     DaskExecutor,
@@ -45,6 +47,8 @@ from declutter.integrations.engines import (
 )
 
 __all__ = [
+    "BATCH_SECONDS",
+    "CONNECT_TIMEOUT",
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_RETRIES",
     "RECORD_FIELDS",

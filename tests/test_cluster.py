@@ -452,7 +452,7 @@ def test_slow_batches_are_spread_and_every_page_still_comes_once(
 
 
 def test_batches_shrink_near_the_end_of_a_run() -> None:
-    from declutter.cluster import _batches
+    from declutter.bulk.execution.dask import _batches
 
     sizes = [len(batch) for batch in _batches(iter(range(100)), 8, 100, 2)]
     assert sum(sizes) == 100 and sizes[:8] == [8] * 8 and sizes[-4:] == [1] * 4
