@@ -9,9 +9,10 @@ are a single link, and lists whose items are all links.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from declutter._model.options import Options
+from declutter._model.options import Options, RepeatedText, block_key
 from declutter._rules.tables import (
     BYLINE_RE,
     CAPTION_RE,
@@ -42,6 +43,7 @@ from declutter._rules.thresholds import (
     LINK_PARAGRAPH_SHARE,
     LINKED_ITEM_SHARE,
     PREFIX_LABEL_CHARS,
+    REPEATED_MOST_OF_ARTICLE,
     SAME_TEXT_SHARE,
     TITLE_REPEAT_CHARS,
     UNLINKED_LABEL_CHARS,
@@ -85,8 +87,13 @@ def judge(
     description: str | None,
     kept: frozenset[Element],
     region: Region | None,
+    repeated: Mapping[str, RepeatedText] | None = None,
 ) -> tuple[list[RawBlock], list[Dropped]]:
-    """Split blocks into the kept ones and the removed ones (with reasons)."""
+    """Split blocks into the kept ones and the removed ones (with reasons).
+
+    ``repeated``: the block texts learned as the page's site's own boilerplate
+    (:meth:`Options.repeated_for`), by :func:`block_key`.
+    """
     roots = region.elements if region is not None else ()
     title_key = normalize_label(title) if title else ""
     verdicts: list[tuple[str, str] | None] = [
@@ -97,6 +104,8 @@ def judge(
     _link_lists(blocks, verdicts)
     _spread_labels(blocks, verdicts, frozenset(roots))
     _headings_without_body(blocks, verdicts)
+    if repeated:
+        _site_repeated(blocks, verdicts, repeated)
     for index, block in enumerate(blocks):
         if verdicts[index] is not None and _is_kept(block.element, kept):
             verdicts[index] = None
@@ -164,6 +173,28 @@ def _judge_block(block: RawBlock, options: Options, title_key: str) -> tuple[str
     if kind == "paragraph" and size <= URL_LINE_CHARS and URL_LINE_RE.fullmatch(text):
         return ("boilerplate", "text:url")
     return None
+
+
+def _site_repeated(
+    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None],
+    repeated: Mapping[str, RepeatedText],
+) -> None:
+    """A block whose text the site repeats on many pages (learned rules) is the site's.
+
+    Last of the block rules, so it only takes what every page-level rule kept, and
+    never a block holding most of what is left: that block is the article, whatever
+    other pages say (a story republished whole, a page whose body is one line). The
+    rule names the learned share, so the explain report shows the evidence.
+    """
+    total = sum(len(block.text) for block, verdict in zip(blocks, verdicts, strict=True)
+                if verdict is None)
+    for index, block in enumerate(blocks):
+        if verdicts[index] is not None:
+            continue
+        learned = repeated.get(block_key(block.text))
+        if learned is None or len(block.text) >= REPEATED_MOST_OF_ARTICLE * total:
+            continue
+        verdicts[index] = ("site", f"site:repeated:{round(learned.share * 100)}%")
 
 
 def _links_within_page(el: Element) -> bool:

@@ -92,7 +92,8 @@ def _own_pass(
     # Comment sections go as chrome whatever the options: comments are read apart from
     # them (read_comments), so the body is the same with and without them.
     pruning = options.replace(keep_comments=False) if options.keep_comments else options
-    page = prune(root, pruning, host_of(url), thorough=thorough)
+    host = host_of(url)
+    page = prune(root, pruning, host, thorough=thorough)
     declared = declarations(page)
     region = locate(page, declared.article_body)
     dek = standfirst(region, page, declared.description)
@@ -100,7 +101,8 @@ def _own_pass(
         region = replace(region, elements=(dek, *region.elements))  # article text
     segments = segment(page, region.elements if region else (), options, inline=inline)
     kept, dropped = judge(
-        segments.blocks, options, declared.headline, declared.description, page.kept, region
+        segments.blocks, options, declared.headline, declared.description, page.kept, region,
+        options.repeated_for(host) if options.site_rules else None,
     )
     if dek is not None and not options.include_standfirst:
         dropped.append(Dropped("standfirst", "standfirst:before-body", dek, text_of(dek)))
