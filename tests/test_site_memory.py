@@ -4,12 +4,17 @@ not the article."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lxml.html
 import pytest
 from _news import EN
 
 import declutter
-from declutter import Options, RepeatedText, RuleError, RuleSet, SiteRule, parse_rules
+from declutter import Options, RepeatedText, RuleError, RuleSet, SiteRule, load_rules, parse_rules
 from declutter._rules.sitefile import rules_toml
+from declutter.bulk import guess_url
+from declutter.bulk.learn import LearnSummary, learn_rules, site_of
 
 TAGLINE = "The Harbour Ledger: independent news from the waterfront since 1911, every morning."
 URL = "https://www.ledger.example/news/harbour-wall"
@@ -98,3 +103,111 @@ def test_a_keep_selector_wins_over_a_learned_text() -> None:
     html = _page(EN[0], EN[1]).replace("</article>", f'<p class="motto">{TAGLINE}</p></article>')
     options = _learned(TAGLINE).replace(keep=(".motto",))
     assert TAGLINE in declutter.clean(html, url=URL, options=options)
+
+
+# ---------------------------------------------------------------------------
+# Learning from a crawl
+# ---------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+#: Article samples of different templates, each standing for one story of a site.
+STORIES = ("01-wordpress-blog", "02-arc-us-newspaper", "03-bbc-like", "05-german-news",
+           "06-spanish-news", "07-french-news", "14-italian-news", "11-advertising-topic")
+
+
+def _paragraphs(sample: str) -> list[str]:
+    text = (SAMPLES / sample / "expected.txt").read_text(encoding="utf-8")
+    return [part for part in text.split("\n\n") if part.strip()]
+
+
+def _with_tagline(sample: str, url: str, tagline: str) -> bytes:
+    """The sample's page as a story of the site at ``url`` (saved from it, declaring it),
+    with ``tagline`` as a paragraph of its body after the body's second paragraph, where
+    only a site-wide view can tell it apart."""
+    data = (SAMPLES / sample / "page.html").read_bytes()
+    root = lxml.html.document_fromstring(data)
+    second = " ".join(_paragraphs(sample)[1].split())
+    holder = next(el for el in root.iter("p", "div", "span")
+                  if " ".join(el.text_content().split()) == second)
+    tag = lxml.html.Element("p")
+    tag.text = tagline
+    holder.addnext(tag)
+    for link in root.xpath("//link[@rel='canonical'] | //meta[@property='og:url']"):
+        link.set("href" if link.tag == "link" else "content", url)  # the site's own address
+    page = lxml.html.tostring(root, encoding="utf-8", doctype="<!DOCTYPE html>")
+    return f"<!-- saved from url=({len(url):04d}){url} -->\n".encode() + page
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight stories of ledger.example sharing TAGLINE, three of a small site sharing its
+    own, in a directory of saved pages as a crawler leaves them."""
+    root = tmp_path_factory.mktemp("crawl")
+    for index, sample in enumerate(STORIES):
+        url = f"https://{'www' if index % 2 else 'news'}.ledger.example/story-{index}"
+        (root / f"ledger-{index}.html").write_bytes(_with_tagline(sample, url, TAGLINE))
+    for index, sample in enumerate(STORIES[:3]):
+        url = f"https://www.small.example/story-{index}"
+        (root / f"small-{index}.html").write_bytes(_with_tagline(sample, url, SMALL_TAGLINE))
+    return root
+
+
+SMALL_TAGLINE = "The Small Courier is read by every household of the valley since the flood."
+
+
+@pytest.fixture(scope="module")
+def learned(crawl: Path, tmp_path_factory: pytest.TempPathFactory) -> LearnSummary:
+    output = tmp_path_factory.mktemp("rules") / "site-rules.toml"
+    return learn_rules(crawl, output, jobs=0)
+
+
+def test_page_level_rules_keep_the_tagline(crawl: Path) -> None:
+    for index in range(len(STORIES)):
+        page = (crawl / f"ledger-{index}.html").read_bytes()
+        assert TAGLINE in declutter.clean(page), STORIES[index]
+
+
+def test_the_learned_file_holds_the_tagline_and_no_story(learned: LearnSummary) -> None:
+    assert learned.output is not None
+    rules = load_rules(learned.output)
+    assert rules == learned.rules
+    (site,) = rules.sites
+    assert site.domain == "ledger.example"
+    (item,) = site.repeated
+    assert (item.text, item.pages, item.share) == (TAGLINE, 8, 1.0)
+    assert item.example.startswith("https://")
+    stories = {" ".join(p.split()) for sample in STORIES for p in _paragraphs(sample)}
+    assert not stories & {item.text for rule in rules.sites for item in rule.repeated}
+    assert dict(learned.site_pages) == {"ledger.example": 8, "small.example": 3}
+    assert learned.run.failed == 0
+
+
+def test_a_site_with_too_few_pages_learns_nothing(learned: LearnSummary) -> None:
+    assert all(rule.domain != "small.example" for rule in learned.rules.sites)
+    assert SMALL_TAGLINE not in Path(str(learned.output)).read_text(encoding="utf-8")
+
+
+def test_applying_the_learned_file_removes_the_tagline_and_keeps_every_story(
+    crawl: Path, learned: LearnSummary
+) -> None:
+    options = load_rules(str(learned.output)).apply()
+    for index, sample in enumerate(STORIES):
+        page = (crawl / f"ledger-{index}.html").read_bytes()
+        article = declutter.extract(page, url=guess_url(page), options=options)
+        expected = (SAMPLES / sample / "expected.txt").read_text(encoding="utf-8").strip()
+        assert article.text == expected, sample
+        assert [r.rule for r in article.removed if r.category == "site"] == [
+            "site:repeated:100%"], sample
+
+
+@pytest.mark.parametrize(("url", "site"), [
+    ("https://www.bbc.co.uk/news/x", "bbc.co.uk"),
+    ("https://news.ledger.example/a", "ledger.example"),
+    ("http://LEDGER.example./a", "ledger.example"),
+    ("http://192.0.2.7/a", "192.0.2.7"),
+    ("not an address", None),
+    (None, None),
+])
+def test_the_site_of_an_address_is_its_registrable_domain(url: str | None,
+                                                          site: str | None) -> None:
+    assert site_of(url) == site
