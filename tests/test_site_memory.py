@@ -15,6 +15,7 @@ from declutter import Options, RepeatedText, RuleError, RuleSet, SiteRule, load_
 from declutter._rules.sitefile import rules_toml
 from declutter.bulk import guess_url
 from declutter.bulk.learn import LearnSummary, learn_rules, site_of
+from declutter.cli import main
 
 TAGLINE = "The Harbour Ledger: independent news from the waterfront since 1911, every morning."
 URL = "https://www.ledger.example/news/harbour-wall"
@@ -211,3 +212,23 @@ def test_applying_the_learned_file_removes_the_tagline_and_keeps_every_story(
 def test_the_site_of_an_address_is_its_registrable_domain(url: str | None,
                                                           site: str | None) -> None:
     assert site_of(url) == site
+
+
+def test_the_learn_command_writes_rules_that_rules_reads(
+    crawl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "site-rules.toml"
+    assert main(["learn", str(crawl), "-o", str(output), "--jobs", "1"]) == 0
+    assert "2 sites, 1 with repeated blocks (1 texts)" in capsys.readouterr().err
+    assert load_rules(output).sites[0].repeated[0].text == TAGLINE
+    page = crawl / "ledger-0.html"
+    assert main(["--rules", str(output), str(page)]) == 0
+    text = capsys.readouterr().out
+    assert TAGLINE not in text
+    assert text.strip() == (SAMPLES / STORIES[0] / "expected.txt").read_text("utf-8").strip()
+
+
+def test_the_learn_command_wants_a_toml_output(crawl: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["learn", str(crawl), "-o", str(tmp_path / "rules.yaml")])
+    assert stop.value.code == 2
