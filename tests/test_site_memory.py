@@ -232,3 +232,16 @@ def test_the_learn_command_wants_a_toml_output(crawl: Path, tmp_path: Path) -> N
     with pytest.raises(SystemExit) as stop:
         main(["learn", str(crawl), "-o", str(tmp_path / "rules.yaml")])
     assert stop.value.code == 2
+
+
+def test_bulk_with_site_memory_learns_then_cleans(crawl: Path, tmp_path: Path) -> None:
+    output = tmp_path / "texts"
+    assert main(["bulk", str(crawl), "-o", str(output), "--site-memory", "--jobs", "1",
+                 "-q"]) == 0
+    assert load_rules(tmp_path / "texts.site-rules.toml").sites[0].domain == "ledger.example"
+    for index, sample in enumerate(STORIES):
+        text = (output / f"ledger-{index}.txt").read_text(encoding="utf-8")
+        expected = (SAMPLES / sample / "expected.txt").read_text(encoding="utf-8")
+        assert text.strip() == expected.strip(), sample
+    # the small site learned nothing: its tagline stays, as page-level rules keep it
+    assert SMALL_TAGLINE in (output / "small-0.txt").read_text(encoding="utf-8")

@@ -255,6 +255,10 @@ def _bulk_parser() -> argparse.ArgumentParser:
                         help="also write each page's explain report (as 'declutter explain' "
                              "makes) to DIR, at the page's mirrored path with the extension "
                              ".explain.html; DIR must be outside an output directory")
+    parser.add_argument("--site-memory", action="store_true",
+                        help="read the input twice: first learn what each site repeats on its "
+                             "pages (as 'declutter learn'; written beside the output as "
+                             "NAME.site-rules.toml), then clean with it (docs/rules.md)")
     parser.add_argument("--summary-json", metavar="FILE", type=Path,
                         help="also write the run's summary (counts, seconds, pages/s, peak "
                              "worker memory) as JSON, for scripts and benchmarks")
