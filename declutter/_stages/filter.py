@@ -9,7 +9,7 @@ are a single link, and lists whose items are all links.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from declutter._model.options import Options, RepeatedText, block_key
@@ -87,13 +87,8 @@ def judge(
     description: str | None,
     kept: frozenset[Element],
     region: Region | None,
-    repeated: Mapping[str, RepeatedText] | None = None,
 ) -> tuple[list[RawBlock], list[Dropped]]:
-    """Split blocks into the kept ones and the removed ones (with reasons).
-
-    ``repeated``: the block texts learned as the page's site's own boilerplate
-    (:meth:`Options.repeated_for`), by :func:`block_key`.
-    """
+    """Split blocks into the kept ones and the removed ones (with reasons)."""
     roots = region.elements if region is not None else ()
     title_key = normalize_label(title) if title else ""
     verdicts: list[tuple[str, str] | None] = [
@@ -104,8 +99,6 @@ def judge(
     _link_lists(blocks, verdicts)
     _spread_labels(blocks, verdicts, frozenset(roots))
     _headings_without_body(blocks, verdicts)
-    if repeated:
-        _site_repeated(blocks, verdicts, repeated)
     for index, block in enumerate(blocks):
         if verdicts[index] is not None and _is_kept(block.element, kept):
             verdicts[index] = None
@@ -175,26 +168,31 @@ def _judge_block(block: RawBlock, options: Options, title_key: str) -> tuple[str
     return None
 
 
-def _site_repeated(
-    blocks: list[RawBlock], verdicts: list[tuple[str, str] | None],
-    repeated: Mapping[str, RepeatedText],
-) -> None:
-    """A block whose text the site repeats on many pages (learned rules) is the site's.
+def site_repeated(
+    kept: Sequence[RawBlock], repeated: Mapping[str, RepeatedText], keep: frozenset[Element]
+) -> tuple[list[RawBlock], list[Dropped]]:
+    """The kept blocks without those whose text the page's site repeats on many pages
+    (learned rules, :meth:`Options.repeated_for`), and those as removed.
 
-    Last of the block rules, so it only takes what every page-level rule kept, and
-    never a block holding most of what is left: that block is the article, whatever
-    other pages say (a story republished whole, a page whose body is one line). The
-    rule names the learned share, so the explain report shows the evidence.
+    Runs on what every page-level rule kept and after the verdict, so it never
+    changes whether a page is an article (a boilerplate line counted as prose
+    there, and a page on the edge would flip), and never takes a block holding
+    most of the kept text: that block is the article, whatever other pages say (a
+    story republished whole). Elements of ``keep`` selectors stay. The rule names
+    the learned share, so the explain report shows the evidence.
     """
-    total = sum(len(block.text) for block, verdict in zip(blocks, verdicts, strict=True)
-                if verdict is None)
-    for index, block in enumerate(blocks):
-        if verdicts[index] is not None:
-            continue
+    total = sum(len(block.text) for block in kept)
+    left: list[RawBlock] = []
+    dropped: list[Dropped] = []
+    for block in kept:
         learned = repeated.get(block_key(block.text))
-        if learned is None or len(block.text) >= REPEATED_MOST_OF_ARTICLE * total:
-            continue
-        verdicts[index] = ("site", f"site:repeated:{round(learned.share * 100)}%")
+        if (learned is None or len(block.text) >= REPEATED_MOST_OF_ARTICLE * total
+                or _is_kept(block.element, keep)):
+            left.append(block)
+        else:
+            rule = f"site:repeated:{round(learned.share * 100)}%"
+            dropped.append(Dropped("site", rule, block.element, block.text))
+    return left, dropped
 
 
 def _links_within_page(el: Element) -> bool:

@@ -20,7 +20,7 @@ from declutter._stages.comments import read_comments
 from declutter._stages.confidence import confidence, reported
 from declutter._stages.decode import clean_text, decode
 from declutter._stages.extraction import Extraction
-from declutter._stages.filter import Dropped, judge
+from declutter._stages.filter import Dropped, judge, site_repeated
 from declutter._stages.links import page_base, resolved
 from declutter._stages.liveblog import with_time_lines
 from declutter._stages.locate import locate, standfirst
@@ -63,6 +63,7 @@ def _extract(
             found = second_opinion(found, url, options)
     found = with_time_lines(found)
     article = is_article(found)
+    found = _forget_repeated(found, options, url)
     kept = found.kept if article or not options.articles_only else ()
     title = found.declared.headline
     if not full:
@@ -92,8 +93,7 @@ def _own_pass(
     # Comment sections go as chrome whatever the options: comments are read apart from
     # them (read_comments), so the body is the same with and without them.
     pruning = options.replace(keep_comments=False) if options.keep_comments else options
-    host = host_of(url)
-    page = prune(root, pruning, host, thorough=thorough)
+    page = prune(root, pruning, host_of(url), thorough=thorough)
     declared = declarations(page)
     region = locate(page, declared.article_body)
     dek = standfirst(region, page, declared.description)
@@ -101,8 +101,7 @@ def _own_pass(
         region = replace(region, elements=(dek, *region.elements))  # article text
     segments = segment(page, region.elements if region else (), options, inline=inline)
     kept, dropped = judge(
-        segments.blocks, options, declared.headline, declared.description, page.kept, region,
-        options.repeated_for(host) if options.site_rules else None,
+        segments.blocks, options, declared.headline, declared.description, page.kept, region
     )
     if dek is not None and not options.include_standfirst:
         dropped.append(Dropped("standfirst", "standfirst:before-body", dek, text_of(dek)))
@@ -110,6 +109,19 @@ def _own_pass(
         page, declared, region, tuple(kept), tuple(dropped), tuple(segments.removed_tables),
         confidence(kept, region, page),
     )
+
+
+def _forget_repeated(found: Extraction, options: Options, url: str | None) -> Extraction:
+    """Site memory: the kept blocks the page's site repeats on its pages (learned rules)
+    go, once the verdict is in. Not from the fallback's text, whose blocks stand for no
+    element of the page."""
+    repeated = options.repeated_for(host_of(url)) if options.site_rules else {}
+    if not repeated or found.fallback or not found.kept:
+        return found
+    kept, dropped = site_repeated(found.kept, repeated, found.page.kept)
+    if not dropped:
+        return found
+    return replace(found, kept=tuple(kept), dropped=(*found.dropped, *dropped))
 
 
 def _checked(url: object, options: object) -> Options:
