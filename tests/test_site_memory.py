@@ -4,6 +4,7 @@ not the article."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import lxml.html
@@ -245,3 +246,25 @@ def test_bulk_with_site_memory_learns_then_cleans(crawl: Path, tmp_path: Path) -
         assert text.strip() == expected.strip(), sample
     # the small site learned nothing: its tagline stays, as page-level rules keep it
     assert SMALL_TAGLINE in (output / "small-0.txt").read_text(encoding="utf-8")
+
+
+def test_learning_from_a_warc_groups_pages_by_their_target_uri(tmp_path: Path) -> None:
+    """In a crawl the archive's address of a record wins over the page's canonical one:
+    it is the address the cleaning run matches the site rules on."""
+    warcio = pytest.importorskip("warcio.warcwriter")
+    headers = pytest.importorskip("warcio.statusandheaders")
+    archive = tmp_path / "crawl.warc.gz"
+    with open(archive, "wb") as stream:
+        writer = warcio.WARCWriter(stream, gzip=True)
+        for index, sample in enumerate(STORIES[:6]):
+            uri = f"https://www.ledger.example/story-{index}"
+            page = _with_tagline(sample, uri, TAGLINE).replace(  # canonical of another host
+                uri.encode(), b"https://mirror.other.example/x")
+            http = headers.StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                            protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                uri, "response", payload=io.BytesIO(page), http_headers=http))
+    learned = learn_rules(archive, tmp_path / "rules.toml", jobs=0)
+    assert [rule.domain for rule in learned.rules.sites] == ["ledger.example"]
+    assert learned.rules.sites[0].repeated[0].text == TAGLINE
+    assert learned.rules.sites[0].repeated[0].example.startswith("https://www.ledger.example/")

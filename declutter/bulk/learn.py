@@ -197,14 +197,19 @@ def learn_rules(
     pages or more, a block text kept on at least ``LEARN_MIN_SHARE`` and
     ``LEARN_MIN_COUNT`` of them is learned. With ``output`` (a ``.toml`` path) the
     rules are written there, for review and ``--rules``; failed pages go to
-    ``errors`` (default: ``NAME.errors.jsonl`` beside it).
+    ``errors`` (default: ``NAME.errors.jsonl`` beside it; needed without ``output``).
+    The rules are also returned, in :attr:`LearnSummary.rules`.
     """
     if output is not None and Path(output).suffix.lower() != ".toml":
         raise ValueError(f"{output}: learned rules are written as TOML; name the file .toml")
     target = Path(output) if output is not None else None
-    log = Path(errors) if errors is not None else (
-        target.with_name(target.stem + ".errors.jsonl") if target is not None
-        else Path("learn.errors.jsonl"))
+    if errors is not None:
+        log = Path(errors)
+    elif target is not None:
+        log = target.with_name(target.stem + ".errors.jsonl")
+    else:
+        raise ValueError("learning without an output file needs errors=: the log of the "
+                         "pages that failed")
     sink = _CountingSink([path for path in (target, log) if path is not None], log)
     source = open_source(inputs, patterns, storage_options=storage_options)
     summary = run_bulk(source, sink, options=options or DEFAULT_OPTIONS, fmt="json",
