@@ -14,7 +14,7 @@ from declutter._model.article import CATEGORIES, Article, Removal
 from declutter._model.block import BLOCK_KINDS, SPAN_KINDS, Block, Comment, Span
 from declutter._model.errors import DeclutterError, InputTooLargeError, NotHTMLError, RuleError
 from declutter._model.lazy import lazy_names
-from declutter._model.options import Options, SiteRule
+from declutter._model.options import Options, RepeatedText, SiteRule
 from declutter._rules.sitefile import RuleSet, load_rules, parse_rules
 from declutter._stages.pipeline import run
 from declutter._version import __version__
@@ -63,6 +63,7 @@ __all__ = [
     "NotHTMLError",
     "Options",
     "Removal",
+    "RepeatedText",
     "RuleError",
     "RuleSet",
     "SiteRule",

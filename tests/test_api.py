@@ -51,7 +51,7 @@ PUBLIC_API = {
     "function": {"clean", "extract", "explain_html", "extract_warc", "load_rules",
                  "parse_rules", "run_bulk", "run_warc_bulk"},
     "class": {"Article", "Block", "BulkSummary", "Comment", "DaskExecutor", "Options",
-              "Removal", "RuleSet", "SiteRule", "Span", "WarcPage", "WarcReader"},
+              "Removal", "RepeatedText", "RuleSet", "SiteRule", "Span", "WarcPage", "WarcReader"},
     "exception": {"DeclutterError", "InputTooLargeError", "NotHTMLError", "RuleError"},
     "constant": {"BLOCK_KINDS", "CATEGORIES", "SPAN_KINDS", "__version__"},
 }

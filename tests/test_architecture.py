@@ -41,7 +41,8 @@ ALLOWED = {
     "stages": {"model", "rules", "formats"},
     "report": {"model", "rules", "stages", "formats"},
     "warc": {"model", "stages"},
-    "bulk": {"model", "stages", "formats", "report", "warc"},
+    # rules: learning site memory writes rules files, by the table's thresholds
+    "bulk": {"model", "rules", "stages", "formats", "report", "warc"},
     "integrations": {"model", "stages", "formats", "bulk"},
     "cluster": {"model", "stages", "bulk", "integrations"},
     "cli": {"api", "model", "rules", "stages", "formats", "report", "warc", "bulk"},

@@ -39,6 +39,7 @@ CATEGORIES = (
     "boilerplate",
     "outside",
     "user",
+    "site",
 )
 
 

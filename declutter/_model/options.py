@@ -12,6 +12,36 @@ from typing import Any
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
+def block_key(text: str) -> str:
+    """A block's text as site memory compares it: white space collapsed, nothing else.
+
+    Learning and applying must agree exactly, or a learned line never matches again;
+    one function for both keeps them agreeing. Case and punctuation stay: a tagline
+    that changes wording is a different line, and a reviewer should see it as one.
+    """
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class RepeatedText:
+    """A block text a site repeats on many of its pages (learned by ``declutter learn``).
+
+    ``pages``, ``share`` and ``example`` say where the evidence came from, so a person
+    reviewing the rules file can judge the line; only ``text`` decides what is removed.
+    """
+
+    text: str
+    #: Pages of the site the text was kept on, when learned.
+    pages: int = 0
+    #: Those pages' share of the site's article pages, 0 to 1.
+    share: float = 0.0
+    #: One page it was seen on (its address, or its name in the crawl).
+    example: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", block_key(self.text))
+
+
 @dataclass(frozen=True)
 class SiteRule:
     """Extra rules for one site, matched on the page URL's host name.
@@ -25,10 +55,12 @@ class SiteRule:
     drop: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
     body: str | None = None
+    #: Block texts the site repeats on many pages: removed where they are not the article.
+    repeated: tuple[RepeatedText, ...] = ()
 
     def __post_init__(self) -> None:
         # Rule files and callers pass lists; store tuples so the rule stays hashable.
-        for name in ("drop", "keep"):
+        for name in ("drop", "keep", "repeated"):
             value = getattr(self, name)
             if isinstance(value, str):
                 raise TypeError(f"SiteRule.{name} takes a sequence, not a single string")
@@ -101,7 +133,16 @@ class Options:
     def rules_for(self, host: str | None) -> tuple[SiteRule, ...]:
         return tuple(rule for rule in self.site_rules if rule.matches(host))
 
+    def repeated_for(self, host: str | None) -> dict[str, RepeatedText]:
+        """The learned repeated texts of the page's site, by :func:`block_key`."""
+        found: dict[str, RepeatedText] = {}
+        for rule in self.site_rules:
+            if rule.repeated and rule.matches(host):
+                for item in rule.repeated:
+                    found.setdefault(item.text, item)
+        return found
+
 
 DEFAULT_OPTIONS = Options()
 
-__all__ = ["DEFAULT_OPTIONS", "Options", "SiteRule"]
+__all__ = ["DEFAULT_OPTIONS", "Options", "RepeatedText", "SiteRule", "block_key"]

@@ -41,6 +41,7 @@ COLOURS: dict[str, str] = {
     "boilerplate": "#ad1457",
     "outside": "#78909c",
     "user": "#263238",
+    "site": "#37474f",
 }
 KEPT_COLOUR = "#2e7d32"
 _OTHER_COLOUR = "#757575"

@@ -16,6 +16,12 @@ is documented in ``docs/rules.md``; in short::
     keep = ["figure.chart"]
     body = "div.story-body"          # optional: the element holding the article
 
+    [[sites.repeated]]               # a block text the site repeats (``declutter learn``)
+    text = "The Daily Planet: news you can trust since 1938."
+    pages = 7                        # evidence, for the reviewer: pages, share, example
+    share = 0.875
+    example = "https://www.example.com/a/story"
+
 Every mistake is reported as a :class:`~declutter.RuleError` naming the file
 and the entry, and every selector is compiled when the file is loaded, so a
 typo fails at start-up instead of on page 30,000 of a bulk run.
@@ -33,14 +39,15 @@ from typing import Any
 from lxml import etree
 
 from declutter._model.errors import RuleError, error_message
-from declutter._model.options import DEFAULT_OPTIONS, Options, SiteRule
+from declutter._model.options import DEFAULT_OPTIONS, Options, RepeatedText, SiteRule
 from declutter._rules.selectors import compile_selector, select
 
 #: Rules-file versions this release reads.
 SUPPORTED_VERSIONS = (1,)
 
 _TOP_KEYS = frozenset({"version", "drop", "keep", "sites"})
-_SITE_KEYS = frozenset({"domain", "domains", "drop", "keep", "body"})
+_SITE_KEYS = frozenset({"domain", "domains", "drop", "keep", "body", "repeated"})
+_REPEATED_KEYS = frozenset({"text", "pages", "share", "example"})
 _SUFFIX_FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 #: The smallest page every selector is run on: some mistakes (an undefined namespace
@@ -191,9 +198,39 @@ def _site(entry: Any, source: str, where: str) -> list[SiteRule]:
     body = entry.get("body")
     if body is not None and (not isinstance(body, str) or not body.strip()):
         raise RuleError(f"{source}: {where}.body must be one selector string")
-    if not (drop or keep or body):
-        raise RuleError(f"{source}: {where} has no drop, keep or body selectors")
-    return [SiteRule(domain, drop, keep, body.strip() if body else None) for domain in domains]
+    repeated = _repeated(entry.get("repeated", ()), source, f"{where}.repeated")
+    if not (drop or keep or body or repeated):
+        raise RuleError(f"{source}: {where} has no drop, keep or body selectors "
+                        "and no repeated texts")
+    return [SiteRule(domain, drop, keep, body.strip() if body else None, repeated)
+            for domain in domains]
+
+
+def _repeated(value: Any, source: str, where: str) -> tuple[RepeatedText, ...]:
+    """The learned block texts of a site; only ``text`` is needed, the rest is evidence."""
+    if isinstance(value, Mapping | str) or not isinstance(value, Sequence):
+        raise RuleError(f"{source}: {where} must be a list of tables ([[sites.repeated]] "
+                        f"in TOML), not {_kind(value)}")
+    found: list[RepeatedText] = []
+    for index, item in enumerate(value):
+        here = f"{where}[{index}]"
+        if not isinstance(item, Mapping):
+            raise RuleError(f"{source}: {here} must be a table with a 'text', not {_kind(item)}")
+        _no_unknown_keys(item, _REPEATED_KEYS, source, here + ".")
+        text = item.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise RuleError(f"{source}: {here}.text must be a non-empty string")
+        pages = item.get("pages", 0)
+        if isinstance(pages, bool) or not isinstance(pages, int) or pages < 0:
+            raise RuleError(f"{source}: {here}.pages must be a whole number of pages")
+        share = item.get("share", 0.0)
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise RuleError(f"{source}: {here}.share must be a number from 0 to 1")
+        example = item.get("example", "")
+        if not isinstance(example, str):
+            raise RuleError(f"{source}: {here}.example must be a string")
+        found.append(RepeatedText(text, pages, float(share), example))
+    return tuple(found)
 
 
 def _domain(value: Any, source: str, where: str) -> str:
@@ -259,6 +296,43 @@ def validate_selectors(rules: RuleSet, source: str) -> None:
             raise RuleError(f"{source}: {where}: {error}") from None
 
 
+def rules_toml(rules: RuleSet, *, comment: str = "") -> str:
+    """``rules`` as a TOML rules file that :func:`load_rules` reads back to an equal RuleSet.
+
+    Written for review as much as for reading back: one ``[[sites]]`` table per
+    domain, one ``[[sites.repeated]]`` table per learned text with its evidence,
+    and ``comment`` (lines of prose) on top. Strings are TOML basic strings, written
+    with JSON's escapes, which TOML shares.
+    """
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+    lines.append("version = 1")
+    for name, values in (("drop", rules.drop), ("keep", rules.keep)):
+        if values:
+            lines.append(f"{name} = {_toml_list(values)}")
+    for rule in rules.sites:
+        lines += ["", "[[sites]]", f"domain = {_toml_string(rule.domain)}"]
+        for name, values in (("drop", rule.drop), ("keep", rule.keep)):
+            if values:
+                lines.append(f"{name} = {_toml_list(values)}")
+        if rule.body:
+            lines.append(f"body = {_toml_string(rule.body)}")
+        for item in rule.repeated:
+            lines += ["", "[[sites.repeated]]", f"text = {_toml_string(item.text)}",
+                      f"pages = {item.pages}", f"share = {item.share!r}"]
+            if item.example:
+                lines.append(f"example = {_toml_string(item.example)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    # JSON leaves DEL as it is; TOML wants it escaped like the other controls.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_toml_string(value) for value in values) + "]"
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a table"
@@ -269,4 +343,4 @@ def _kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-__all__ = ["SUPPORTED_VERSIONS", "RuleSet", "load_rules", "parse_rules"]
+__all__ = ["SUPPORTED_VERSIONS", "RuleSet", "load_rules", "parse_rules", "rules_toml"]

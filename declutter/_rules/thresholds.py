@@ -336,3 +336,22 @@ READ_AHEAD = 4
 #: (headline, byline, date, share buttons): its parts are recorded one by one when one of
 #: them is the headline or a dateline. Longer elements are rails and footers, one record.
 HEADER_CHARS = 400
+
+# --------------------------------------------------------------------------- site memory
+# Boilerplate learned across a crawl's pages of one site (``declutter learn``) and the
+# guard that keeps a learned line from ever taking an article with it.
+
+#: A site needs this many article pages before anything is learned of it: on fewer, a
+#: line shared by two stories (a quote, a correction notice) looks like a template's.
+LEARN_MIN_PAGES = 5
+#: A block text is the site's when it is kept on at least this share of its article
+#: pages: a tagline or a "support our journalism" line is on most of them, a quote or a
+#: recurring sentence of one story series on a few.
+LEARN_MIN_SHARE = 0.3
+#: ... and on at least this many pages, whatever the share: on a small site 30% is two
+#: pages, which a follow-up story repeating a sentence of the first can reach.
+LEARN_MIN_COUNT = 3
+#: A learned repeated text is not removed when it holds this share of the article's
+#: kept text or more: then it is the article (a page whose body is the repeated line, a
+#: story republished whole), and removing it would leave the page empty or a fragment.
+REPEATED_MOST_OF_ARTICLE = 0.5

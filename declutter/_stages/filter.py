@@ -9,9 +9,10 @@ are a single link, and lists whose items are all links.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from declutter._model.options import Options
+from declutter._model.options import Options, RepeatedText, block_key
 from declutter._rules.tables import (
     BYLINE_RE,
     CAPTION_RE,
@@ -42,6 +43,7 @@ from declutter._rules.thresholds import (
     LINK_PARAGRAPH_SHARE,
     LINKED_ITEM_SHARE,
     PREFIX_LABEL_CHARS,
+    REPEATED_MOST_OF_ARTICLE,
     SAME_TEXT_SHARE,
     TITLE_REPEAT_CHARS,
     UNLINKED_LABEL_CHARS,
@@ -164,6 +166,33 @@ def _judge_block(block: RawBlock, options: Options, title_key: str) -> tuple[str
     if kind == "paragraph" and size <= URL_LINE_CHARS and URL_LINE_RE.fullmatch(text):
         return ("boilerplate", "text:url")
     return None
+
+
+def site_repeated(
+    kept: Sequence[RawBlock], repeated: Mapping[str, RepeatedText], keep: frozenset[Element]
+) -> tuple[list[RawBlock], list[Dropped]]:
+    """The kept blocks without those whose text the page's site repeats on many pages
+    (learned rules, :meth:`Options.repeated_for`), and those as removed.
+
+    Runs on what every page-level rule kept and after the verdict, so it never
+    changes whether a page is an article (a boilerplate line counted as prose
+    there, and a page on the edge would flip), and never takes a block holding
+    most of the kept text: that block is the article, whatever other pages say (a
+    story republished whole). Elements of ``keep`` selectors stay. The rule names
+    the learned share, so the explain report shows the evidence.
+    """
+    total = sum(len(block.text) for block in kept)
+    left: list[RawBlock] = []
+    dropped: list[Dropped] = []
+    for block in kept:
+        learned = repeated.get(block_key(block.text))
+        if (learned is None or len(block.text) >= REPEATED_MOST_OF_ARTICLE * total
+                or _is_kept(block.element, keep)):
+            left.append(block)
+        else:
+            rule = f"site:repeated:{round(learned.share * 100)}%"
+            dropped.append(Dropped("site", rule, block.element, block.text))
+    return left, dropped
 
 
 def _links_within_page(el: Element) -> bool:

@@ -20,7 +20,7 @@ from declutter._stages.comments import read_comments
 from declutter._stages.confidence import confidence, reported
 from declutter._stages.decode import clean_text, decode
 from declutter._stages.extraction import Extraction
-from declutter._stages.filter import Dropped, judge
+from declutter._stages.filter import Dropped, judge, site_repeated
 from declutter._stages.links import page_base, resolved
 from declutter._stages.liveblog import with_time_lines
 from declutter._stages.locate import locate, standfirst
@@ -63,6 +63,7 @@ def _extract(
             found = second_opinion(found, url, options)
     found = with_time_lines(found)
     article = is_article(found)
+    found = _forget_repeated(found, options, url)
     kept = found.kept if article or not options.articles_only else ()
     title = found.declared.headline
     if not full:
@@ -108,6 +109,19 @@ def _own_pass(
         page, declared, region, tuple(kept), tuple(dropped), tuple(segments.removed_tables),
         confidence(kept, region, page),
     )
+
+
+def _forget_repeated(found: Extraction, options: Options, url: str | None) -> Extraction:
+    """Site memory: the kept blocks the page's site repeats on its pages (learned rules)
+    go, once the verdict is in. Not from the fallback's text, whose blocks stand for no
+    element of the page."""
+    repeated = options.repeated_for(host_of(url)) if options.site_rules else {}
+    if not repeated or found.fallback or not found.kept:
+        return found
+    kept, dropped = site_repeated(found.kept, repeated, found.page.kept)
+    if not dropped:
+        return found
+    return replace(found, kept=tuple(kept), dropped=(*found.dropped, *dropped))
 
 
 def _checked(url: object, options: object) -> Options:

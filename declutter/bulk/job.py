@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from declutter.bulk.execution.executors import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, SCHEDULER_ENV
@@ -12,6 +13,14 @@ from declutter.bulk.run import run_bulk
 from declutter.bulk.sources.choose import open_source
 from declutter.bulk.sources.remote import is_url
 from declutter.bulk.summary import BulkSummary
+
+
+def site_memory_path(output: str | os.PathLike[str]) -> Path:
+    """Where ``bulk --site-memory`` writes what it learned: beside the output, named for it
+    (``texts/`` -> ``texts.site-rules.toml``, ``corpus.jsonl`` -> ``corpus.site-rules.toml``)."""
+    path = Path(output)
+    stem = path.name.removesuffix(".jsonl").removesuffix(".parquet").removesuffix(".csv")
+    return path.with_name(f"{stem or 'output'}.site-rules.toml")
 
 
 def run_job(
@@ -25,6 +34,7 @@ def run_job(
     patterns: Sequence[str] | None = None,
     progress: Progress | None = None,
     storage_options: Mapping[str, Any] | None = None,
+    site_memory: str | os.PathLike[str] | None = None,
     **settings: Any,
 ) -> BulkSummary:
     """The bulk command's job: saved pages or WARC files, on local workers or on Dask.
@@ -37,6 +47,12 @@ def run_job(
     ``scheduler="local"`` (or ``jobs``) keeps it on this machine's worker
     pool. ``settings`` (``options``, ``fmt``, ``explain``, ``resume``,
     ``errors``, ``explain_dir``) go to :func:`~declutter.bulk.run_bulk` unchanged.
+
+    With ``site_memory`` (a ``.toml`` path), the job runs twice over the input: first
+    :func:`~declutter.bulk.learn.learn_rules` writes what each site repeats there, then
+    the pages are cleaned with those rules added to ``options``. The learning pass runs
+    on the local pool (a cluster's job learns before it is sent); pages it fails on are
+    in its own error log, beside the rules file, and fail again (or not) in the second.
     """
     address = scheduler
     if address is None and jobs is None:
@@ -56,5 +72,11 @@ def run_job(
             # Workers resolve paths in their own working directory: hand them absolute ones.
             inputs = os.path.abspath(inputs)
     source = open_source(inputs, patterns, storage_options=storage_options)
+    if site_memory is not None:
+        from declutter.bulk.learn import learn_rules
+
+        learned = learn_rules(source, site_memory, options=settings.get("options"),
+                              jobs=jobs, timeout=timeout, memory_limit=memory_limit)
+        settings["options"] = learned.rules.apply(settings.get("options"))
     return run_bulk(source, output, jobs=jobs, timeout=timeout, memory_limit=memory_limit,
                     progress=progress, executor=executor, **settings)

@@ -32,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bulk(args[1:])
         if args and args[0] == "explain":
             return _explain_report(args[1:])
+        if args and args[0] == "learn":
+            from declutter.cli.learn import _learn
+
+            return _learn(args[1:])
         return _pages(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

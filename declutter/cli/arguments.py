@@ -59,7 +59,9 @@ _MAIN_USAGE = f"""\
 {PROG} [OPTIONS] [FILE ...]       clean pages (standard input when none)
        {PROG} bulk IN -o OUT [OPTIONS]   a directory, WARC files or a URL, in parallel
        {PROG} explain FILE [-o REPORT]   an HTML report of what was removed and why
-       ({PROG} --help, {PROG} bulk --help, {PROG} explain --help for the options)"""
+       {PROG} learn IN -o RULES.toml     the boilerplate each site of a crawl repeats
+       ({PROG} --help, {PROG} bulk --help, {PROG} explain --help, {PROG} learn --help
+       for the options)"""
 
 _MAIN_EPILOG = """\
 examples:
@@ -78,7 +80,8 @@ bulk processing of a directory (run "declutter bulk --help" for more):
 
 exit status: 0 success, 1 a page failed, 2 usage error, 3 a bug of declutter
 (the traceback is printed; please report it), 130 interrupted.
-A file literally named "bulk", "explain" or "-" can be given as ./bulk, ./explain or ./-.
+A file literally named "bulk", "explain", "learn" or "-" can be given as ./bulk, ./explain,
+./learn or ./-.
 """
 
 _BULK_EPILOG = f"""\
@@ -252,6 +255,10 @@ def _bulk_parser() -> argparse.ArgumentParser:
                         help="also write each page's explain report (as 'declutter explain' "
                              "makes) to DIR, at the page's mirrored path with the extension "
                              ".explain.html; DIR must be outside an output directory")
+    parser.add_argument("--site-memory", action="store_true",
+                        help="read the input twice: first learn what each site repeats on its "
+                             "pages (as 'declutter learn'; written beside the output as "
+                             "NAME.site-rules.toml), then clean with it (docs/rules.md)")
     parser.add_argument("--summary-json", metavar="FILE", type=Path,
                         help="also write the run's summary (counts, seconds, pages/s, peak "
                              "worker memory) as JSON, for scripts and benchmarks")
@@ -260,6 +267,38 @@ def _bulk_parser() -> argparse.ArgumentParser:
                         help="when standard error is not a terminal, print a progress line "
                              f"this often (default: {LINE_INTERVAL:g}; a terminal gets a live "
                              "bar)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress and no summary unless a page failed")
+    _add_extraction_options(parser)
+    return parser
+
+
+def _learn_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"{PROG} learn",
+        description="Learn the block texts each site of a crawl repeats on its pages (a "
+                    "tagline, a standing notice written as a paragraph) and write them as a "
+                    "rules file to review and use with --rules (see docs/rules.md, Site "
+                    "memory).",
+        epilog="example:\n  declutter learn saved-pages/ -o site-rules.toml\n"
+               "  declutter bulk saved-pages/ -o texts/ --rules site-rules.toml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="IN",
+                        help="directory of saved pages, WARC file(s), or the URL of either, "
+                             "as for 'declutter bulk'")
+    parser.add_argument("-o", "--output", metavar="RULES", type=Path, required=True,
+                        help="the rules file to write (.toml)")
+    parser.add_argument("--glob", metavar="PATTERN", action="append", default=None,
+                        help="file name pattern to read instead of the defaults; repeatable")
+    parser.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
+                        help=f"worker processes (default: all {default_jobs()} CPUs; 0 runs "
+                             "in this process)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=_seconds, default=DEFAULT_TIMEOUT,
+                        help=f"time limit per page (default: {DEFAULT_TIMEOUT:g}; 0: none)")
+    parser.add_argument("--errors", metavar="FILE", type=Path,
+                        help="where to log failed pages (default: RULES.errors.jsonl beside "
+                             "the output)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress and no summary unless a page failed")
     _add_extraction_options(parser)

@@ -47,6 +47,9 @@ def _bulk(argv: Sequence[str]) -> int:
         parser.error(f"{source}: not a directory or a WARC file")
     if args.scheduler not in (None, "local") and args.jobs is not None:
         parser.error("--jobs sizes the local worker pool; drop it with --scheduler")
+    if args.site_memory and args.resume:
+        parser.error("--site-memory learns from every page, so its output would differ from "
+                     "what a resumed run kept; run 'declutter learn' once and resume with --rules")
     try:
         check_output_name(args.output)
     except BulkError as error:
@@ -60,8 +63,11 @@ def _bulk(argv: Sequence[str]) -> int:
         progress = terminal_progress(sys.stderr, interval=args.progress_every)
     previous = _terminate_as_interrupt()
     try:
-        from declutter.bulk.job import run_job
+        from declutter.bulk.job import run_job, site_memory_path
 
+        memory = site_memory_path(args.output) if args.site_memory else None
+        if memory is not None and not args.quiet:
+            print(f"{PROG}: learning site memory into {memory}", file=sys.stderr, flush=True)
         summary = run_job(
             source,
             args.output,
@@ -77,6 +83,7 @@ def _bulk(argv: Sequence[str]) -> int:
             errors=args.errors,
             scheduler=args.scheduler,
             explain_dir=args.explain_html,
+            site_memory=memory,
         )
     except BulkInterrupted as interrupt:
         _report(interrupt.summary, quiet=False, json_path=args.summary_json)
