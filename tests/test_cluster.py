@@ -156,6 +156,40 @@ def test_the_cli_mirrors_a_directory_on_the_cluster(two_workers: Any, cluster: A
     assert len(files) == PAGES and files == expected
 
 
+def test_site_memory_learns_and_cleans_on_the_cluster(two_workers: Any, cluster: Any,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """bulk --site-memory with a scheduler: both passes (learning what the site repeats,
+    then cleaning with it) go to the cluster, as both go to the local pool without one."""
+    from test_site_memory import STORIES, TAGLINE, _with_tagline
+
+    from declutter import load_rules
+    from declutter.bulk.job import run_job, site_memory_path
+
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    for index, sample in enumerate(STORIES):
+        url = f"https://news.ledger.example/story-{index}"
+        (crawl / f"ledger-{index}.html").write_bytes(_with_tagline(sample, url, TAGLINE))
+    passes: list[int] = []
+    real = DaskExecutor.map_unordered
+
+    def counted(self: DaskExecutor, *args: Any, **kwargs: Any) -> Any:
+        passes.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DaskExecutor, "map_unordered", counted)
+    out = tmp_path / "texts"
+    memory = site_memory_path(out)
+    summary = run_job(crawl, out, scheduler=cluster.scheduler_address, site_memory=memory)
+    assert summary.done == len(STORIES) and len(passes) == 2
+    assert [site.domain for site in load_rules(memory).sites] == ["ledger.example"]
+    for index, sample in enumerate(STORIES):
+        text = (out / f"ledger-{index}.txt").read_text(encoding="utf-8")
+        expected = (REPO / "samples" / sample / "expected.txt").read_text(encoding="utf-8")
+        assert TAGLINE not in text and text.strip() == expected.strip(), sample
+
+
 def test_a_directory_of_warc_files_is_listed_and_cleaned_on_the_cluster(
         two_workers: Any, tmp_path: Path) -> None:
     crawl = tmp_path / "crawl"

@@ -76,7 +76,8 @@ def run_job(
         from declutter.bulk.learn import learn_rules
 
         learned = learn_rules(source, site_memory, options=settings.get("options"),
-                              jobs=jobs, timeout=timeout, memory_limit=memory_limit)
+                              jobs=jobs, timeout=timeout, memory_limit=memory_limit,
+                              executor=executor)
         settings["options"] = learned.rules.apply(settings.get("options"))
     return run_bulk(source, output, jobs=jobs, timeout=timeout, memory_limit=memory_limit,
                     progress=progress, executor=executor, **settings)
