@@ -93,12 +93,11 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def web_server(root: Path) -> Iterator[Any]:
-    """A web server for ``root`` on 127.0.0.1; yields the server (``.url``, ``.requests``)."""
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(RangeHandler, directory=str(root)))
+def serving(handler: Any) -> Iterator[Any]:
+    """A threaded HTTP server on 127.0.0.1 with ``handler``, in a thread of its own;
+    yields the server (its ``.url`` set), stopped and closed on the way out."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    server.requests = []
     server.url = f"http://127.0.0.1:{server.server_address[1]}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -108,3 +107,11 @@ def web_server(root: Path) -> Iterator[Any]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def web_server(root: Path) -> Iterator[Any]:
+    """A web server for ``root`` on 127.0.0.1; yields the server (``.url``, ``.requests``)."""
+    with serving(functools.partial(RangeHandler, directory=str(root))) as server:
+        server.requests = []
+        yield server

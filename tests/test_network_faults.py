@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 from _child import jsonl_records
+from _servers import serving
 
 pytest.importorskip("fsspec")
 pytest.importorskip("aiohttp")
@@ -132,20 +133,11 @@ class FaultyHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture()
 def server() -> Iterator[Any]:
-    instance = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FaultyHandler)
-    instance.daemon_threads = True
-    instance.lock = threading.Lock()
-    instance.files, instance.versions, instance.faults, instance.requests = {}, {}, [], []
-    instance.ranges = instance.etags = True
-    instance.url = f"http://127.0.0.1:{instance.server_address[1]}/"
-    thread = threading.Thread(target=instance.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(FaultyHandler) as instance:
+        instance.lock = threading.Lock()
+        instance.files, instance.versions, instance.faults, instance.requests = {}, {}, [], []
+        instance.ranges = instance.etags = True
         yield instance
-    finally:
-        instance.shutdown()
-        instance.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

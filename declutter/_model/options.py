@@ -59,13 +59,7 @@ class SiteRule:
     repeated: tuple[RepeatedText, ...] = ()
 
     def __post_init__(self) -> None:
-        # Rule files and callers pass lists; store tuples so the rule stays hashable.
-        for name in ("drop", "keep", "repeated"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                raise TypeError(f"SiteRule.{name} takes a sequence, not a single string")
-            if not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value))
+        _store_tuples(self, ("drop", "keep", "repeated"))
 
     def matches(self, host: str | None) -> bool:
         if not host:
@@ -116,13 +110,7 @@ class Options:
     include_images: bool = True
 
     def __post_init__(self) -> None:
-        # Accept lists from callers and config files, store tuples so the value stays hashable.
-        for name in ("drop", "keep", "site_rules"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                raise TypeError(f"Options.{name} takes a sequence, not a single string")
-            if not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value))
+        _store_tuples(self, ("drop", "keep", "site_rules"))
         if self.max_bytes <= 0:
             raise ValueError("Options.max_bytes must be positive")
 
@@ -136,11 +124,24 @@ class Options:
     def repeated_for(self, host: str | None) -> dict[str, RepeatedText]:
         """The learned repeated texts of the page's site, by :func:`block_key`."""
         found: dict[str, RepeatedText] = {}
-        for rule in self.site_rules:
-            if rule.repeated and rule.matches(host):
-                for item in rule.repeated:
-                    found.setdefault(item.text, item)
+        for rule in self.rules_for(host):
+            for item in rule.repeated:
+                found.setdefault(item.text, item)
         return found
+
+
+
+def _store_tuples(value: Any, names: tuple[str, ...]) -> None:
+    """Fields given as lists (by callers, rule files, config) stored as tuples, so a frozen
+    value stays hashable and picklable as it is; a lone string is refused, since it would
+    pass as a sequence of one-letter selectors."""
+    kind = type(value).__name__
+    for name in names:
+        given = getattr(value, name)
+        if isinstance(given, str):
+            raise TypeError(f"{kind}.{name} takes a sequence, not a single string")
+        if not isinstance(given, tuple):
+            object.__setattr__(value, name, tuple(given))
 
 
 DEFAULT_OPTIONS = Options()

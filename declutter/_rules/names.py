@@ -9,6 +9,7 @@ prune and locate stages ask, once, at import.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from declutter._rules.tables import BODY_CLASSES, BODY_COMPOUNDS, CLASS_RULES
@@ -46,12 +47,8 @@ def _compile_class_rules() -> re.Pattern[str]:
         for letter, rests in split.items():
             # The letter is read before the rule's group, so the rule's own boundary
             # looks one character further back, past the letter.
-            bound = r"(?<!\S.)" if token else r"(?<![a-z0-9].)"
-            body = rf"{bound}(?:{'|'.join(rests)})"
-            if not token:
-                body += _BOUND_R
-            else:
-                body += r"(?!\S)"
+            bound, end = (r"(?<!\S.)", r"(?!\S)") if token else (r"(?<![a-z0-9].)", _BOUND_R)
+            body = rf"{bound}(?:{'|'.join(rests)}){end}"
             by_letter.setdefault(letter, []).append(f"(?P<r{index}_{ord(letter)}>{body})")
     # A branch that opens with a plain letter is skipped at the cost of one comparison.
     dispatch = "|".join(
@@ -65,22 +62,9 @@ def _compile_class_rules() -> re.Pattern[str]:
 def _top_level(alternatives: str) -> list[str]:
     """The alternatives of an expression that stand outside any group or set."""
     parts: list[str] = []
-    depth = start = 0
-    escaped = in_set = False
-    for at, char in enumerate(alternatives):
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_set:
-            in_set = char != "]"
-        elif char == "[":
-            in_set = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+    start = 0
+    for at, char, depth in _structure(alternatives):
+        if char == "|" and depth == 0:
             parts.append(alternatives[start:at])
             start = at + 1
     parts.append(alternatives[start:])
@@ -94,8 +78,18 @@ def _top_level(alternatives: str) -> list[str]:
 def _balanced(expression: str) -> bool:
     """True when no group closes in ``expression`` that it did not open."""
     depth = 0
+    for _, _, depth in _structure(expression):
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _structure(expression: str) -> Iterator[tuple[int, str, int]]:
+    """``(position, character, group depth after it)`` for each ``(``, ``)`` and ``|``
+    of an expression that is syntax: not escaped, not inside a character set."""
+    depth = 0
     escaped = in_set = False
-    for char in expression:
+    for at, char in enumerate(expression):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -104,13 +98,9 @@ def _balanced(expression: str) -> bool:
             in_set = char != "]"
         elif char == "[":
             in_set = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
+        elif char in "()|":
+            depth += {"(": 1, ")": -1, "|": 0}[char]
+            yield at, char, depth
 
 
 def _first_letter(alternative: str) -> str:
